@@ -1,0 +1,225 @@
+#include "lib/model/leaf.hpp"
+
+#include <array>
+
+namespace harness::model {
+namespace {
+constexpr std::array<std::pair<LeafState, std::string_view>, 7> k_states{{
+    {LeafState::queued, "queued"},
+    {LeafState::running, "running"},
+    {LeafState::awaiting_approval, "awaiting_approval"},
+    {LeafState::succeeded, "succeeded"},
+    {LeafState::failed, "failed"},
+    {LeafState::rejected, "rejected"},
+    {LeafState::cancelled, "cancelled"},
+}};
+
+Json time_or_null(TimeMs t) { return t ? Json(format_rfc3339(t)) : Json(nullptr); }
+Json str_or_null(const std::string& s) { return s.empty() ? Json(nullptr) : Json(s); }
+
+Error bad(std::string what) { return make_error(ErrorCode::bad_request, std::move(what)); }
+
+// Typed field access that reports the field name instead of throwing.
+template <class T>
+Status get_opt(const Json& j, const char* key, T& out) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return {};
+  try {
+    out = it->get<T>();
+  } catch (const std::exception&) {
+    return bad(std::string("field '") + key + "' has the wrong type");
+  }
+  return {};
+}
+
+Result<TimeMs> get_time(const Json& j, const char* key) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return TimeMs{0};
+  if (!it->is_string()) return bad(std::string("field '") + key + "' must be a timestamp string");
+  return parse_rfc3339(it->get<std::string>());
+}
+}  // namespace
+
+std::string_view to_string(LeafState s) {
+  for (auto& [st, name] : k_states)
+    if (st == s) return name;
+  return "unknown";
+}
+
+Result<LeafState> parse_leaf_state(std::string_view s) {
+  for (auto& [st, name] : k_states)
+    if (name == s) return st;
+  return bad("unknown leaf state '" + std::string(s) +
+             "' (queued, running, awaiting_approval, succeeded, failed, rejected, cancelled)");
+}
+
+bool is_terminal(LeafState s) {
+  return s == LeafState::succeeded || s == LeafState::failed || s == LeafState::rejected ||
+         s == LeafState::cancelled;
+}
+
+bool can_transition(LeafState from, LeafState to) {
+  if (is_terminal(from)) return false;
+  switch (to) {
+    case LeafState::queued: return false;
+    case LeafState::running: return from == LeafState::queued || from == LeafState::running ||
+                                    from == LeafState::awaiting_approval;
+    case LeafState::awaiting_approval: return from == LeafState::running;
+    case LeafState::succeeded:
+    case LeafState::failed: return from == LeafState::running || from == LeafState::queued;
+    case LeafState::rejected: return from == LeafState::awaiting_approval;
+    case LeafState::cancelled: return true;
+  }
+  return false;
+}
+
+bool is_limit_reason(std::string_view r) {
+  return r == reason::max_turns || r == reason::max_duration || r == reason::inactivity ||
+         r == reason::budget;
+}
+
+Json to_json(const Usage& u) {
+  return Json{{"input_tokens", u.input_tokens}, {"output_tokens", u.output_tokens}};
+}
+
+Usage usage_from_json(const Json& j) {
+  Usage u;
+  if (!j.is_object()) return u;
+  u.input_tokens = j.value("input_tokens", std::int64_t{0});
+  u.output_tokens = j.value("output_tokens", std::int64_t{0});
+  return u;
+}
+
+Json to_json(const LeafSpec& s) {
+  Json j{{"prompt", s.prompt},         {"model", s.model},
+         {"sandbox", s.sandbox},       {"workdir", str_or_null(s.workdir)},
+         {"inputs", s.inputs},         {"max_turns", s.max_turns},
+         {"timeout_s", s.timeout_ms ? Json(static_cast<double>(s.timeout_ms) / 1000.0) : Json(nullptr)},
+         {"labels", s.labels},         {"envelope", str_or_null(s.envelope)},
+         {"workspace", str_or_null(s.workspace)}};
+  if (!s.idempotency_key.empty()) j["idempotency_key"] = s.idempotency_key;
+  return j;
+}
+
+Result<LeafSpec> spec_from_json(const Json& j) {
+  if (!j.is_object()) return bad("leaf spec must be a JSON object");
+  LeafSpec s;
+  HARNESS_TRY(get_opt(j, "prompt", s.prompt));
+  HARNESS_TRY(get_opt(j, "model", s.model));
+  HARNESS_TRY(get_opt(j, "sandbox", s.sandbox));
+  HARNESS_TRY(get_opt(j, "workdir", s.workdir));
+  HARNESS_TRY(get_opt(j, "inputs", s.inputs));
+  HARNESS_TRY(get_opt(j, "max_turns", s.max_turns));
+  double timeout_s = 0;
+  HARNESS_TRY(get_opt(j, "timeout_s", timeout_s));
+  s.timeout_ms = static_cast<std::int64_t>(timeout_s * 1000.0);
+  HARNESS_TRY(get_opt(j, "labels", s.labels));
+  HARNESS_TRY(get_opt(j, "idempotency_key", s.idempotency_key));
+  HARNESS_TRY(get_opt(j, "envelope", s.envelope));
+  HARNESS_TRY(get_opt(j, "workspace", s.workspace));
+  return s;
+}
+
+Json to_json(const Leaf& l) {
+  Json j = to_json(l.spec);
+  j["id"] = l.id;
+  j["session"] = l.session;
+  j["state"] = to_string(l.state);
+  j["reason"] = str_or_null(l.reason);
+  j["message"] = str_or_null(l.message);
+  j["result"] = l.result ? Json(*l.result) : Json(nullptr);
+  j["created_at"] = time_or_null(l.created_at);
+  j["started_at"] = time_or_null(l.started_at);
+  j["finished_at"] = time_or_null(l.finished_at);
+  j["usage"] = to_json(l.usage);
+  j["turns"] = l.turns;
+  j["last_seq"] = l.last_seq;
+  return j;
+}
+
+Result<Leaf> leaf_from_json(const Json& j) {
+  if (!j.is_object()) return bad("leaf must be a JSON object");
+  Leaf l;
+  HARNESS_TRY_ASSIGN(l.spec, spec_from_json(j));
+  HARNESS_TRY(get_opt(j, "id", l.id));
+  HARNESS_TRY(get_opt(j, "session", l.session));
+  std::string state = "queued";
+  HARNESS_TRY(get_opt(j, "state", state));
+  HARNESS_TRY_ASSIGN(l.state, parse_leaf_state(state));
+  HARNESS_TRY(get_opt(j, "reason", l.reason));
+  HARNESS_TRY(get_opt(j, "message", l.message));
+  if (j.contains("result") && j["result"].is_string()) l.result = j["result"].get<std::string>();
+  HARNESS_TRY_ASSIGN(l.created_at, get_time(j, "created_at"));
+  HARNESS_TRY_ASSIGN(l.started_at, get_time(j, "started_at"));
+  HARNESS_TRY_ASSIGN(l.finished_at, get_time(j, "finished_at"));
+  if (j.contains("usage")) l.usage = usage_from_json(j["usage"]);
+  HARNESS_TRY(get_opt(j, "turns", l.turns));
+  HARNESS_TRY(get_opt(j, "last_seq", l.last_seq));
+  return l;
+}
+
+Json to_json(const Event& e) {
+  return Json{{"session", e.session}, {"seq", e.seq},
+              {"leaf", e.leaf},       {"type", e.type},
+              {"ts", format_rfc3339(e.ts)}, {"data", e.data}};
+}
+
+Result<Event> event_from_json(const Json& j) {
+  if (!j.is_object()) return bad("event must be a JSON object");
+  Event e;
+  HARNESS_TRY(get_opt(j, "session", e.session));
+  HARNESS_TRY(get_opt(j, "seq", e.seq));
+  HARNESS_TRY(get_opt(j, "leaf", e.leaf));
+  HARNESS_TRY(get_opt(j, "type", e.type));
+  HARNESS_TRY_ASSIGN(e.ts, get_time(j, "ts"));
+  if (j.contains("data")) e.data = j["data"];
+  return e;
+}
+
+EventDraft finished_event(LeafState state, std::string_view why, std::string_view message,
+                          const std::optional<std::string>& result) {
+  Json d{{"state", to_string(state)}, {"reason", why}, {"message", message}};
+  d["result"] = result ? Json(*result) : Json(nullptr);
+  return EventDraft{std::string(event::leaf_finished), std::move(d)};
+}
+
+Status apply_event(Leaf& leaf, const Event& e) {
+  auto move_to = [&](LeafState to) -> Status {
+    if (!can_transition(leaf.state, to))
+      return make_error(ErrorCode::conflict, "leaf " + leaf.id + " is " +
+                                                 std::string(to_string(leaf.state)) +
+                                                 " and cannot become " + std::string(to_string(to)));
+    leaf.state = to;
+    return {};
+  };
+  if (e.type == event::leaf_submitted) {
+    HARNESS_TRY_ASSIGN(leaf.spec, spec_from_json(e.data));
+    leaf.id = e.leaf;
+    leaf.session = e.session;
+    leaf.state = LeafState::queued;
+    leaf.created_at = e.ts;
+  } else if (e.type == event::leaf_started || e.type == event::leaf_recovered) {
+    HARNESS_TRY(move_to(LeafState::running));
+    if (!leaf.started_at) leaf.started_at = e.ts;
+  } else if (e.type == event::model_response) {
+    if (is_terminal(leaf.state)) return move_to(LeafState::running);
+    leaf.usage += usage_from_json(e.data.value("usage", Json::object()));
+    leaf.turns = e.data.value("turn", leaf.turns);
+  } else if (e.type == event::leaf_finished) {
+    HARNESS_TRY_ASSIGN(LeafState to, parse_leaf_state(e.data.value("state", "")));
+    if (!is_terminal(to)) return bad("leaf_finished needs a terminal state");
+    HARNESS_TRY(move_to(to));
+    leaf.reason = e.data.value("reason", "");
+    leaf.message = e.data.value("message", "");
+    if (e.data.contains("result") && e.data["result"].is_string())
+      leaf.result = e.data["result"].get<std::string>();
+    leaf.finished_at = e.ts;
+  } else if (is_terminal(leaf.state)) {
+    return make_error(ErrorCode::conflict, "leaf " + leaf.id + " is already " +
+                                               std::string(to_string(leaf.state)));
+  }
+  leaf.last_seq = e.seq;
+  return {};
+}
+
+}  // namespace harness::model

@@ -1,0 +1,94 @@
+#include <doctest/doctest.h>
+
+#include "lib/model/conversation.hpp"
+#include "lib/model/leaf.hpp"
+
+using namespace harness;
+using namespace harness::model;
+
+namespace {
+Event ev(std::string type, Json data, std::int64_t seq) {
+  Event e;
+  e.session = "ses_x";
+  e.leaf = "lf_x";
+  e.type = std::move(type);
+  e.data = std::move(data);
+  e.seq = seq;
+  e.ts = 1000 * seq;
+  return e;
+}
+}  // namespace
+
+TEST_CASE("the state machine allows SPEC transitions only") {
+  CHECK(can_transition(LeafState::queued, LeafState::running));
+  CHECK(can_transition(LeafState::queued, LeafState::cancelled));
+  CHECK(can_transition(LeafState::running, LeafState::succeeded));
+  CHECK(can_transition(LeafState::running, LeafState::awaiting_approval));
+  CHECK(can_transition(LeafState::awaiting_approval, LeafState::rejected));
+  CHECK_FALSE(can_transition(LeafState::queued, LeafState::rejected));
+  for (auto t : {LeafState::succeeded, LeafState::failed, LeafState::rejected, LeafState::cancelled})
+    for (auto to : {LeafState::queued, LeafState::running, LeafState::succeeded, LeafState::cancelled})
+      CHECK_FALSE(can_transition(t, to));
+}
+
+TEST_CASE("leaf rows are the projection of their events") {
+  Leaf l;
+  LeafSpec spec;
+  spec.prompt = "hi";
+  spec.labels["team"] = "a";
+  REQUIRE(apply_event(l, ev("leaf_submitted", to_json(spec), 1)));
+  CHECK(l.state == LeafState::queued);
+  CHECK(l.spec.prompt == "hi");
+  CHECK(l.created_at == 1000);
+  REQUIRE(apply_event(l, ev("leaf_started", Json::object(), 2)));
+  CHECK(l.state == LeafState::running);
+  Json resp{{"turn", 1}, {"usage", {{"input_tokens", 10}, {"output_tokens", 5}}}};
+  REQUIRE(apply_event(l, ev("model_response", resp, 3)));
+  REQUIRE(apply_event(l, ev("model_response", resp, 4)));
+  CHECK(l.usage.input_tokens == 20);
+  auto fin = finished_event(LeafState::succeeded, reason::completed, "done", std::string("42"));
+  REQUIRE(apply_event(l, ev(fin.type, fin.data, 5)));
+  CHECK(l.state == LeafState::succeeded);
+  CHECK(*l.result == "42");
+  CHECK(l.finished_at == 5000);
+  CHECK(l.last_seq == 5);
+  auto again = apply_event(l, ev("tool_started", Json::object(), 6));
+  REQUIRE_FALSE(again.has_value());
+  CHECK(again.error().code == ErrorCode::conflict);
+}
+
+TEST_CASE("leaf JSON round-trips and reports wrong types by field") {
+  Leaf l;
+  l.id = "lf_1";
+  l.session = "ses_1";
+  l.state = LeafState::failed;
+  l.reason = "max_turns";
+  l.created_at = 1'795'000'000'000;
+  l.spec.prompt = "p";
+  l.spec.timeout_ms = 90'000;
+  auto back = leaf_from_json(to_json(l));
+  REQUIRE(back.has_value());
+  CHECK(back->state == LeafState::failed);
+  CHECK(back->reason == "max_turns");
+  CHECK(back->spec.timeout_ms == 90'000);
+  CHECK(back->created_at == l.created_at);
+  auto bad = spec_from_json(Json{{"max_turns", "many"}});
+  REQUIRE_FALSE(bad.has_value());
+  CHECK(bad.error().message.find("max_turns") != std::string::npos);
+}
+
+TEST_CASE("messages round-trip with tool calls and results") {
+  Message m;
+  m.role = Role::assistant;
+  m.text = "let me look";
+  m.tool_calls.push_back(ToolCall{"c1", "bash", Json{{"command", "ls"}}});
+  auto back = message_from_json(to_json(m));
+  REQUIRE(back.has_value());
+  CHECK(back->tool_calls.at(0).input["command"] == "ls");
+  Message u;
+  u.tool_results.push_back(ToolResult{"c1", "out", true});
+  auto ub = message_from_json(to_json(u));
+  REQUIRE(ub.has_value());
+  CHECK(ub->role == Role::user);
+  CHECK(ub->tool_results.at(0).is_error);
+}
