@@ -1,0 +1,34 @@
+#pragma once
+// The one write path for leaf events: appends through the Store and, once they are durable,
+// publishes them to in-process listeners (followers of `logs -f`, waiters of `wait`).
+// Loop thread only.
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "lib/store/store.hpp"
+
+namespace harness::agent {
+
+class Journal {
+ public:
+  using Listener = std::function<void(const model::Leaf& leaf, const std::vector<model::Event>& events)>;
+
+  explicit Journal(store::Store& store) : m_store(store) {}
+
+  // Appends `drafts` to the leaf's log; on success publishes them, then calls `cb`.
+  void append(const std::string& leaf_id, std::vector<model::EventDraft> drafts,
+              store::Callback<store::AppendResult> cb);
+  // Publishes a leaf_submitted event the Store wrote in submit().
+  void published_submit(const model::Leaf& leaf, const model::Event& event);
+  // Set once by the daemon.
+  void set_listener(Listener l) { m_listener = std::move(l); }
+  store::Store& store() { return m_store; }
+
+ private:
+  store::Store& m_store;
+  Listener m_listener;
+};
+
+}  // namespace harness::agent

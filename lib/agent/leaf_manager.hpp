@@ -1,0 +1,50 @@
+#pragma once
+// LeafManager: which leaves run now. At most `max_running` runners at once; the rest wait
+// `queued` in FIFO order. On startup it recovers every unfinished leaf from the store: leaves
+// that were running resume first (from their logs), then the queue in submit order.
+//
+// Threads: loop thread only.
+
+#include <cstddef>
+#include <deque>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "lib/agent/runner.hpp"
+
+namespace harness::agent {
+
+class LeafManager {
+ public:
+  explicit LeafManager(AgentContext ctx);
+
+  // Loads unfinished leaves from the store and dispatches them; `done` once they are all
+  // running or queued (unavailable if the store cannot answer).
+  void recover(std::function<void(Status)> done);
+  // A freshly submitted leaf: runs now if a slot is free, else waits its turn.
+  void enqueue(const model::Leaf& leaf);
+  // Persists `cancelled` (conflict if the leaf is already terminal; not_found if unknown),
+  // stops its runner if any, writes its envelope, then answers the updated leaf.
+  void cancel(const std::string& id, store::Callback<model::Leaf> cb);
+  // Stops every runner without writing anything: the leaves resume after the next start.
+  void shutdown();
+
+  size_t running_count() const { return m_running.size(); }
+  size_t queued_count() const { return m_queue.size(); }
+
+ private:
+  struct Waiting {
+    model::Leaf leaf;
+    bool recovered = false;
+  };
+  void pump();
+  void start(Waiting w);
+
+  AgentContext m_ctx;
+  std::deque<Waiting> m_queue;
+  std::unordered_map<std::string, std::shared_ptr<LeafRunner>> m_running;
+  bool m_shutting_down = false;
+};
+
+}  // namespace harness::agent

@@ -1,0 +1,282 @@
+#include "lib/agent/runner.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "lib/agent/envelope.hpp"
+#include "lib/loop/defer.hpp"
+#include "lib/sandbox/tools.hpp"
+
+namespace harness::agent {
+namespace {
+using model::EventDraft;
+using model::Json;
+using model::LeafState;
+
+constexpr int k_all_events = 1 << 30;
+
+std::int64_t leaf_timeout_ms(const model::Leaf& leaf, const config::Config& cfg) {
+  return leaf.spec.timeout_ms > 0 ? leaf.spec.timeout_ms : cfg.default_timeout_ms;
+}
+
+// The sandbox's whole environment: an explicit allowlist, never the daemon's own.
+std::vector<std::string> sandbox_env(const model::SandboxProfile& p, const std::string& home) {
+  std::vector<std::string> env{"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=" + home,
+                               "LANG=C.UTF-8", "TERM=dumb"};
+  env.insert(env.end(), p.env.begin(), p.env.end());
+  return env;
+}
+}  // namespace
+
+LeafRunner::LeafRunner(AgentContext ctx, model::Leaf leaf, DoneFn on_done)
+    : m_ctx(ctx), m_leaf(std::move(leaf)), m_on_done(std::move(on_done)), m_deadline(ctx.loop) {}
+
+LeafRunner::~LeafRunner() {
+  if (m_model_call) m_ctx.models->cancel(m_model_call);
+}
+
+void LeafRunner::start(bool recovered) {
+  const auto& cfg = *m_ctx.config;
+  if (auto it = cfg.models.find(m_leaf.spec.model); it != cfg.models.end()) m_model = &it->second;
+  if (auto it = cfg.sandboxes.find(m_leaf.spec.sandbox); it != cfg.sandboxes.end())
+    m_sandbox = &it->second;
+  EventDraft first{std::string(recovered ? model::event::leaf_recovered : model::event::leaf_started),
+                   recovered ? Json{{"after", "crash"}} : Json::object()};
+  append({std::move(first)}, [this](const model::Leaf& leaf) {
+    if (!m_model || !m_sandbox) {
+      // The profile was removed from the config while the leaf waited.
+      return finish(LeafState::failed, model::reason::internal,
+                    "model profile '" + leaf.spec.model + "' or sandbox profile '" +
+                        leaf.spec.sandbox + "' is no longer configured");
+    }
+    std::int64_t left = leaf.started_at + leaf_timeout_ms(leaf, *m_ctx.config) - now_ms();
+    std::weak_ptr<LeafRunner> weak = weak_from_this();
+    m_deadline.start(static_cast<std::uint64_t>(std::max<std::int64_t>(left, 0)), [weak] {
+      auto self = weak.lock();
+      if (!self || self->m_stopped) return;
+      self->finish(LeafState::failed, model::reason::max_duration,
+                   "the leaf exceeded its max_duration of " +
+                       format_duration_ms(leaf_timeout_ms(self->m_leaf, *self->m_ctx.config)));
+    });
+    store::EventQuery q{leaf.session, "", 0, k_all_events};
+    m_ctx.journal->store().read_events(q, [weak](Result<std::vector<model::Event>> r) {
+      auto self = weak.lock();
+      if (!self || self->m_stopped) return;
+      if (!r) return self->finish(LeafState::failed, model::reason::internal,
+                                  "cannot read the session log: " + r.error().message);
+      self->on_history(std::move(*r));
+    });
+  });
+}
+
+void LeafRunner::on_history(std::vector<model::Event> events) {
+  History h = build_history(events, m_leaf.id);
+  m_messages = std::move(h.messages);
+  m_turn = h.turns;
+  if (h.answered && m_turn > 0) {
+    // The final answer was persisted but the daemon stopped before the leaf was marked done.
+    return finish(LeafState::succeeded, model::reason::completed, "", h.final_text);
+  }
+  if (!h.calls.empty()) {
+    m_calls = std::move(h.calls);
+    m_known_results = std::move(h.finished_results);
+    m_results.clear();
+    m_next_call = 0;
+    return run_next_call();
+  }
+  call_model();
+}
+
+void LeafRunner::call_model() {
+  model::ModelRequest req;
+  req.system = m_ctx.config->system_prompt;
+  req.messages = m_messages;
+  req.tools = sandbox::tool_specs();
+  req.max_tokens = m_model->max_tokens;
+  int turn = m_turn + 1;
+  std::weak_ptr<LeafRunner> weak = weak_from_this();
+  TimeMs started = now_ms();
+  auto on_attempt = [weak, turn](const model_api::AttemptFailure& f) {
+    auto self = weak.lock();
+    if (!self || self->m_stopped) return;
+    Json d{{"turn", turn}, {"attempt", f.attempt}, {"status", f.status}, {"message", f.message}};
+    d["retry_in_ms"] = f.retry_in_ms >= 0 ? Json(f.retry_in_ms) : Json(nullptr);
+    self->m_ctx.journal->append(self->m_leaf.id, {{std::string(model::event::model_error), d}},
+                                [](auto&&) {});
+  };
+  m_model_call = m_ctx.models->complete(
+      *m_model, std::move(req), on_attempt, [weak, started](Result<model::ModelResponse> r) {
+        auto self = weak.lock();
+        if (!self) return;
+        self->m_model_call = 0;
+        if (!self->m_stopped) self->on_model_done(std::move(r), started);
+      });
+}
+
+void LeafRunner::on_model_done(Result<model::ModelResponse> r, TimeMs started) {
+  if (!r) {
+    return finish(LeafState::failed, model::reason::model_error,
+                  "model '" + m_model->name + "' failed: " + r.error().message);
+  }
+  model::ModelResponse resp = std::move(*r);
+  int turn = m_turn + 1;
+  Json d = model::to_json(resp);
+  d["turn"] = turn;
+  d["latency_ms"] = now_ms() - started;
+  append({{std::string(model::event::model_response), std::move(d)}},
+         [this, resp, turn](const model::Leaf&) {
+           m_turn = turn;
+           m_messages.push_back(resp.message);
+           if (resp.message.tool_calls.empty())
+             return finish(LeafState::succeeded, model::reason::completed, "", resp.message.text);
+           if (m_turn >= m_leaf.spec.max_turns)
+             return finish(LeafState::failed, model::reason::max_turns,
+                           "stopped after " + std::to_string(m_turn) +
+                               " turns (max_turns) while the model still wanted to call tools");
+           m_calls.clear();
+           for (const auto& c : resp.message.tool_calls)
+             m_calls.push_back(PendingCall{c, CallStatus::not_started});
+           m_results.clear();
+           m_known_results.clear();
+           m_next_call = 0;
+           run_next_call();
+         });
+}
+
+void LeafRunner::run_next_call() {
+  if (m_next_call == m_calls.size()) {
+    model::Message user;
+    user.role = model::Role::user;
+    user.tool_results = std::move(m_results);
+    m_results.clear();
+    m_messages.push_back(std::move(user));
+    return call_model();
+  }
+  const PendingCall& pc = m_calls[m_next_call];
+  if (pc.status == CallStatus::finished) {
+    for (const auto& known : m_known_results)
+      if (known.call_id == pc.call.id) m_results.push_back(known);
+    ++m_next_call;
+    return run_next_call();
+  }
+  if (pc.status == CallStatus::started && !sandbox::is_read_only(pc.call.name)) {
+    // Started before a crash and never finished: not re-run, the model is told so.
+    model::ToolResult res{pc.call.id, interrupted_result_text(pc.call), true};
+    Json d{{"call_id", pc.call.id}, {"name", pc.call.name},  {"exit_code", nullptr},
+           {"output", res.content}, {"is_error", true},      {"interrupted", true},
+           {"duration_ms", 0}};
+    return record_result(pc.call, std::move(d), std::move(res));
+  }
+  run_tool(pc.call);
+}
+
+void LeafRunner::run_tool(const model::ToolCall& call) {
+  Json started{{"call_id", call.id}, {"name", call.name}, {"input", call.input}};
+  append({{std::string(model::event::tool_started), std::move(started)}},
+         [this, call](const model::Leaf&) {
+           if (Status s = ensure_channel(); !s)
+             return finish(LeafState::failed, model::reason::sandbox_error, s.error().message);
+           sandbox::ToolLimits lim{m_sandbox->tool_timeout_ms, m_sandbox->output_cap_bytes};
+           std::weak_ptr<LeafRunner> weak = weak_from_this();
+           TimeMs t0 = now_ms();
+           sandbox::run_tool(*m_channel, *m_driver, call, lim,
+                             [weak, call, t0](Result<sandbox::ToolOutcome> r) {
+                               auto self = weak.lock();
+                               if (!self || self->m_stopped) return;
+                               if (!r) {
+                                 return self->finish(
+                                     LeafState::failed, model::reason::sandbox_error,
+                                     "sandbox '" + self->m_sandbox->name + "' (" +
+                                         self->m_sandbox->driver + "): " + r.error().message);
+                               }
+                               Json d{{"call_id", call.id},     {"name", call.name},
+                                      {"output", r->content},   {"is_error", r->is_error},
+                                      {"interrupted", false},   {"duration_ms", now_ms() - t0}};
+                               d["exit_code"] = r->exit_code ? Json(*r->exit_code) : Json(nullptr);
+                               self->record_result(call, std::move(d),
+                                                   model::ToolResult{call.id, r->content, r->is_error});
+                             });
+         });
+}
+
+void LeafRunner::record_result(const model::ToolCall& call, Json data, model::ToolResult result) {
+  append({{std::string(model::event::tool_finished), std::move(data)}},
+         [this, result = std::move(result)](const model::Leaf&) {
+           m_results.push_back(result);
+           ++m_next_call;
+           run_next_call();
+         });
+}
+
+Status LeafRunner::ensure_channel() {
+  if (m_channel) return {};
+  auto drv = sandbox::make_driver(*m_sandbox);
+  if (!drv) return make_error(drv.error().code, "sandbox '" + m_sandbox->name + "': " + drv.error().message);
+  m_driver = std::move(*drv);
+  sandbox::LeafContext lc{m_leaf.id, m_leaf.spec.workspace};
+  auto argv = m_driver->shell_argv(lc);
+  if (!argv) return make_error(argv.error().code, "sandbox '" + m_sandbox->name + "': " + argv.error().message);
+  m_channel = std::make_unique<sandbox::Channel>(m_ctx.loop, std::move(*argv),
+                                                 sandbox_env(*m_sandbox, m_driver->workspace_path()),
+                                                 sandbox::ChannelLimits{});
+  return {};
+}
+
+void LeafRunner::append(std::vector<EventDraft> drafts, std::function<void(const model::Leaf&)> next) {
+  std::weak_ptr<LeafRunner> weak = weak_from_this();
+  m_ctx.journal->append(m_leaf.id, std::move(drafts),
+                        [weak, next = std::move(next)](Result<store::AppendResult> r) {
+                          auto self = weak.lock();
+                          if (!self || self->m_stopped) return;
+                          if (!r) {
+                            // conflict: someone else ended the leaf (cancel). Anything else:
+                            // the store is gone; the leaf resumes from its log after restart.
+                            if (r.error().code != ErrorCode::conflict)
+                              spdlog::error("leaf {}: cannot persist: {}", self->m_leaf.id,
+                                            r.error().message);
+                            return self->stop();
+                          }
+                          self->m_leaf = r->leaf;
+                          next(r->leaf);
+                        });
+}
+
+void LeafRunner::finish(LeafState state, std::string_view reason, std::string message,
+                        std::optional<std::string> result) {
+  if (m_stopped) return;
+  m_stopped = true;
+  m_deadline.stop();
+  if (m_model_call) m_ctx.models->cancel(std::exchange(m_model_call, 0));
+  loop::defer_destroy(m_ctx.loop, std::move(m_channel));
+  auto self = shared_from_this();
+  m_ctx.journal->append(m_leaf.id, {model::finished_event(state, reason, message, result)},
+                        [self](Result<store::AppendResult> r) {
+                          if (!r) {
+                            if (r.error().code != ErrorCode::conflict)
+                              spdlog::error("leaf {}: cannot record its end: {}", self->m_leaf.id,
+                                            r.error().message);
+                            return self->release();
+                          }
+                          self->m_leaf = r->leaf;
+                          spdlog::info("leaf {} {} ({})", self->m_leaf.id,
+                                       model::to_string(self->m_leaf.state), self->m_leaf.reason);
+                          write_envelope(self->m_ctx.loop, self->m_leaf, [self] { self->release(); });
+                        });
+}
+
+void LeafRunner::stop() {
+  if (!m_stopped) {
+    m_stopped = true;
+    m_deadline.stop();
+    if (m_model_call) m_ctx.models->cancel(std::exchange(m_model_call, 0));
+    loop::defer_destroy(m_ctx.loop, std::move(m_channel));
+  }
+  release();
+}
+
+void LeafRunner::release() {
+  if (m_released) return;
+  m_released = true;
+  if (m_on_done) m_on_done(m_leaf.id);
+}
+
+}  // namespace harness::agent

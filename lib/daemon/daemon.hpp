@@ -1,0 +1,37 @@
+#pragma once
+// Daemon: owns the loop and everything on it — store, HTTP server, model client, leaf manager —
+// and runs the lifecycle: open the store, listen, recover unfinished leaves, report ready, serve
+// until SIGTERM/SIGINT, then shut down in order (stop listening, stop runners, close the model
+// client, close the store, run the loop until idle).
+//
+// Threads: run() is the loop thread; the store owns one extra thread.
+
+#include <uv.h>
+
+#include <memory>
+
+#include "lib/config/config.hpp"
+
+namespace harness::daemon {
+
+class Daemon {
+ public:
+  explicit Daemon(config::Config cfg);
+  ~Daemon();
+  Daemon(const Daemon&) = delete;
+  Daemon& operator=(const Daemon&) = delete;
+
+  // Runs until a termination signal. Returns the process exit code (0 on a clean stop; 1 when
+  // startup failed, after logging why).
+  int run();
+
+ private:
+  void shutdown();
+
+  struct Parts;
+  config::Config m_cfg;
+  uv_loop_t m_loop{};
+  std::unique_ptr<Parts> m_parts;
+};
+
+}  // namespace harness::daemon

@@ -1,0 +1,168 @@
+#include "lib/daemon/submit.hpp"
+
+#include <sys/stat.h>
+
+#include <filesystem>
+
+#include "lib/base/base64.hpp"
+#include "lib/base/fs.hpp"
+#include "lib/base/ids.hpp"
+
+namespace harness::daemon {
+namespace {
+using Json = nlohmann::json;
+
+Error bad(std::string m) { return make_error(ErrorCode::bad_request, std::move(m)); }
+Error invalid(std::string m) { return make_error(ErrorCode::invalid, std::move(m)); }
+
+Status check_type(const Json& body, const char* key, Json::value_t want, const char* what) {
+  auto it = body.find(key);
+  if (it == body.end() || it->is_null()) return {};
+  bool ok = it->type() == want ||
+            (want == Json::value_t::number_float && it->is_number()) ||
+            (want == Json::value_t::number_integer && it->is_number_integer());
+  if (!ok) return bad(std::string("field '") + key + "' must be " + what);
+  return {};
+}
+
+// A workspace-relative path that stays inside the workspace.
+Status check_relative(const std::string& p) {
+  if (p.empty()) return invalid("input path is empty");
+  if (p.front() == '/') return invalid("input path '" + p + "' must be relative to the workspace");
+  std::filesystem::path path(p);
+  for (const auto& part : path)
+    if (part == "..") return invalid("input path '" + p + "' escapes the workspace");
+  return {};
+}
+
+std::string profile_names(const auto& profiles) {
+  std::string names;
+  for (const auto& [name, _] : profiles) names += (names.empty() ? "" : ", ") + name;
+  return names.empty() ? "none" : names;
+}
+
+Status parse_inputs(const Json& body, const config::Config& cfg, SubmitPlan& plan) {
+  auto it = body.find("inputs");
+  if (it == body.end() || it->is_null()) return {};
+  if (!it->is_array()) return bad("field 'inputs' must be an array of {path, data_b64}");
+  std::int64_t total = 0;
+  for (const auto& in : *it) {
+    if (!in.is_object() || !in.contains("path") || !in["path"].is_string() ||
+        !in.contains("data_b64") || !in["data_b64"].is_string())
+      return bad("each entry of 'inputs' must be {\"path\": string, \"data_b64\": string}");
+    std::string path = in["path"].get<std::string>();
+    HARNESS_TRY(check_relative(path));
+    auto data = base64_decode(in["data_b64"].get<std::string>());
+    if (!data) return bad("input '" + path + "': data_b64 is not valid base64");
+    total += static_cast<std::int64_t>(data->size());
+    if (total > cfg.max_input_bytes)
+      return make_error(ErrorCode::too_large, "inputs exceed the limit of " +
+                                                  std::to_string(cfg.max_input_bytes) + " bytes");
+    plan.spec.inputs.push_back(path);
+    plan.inputs.push_back(InputFile{std::move(path), std::move(*data)});
+  }
+  return {};
+}
+
+Status parse_fields(const Json& body, const config::Config& cfg, SubmitPlan& plan) {
+  using V = Json::value_t;
+  HARNESS_TRY(check_type(body, "prompt", V::string, "a string"));
+  HARNESS_TRY(check_type(body, "model", V::string, "a string"));
+  HARNESS_TRY(check_type(body, "sandbox", V::string, "a string"));
+  HARNESS_TRY(check_type(body, "workdir", V::string, "a string"));
+  HARNESS_TRY(check_type(body, "session", V::string, "a string"));
+  HARNESS_TRY(check_type(body, "max_turns", V::number_integer, "an integer"));
+  HARNESS_TRY(check_type(body, "timeout_s", V::number_float, "a number of seconds"));
+  HARNESS_TRY(check_type(body, "labels", V::object, "an object of strings"));
+  auto& s = plan.spec;
+  s.prompt = body.value("prompt", "");
+  if (s.prompt.empty()) return bad("field 'prompt' is required and must not be empty");
+  s.model = body.value("model", "");
+  s.sandbox = body.value("sandbox", "");
+  s.workdir = body.value("workdir", "");
+  s.max_turns = body.value("max_turns", cfg.default_max_turns);
+  if (s.max_turns < 1 || s.max_turns > 10000) return invalid("max_turns must be between 1 and 10000");
+  double timeout_s = body.value("timeout_s", 0.0);
+  if (timeout_s < 0) return invalid("timeout_s must be positive");
+  s.timeout_ms = static_cast<std::int64_t>(timeout_s * 1000.0);
+  if (body.contains("labels") && body["labels"].is_object()) {
+    for (auto& [k, v] : body["labels"].items()) {
+      if (!v.is_string()) return bad("label '" + k + "' must have a string value");
+      if (k.empty()) return invalid("label keys must not be empty");
+      s.labels[k] = v.get<std::string>();
+    }
+  }
+  return parse_inputs(body, cfg, plan);
+}
+
+}  // namespace
+
+Status validate_plan(SubmitPlan& plan, const config::Config& cfg) {
+  auto& s = plan.spec;
+  if (s.model.empty()) s.model = "default";
+  if (s.sandbox.empty()) s.sandbox = "default";
+  if (!cfg.models.count(s.model))
+    return invalid("unknown model profile '" + s.model + "' (configured: " +
+                   profile_names(cfg.models) + "); add [models." + s.model + "] to the config");
+  if (!cfg.sandboxes.count(s.sandbox))
+    return invalid("unknown sandbox profile '" + s.sandbox + "' (configured: " +
+                   profile_names(cfg.sandboxes) + ")");
+  if (!s.workdir.empty()) {
+    if (s.workdir.front() != '/') return invalid("workdir '" + s.workdir + "' must be an absolute path");
+    struct stat st{};
+    if (::stat(s.workdir.c_str(), &st) != 0) return invalid("workdir " + s.workdir + " does not exist");
+    if (!S_ISDIR(st.st_mode)) return invalid("workdir " + s.workdir + " is not a directory");
+    s.workspace = s.workdir;
+  }
+  return {};
+}
+
+Result<SubmitPlan> parse_submit(const std::string& body, const std::string& session_from_path,
+                                const config::Config& cfg) {
+  Json j = Json::parse(body, nullptr, false);
+  if (j.is_discarded()) return bad("request body is not valid JSON");
+  if (!j.is_object()) return bad("request body must be a JSON object");
+  SubmitPlan plan;
+  HARNESS_TRY(parse_fields(j, cfg, plan));
+  plan.session = session_from_path.empty() ? j.value("session", "") : session_from_path;
+  if (!plan.session.empty() && !is_valid_id(plan.session, "ses_"))
+    return make_error(ErrorCode::not_found, "no such session " + plan.session);
+  // Resumed leaves validate after inheriting from the previous leaf.
+  if (plan.session.empty()) HARNESS_TRY(validate_plan(plan, cfg));
+  return plan;
+}
+
+void inherit_from(SubmitPlan& plan, const model::Leaf& previous) {
+  auto& s = plan.spec;
+  if (s.model.empty()) s.model = previous.spec.model;
+  if (s.sandbox.empty()) s.sandbox = previous.spec.sandbox;
+  if (s.workdir.empty()) {
+    s.workdir = previous.spec.workdir;
+    s.workspace = previous.spec.workspace;
+  }
+}
+
+Status prepare_envelope(SubmitPlan& plan, const std::string& state_dir, const std::string& leaf_id) {
+  auto& s = plan.spec;
+  s.envelope = state_dir + "/leaves/" + leaf_id;
+  HARNESS_TRY(make_dirs(s.envelope, 0750));
+  if (s.workspace.empty()) {
+    s.workspace = s.envelope + "/workspace";
+    HARNESS_TRY(make_dirs(s.workspace, 0755));
+  }
+  for (const auto& in : plan.inputs) {
+    std::string dest = s.workspace + "/" + in.path;
+    auto slash = dest.rfind('/');
+    HARNESS_TRY(make_dirs(dest.substr(0, slash), 0755));
+    HARNESS_TRY(write_file_atomic(dest, in.data, 0644));
+  }
+  return {};
+}
+
+void discard_envelope(const SubmitPlan& plan) {
+  if (plan.spec.envelope.empty()) return;
+  std::error_code ec;
+  std::filesystem::remove_all(plan.spec.envelope, ec);
+}
+
+}  // namespace harness::daemon

@@ -1,0 +1,40 @@
+#pragma once
+// Turning a submit request body into a leaf spec: parsing (400 on malformed input), validation
+// against the config (422 on unusable values), and preparing the leaf's envelope on disk.
+// Parsing and validation are pure; prepare/discard do blocking file I/O (run them off the loop).
+
+#include <string>
+#include <vector>
+
+#include "lib/config/config.hpp"
+#include "lib/model/leaf.hpp"
+
+namespace harness::daemon {
+
+struct InputFile {
+  std::string path;  // workspace-relative, validated
+  std::string data;  // decoded bytes
+};
+
+struct SubmitPlan {
+  model::LeafSpec spec;
+  std::vector<InputFile> inputs;
+  std::string session;  // non-empty: resume this session
+};
+
+// Parses and validates a submit body (docs/api.md). `session_from_path` is the {id} of
+// POST /v1/sessions/{id}/leaves (empty for POST /v1/leaves).
+Result<SubmitPlan> parse_submit(const std::string& body, const std::string& session_from_path,
+                                const config::Config& cfg);
+// Fills defaults a resumed leaf inherits from the session's previous leaf (model, sandbox,
+// workdir/workspace) for the fields the request left unset.
+void inherit_from(SubmitPlan& plan, const model::Leaf& previous);
+// Checks profiles and the workdir against the config (invalid, naming what is wrong).
+Status validate_plan(SubmitPlan& plan, const config::Config& cfg);
+// Creates the envelope (and a fresh workspace unless one is set) under `state_dir`, writes the
+// input files into the workspace. Sets spec.envelope/workspace. Blocking.
+Status prepare_envelope(SubmitPlan& plan, const std::string& state_dir, const std::string& leaf_id);
+// Removes what prepare_envelope created (the submit failed). Blocking.
+void discard_envelope(const SubmitPlan& plan);
+
+}  // namespace harness::daemon

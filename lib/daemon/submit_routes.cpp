@@ -1,0 +1,69 @@
+// POST /v1/leaves and POST /v1/sessions/{id}/leaves. A submit is validated completely before
+// anything is written; the envelope is prepared off the loop, then the Store writes the leaf and
+// its first event in one transaction. If that fails, the envelope is removed again: a failed
+// submit leaves nothing behind.
+
+#include <spdlog/spdlog.h>
+
+#include "lib/base/ids.hpp"
+#include "lib/daemon/api.hpp"
+#include "lib/daemon/submit.hpp"
+#include "lib/loop/defer.hpp"
+
+namespace harness::daemon {
+
+void Api::submit(const http::Request& req, const Res& res, const Params&) {
+  submit_plan(req, res, "");
+}
+
+void Api::resume(const http::Request& req, const Res& res, const Params& p) {
+  submit_plan(req, res, p[0]);
+}
+
+void Api::submit_plan(const http::Request& req, const Res& res, const std::string& session_path) {
+  auto parsed = parse_submit(req.body, session_path, *m_s.config);
+  if (!parsed) return res->send_error(parsed.error());
+  auto plan = std::make_shared<SubmitPlan>(std::move(*parsed));
+  plan->spec.idempotency_key = req.header("idempotency-key");
+  Services s = m_s;
+
+  // Writes the leaf once the plan is complete and valid.
+  auto write = [s, plan, res] {
+    std::string leaf_id = new_id("lf_");
+    auto status = std::make_shared<Status>();
+    loop::run_blocking(
+        s.loop, [plan, status, dir = s.config->state_dir, leaf_id] {
+          *status = prepare_envelope(*plan, dir, leaf_id);
+        },
+        [s, plan, status, res, leaf_id] {
+          if (!*status) {
+            loop::run_blocking(s.loop, [plan] { discard_envelope(*plan); }, nullptr);
+            return res->send_error(status->error());
+          }
+          store::SubmitRequest sr{leaf_id, plan->session.empty() ? new_id("ses_") : plan->session,
+                                  !plan->session.empty(), plan->spec};
+          s.store->submit(std::move(sr), [s, plan, res](Result<store::SubmitResult> r) {
+            if (!r || !r->created)
+              loop::run_blocking(s.loop, [plan] { discard_envelope(*plan); }, nullptr);
+            if (!r) return res->send_error(r.error());
+            if (!r->created) return res->send_json(200, model::to_json(r->leaf));
+            spdlog::info("leaf {} submitted (session {}, model {}, sandbox {})", r->leaf.id,
+                         r->leaf.session, r->leaf.spec.model, r->leaf.spec.sandbox);
+            s.journal->published_submit(r->leaf, r->event);
+            s.leaves->enqueue(r->leaf);
+            res->send_json(201, model::to_json(r->leaf));
+          });
+        });
+  };
+
+  if (plan->session.empty()) return write();
+  // Resume: the session must exist; unset settings come from its latest leaf.
+  m_s.store->get_session(plan->session, [s, plan, res, write](Result<model::Session> r) {
+    if (!r) return res->send_error(r.error());
+    if (!r->leaves.empty()) inherit_from(*plan, r->leaves.back());
+    if (Status v = validate_plan(*plan, *s.config); !v) return res->send_error(v.error());
+    write();
+  });
+}
+
+}  // namespace harness::daemon
