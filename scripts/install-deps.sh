@@ -1,0 +1,24 @@
+#!/bin/sh
+# Installs the Debian packages harness needs to build and test, skipping those already present.
+# Idempotent; needs root (or sudo) only when something is missing.
+set -eu
+
+pkgs="build-essential cmake pkg-config clang-format \
+  libcli11-dev libcurl4-openssl-dev nlohmann-json3-dev libsqlite3-dev libhiredis-dev \
+  libuv1-dev libspdlog-dev doctest-dev libhttp-parser-dev libtomlplusplus-dev \
+  bubblewrap busybox-static python3 python3-pytest sqlite3"
+
+missing=""
+for p in $pkgs; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+echo "installing:$missing" >&2
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get install -y --no-install-recommends $missing >/dev/null || {
+  $sudo apt-get update >/dev/null
+  $sudo apt-get install -y --no-install-recommends $missing >/dev/null
+}
