@@ -322,6 +322,66 @@ def count_assistant_turns(body):
     return sum(1 for m in msgs if isinstance(m, dict) and m.get("role") == "assistant")
 
 
+# ---------------------------------------------------------------- reading recorded requests
+
+
+def _text_of(content):
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(b.get("text", "") for b in content if isinstance(b, dict) and b.get("type") == "text")
+    return ""
+
+
+def neutral_messages(record):
+    """A recorded request's conversation in provider-neutral form: a list of
+    {"role": "user"|"assistant"|"system", "text": str, "tool_calls": [{"id","name","input"}],
+     "tool_results": [{"call_id","content","is_error"}]}. OpenAI tool messages fold into one user
+    message, as in the Anthropic format, so both providers read the same."""
+    body = record.get("body") or {}
+    out = []
+    if record.get("provider") == "anthropic":
+        for m in body.get("messages", []):
+            c = m.get("content")
+            blocks = c if isinstance(c, list) else []
+            out.append({"role": m["role"], "text": _text_of(c),
+                        "tool_calls": [{"id": b["id"], "name": b["name"], "input": b.get("input", {})}
+                                       for b in blocks if b.get("type") == "tool_use"],
+                        "tool_results": [{"call_id": b["tool_use_id"], "content": _text_of(b.get("content", "")),
+                                          "is_error": bool(b.get("is_error", False))}
+                                         for b in blocks if b.get("type") == "tool_result"]})
+        return out
+    for m in body.get("messages", []):
+        role = m.get("role")
+        if role == "tool":
+            result = {"call_id": m.get("tool_call_id"), "content": _text_of(m.get("content")), "is_error": False}
+            if out and out[-1]["role"] == "user" and out[-1]["tool_results"] and not out[-1]["text"]:
+                out[-1]["tool_results"].append(result)
+            else:
+                out.append({"role": "user", "text": "", "tool_calls": [], "tool_results": [result]})
+            continue
+        calls = []
+        for c in m.get("tool_calls") or []:
+            try:
+                args = json.loads(c["function"]["arguments"])
+            except (ValueError, KeyError, TypeError):
+                args = None
+            calls.append({"id": c.get("id"), "name": c.get("function", {}).get("name"), "input": args})
+        out.append({"role": "system" if role == "developer" else role, "text": _text_of(m.get("content")),
+                    "tool_calls": calls, "tool_results": []})
+    return out
+
+
+def tool_results(record):
+    """{call_id: content} of every tool result in a recorded request."""
+    return {r["call_id"]: r["content"] for m in neutral_messages(record) for r in m["tool_results"]}
+
+
+def user_texts(record):
+    """The text of every user message in a recorded request, in order (tool results excluded)."""
+    return [m["text"] for m in neutral_messages(record) if m["role"] == "user" and m["text"]]
+
+
 # ---------------------------------------------------------------- server
 
 

@@ -344,3 +344,23 @@ def test_cli_serves_script_and_exposes_requests(tmp_path):
     finally:
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=10) == 0
+
+
+def test_neutral_messages_read_both_formats_alike(fake):
+    from fake_model import neutral_messages, tool_results, user_texts
+    fake.set_script([], default={"text": "ok"})
+    anth(fake, [{"role": "user", "content": "go"},
+                {"role": "assistant", "content": [{"type": "text", "text": "t"},
+                                                  {"type": "tool_use", "id": "a1", "name": "bash", "input": {"c": 1}}]},
+                {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "a1",
+                                              "content": [{"type": "text", "text": "out"}]}]}])
+    call = {"id": "a1", "type": "function", "function": {"name": "bash", "arguments": "{\"c\": 1}"}}
+    oai(fake, [{"role": "system", "content": "s"}, {"role": "user", "content": "go"},
+               {"role": "assistant", "content": "t", "tool_calls": [call]},
+               {"role": "tool", "tool_call_id": "a1", "content": "out"}])
+    a, o = fake.model_requests()
+    na, no = neutral_messages(a), neutral_messages(o)
+    assert no[0]["role"] == "system" and no[1:] == na
+    assert na[1]["tool_calls"] == [{"id": "a1", "name": "bash", "input": {"c": 1}}]
+    assert tool_results(a) == tool_results(o) == {"a1": "out"}
+    assert user_texts(a) == user_texts(o) == ["go"]
