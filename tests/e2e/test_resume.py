@@ -17,6 +17,11 @@ def requests_since(fake, n):
     return fake.replies()[n:]
 
 
+def conversation(record):
+    """The request's messages without the system prompt (which may name the leaf)."""
+    return [m for m in neutral_messages(record) if m["role"] != "system"]
+
+
 @pytest.mark.parametrize("provider", ["anthropic", "openai"])
 def test_resume_and_submit_session_send_the_whole_conversation(daemon, fake, workdir, provider):
     fake.set_script(SCRIPT)
@@ -24,7 +29,7 @@ def test_resume_and_submit_session_send_the_whole_conversation(daemon, fake, wor
     leaf1 = daemon.wait_leaf(first)
     assert leaf1["state"] == "succeeded" and leaf1["result"] == "first done"
     session = leaf1["session"]
-    history1 = neutral_messages(fake.replies()[-1])  # what the model saw on leaf 1's last turn
+    history1 = conversation(fake.replies()[-1])  # what the model saw on leaf 1's last turn
 
     n = len(fake.replies())
     code, out, err = daemon.ctl("resume", session, "next", "-q", "--model", provider)
@@ -35,7 +40,7 @@ def test_resume_and_submit_session_send_the_whole_conversation(daemon, fake, wor
     assert leaf2["state"] == "succeeded" and leaf2["result"] == "second done"
     assert leaf2["session"] == session
     [req2] = requests_since(fake, n)
-    seen = neutral_messages(req2)
+    seen = conversation(req2)
     # Exactly the earlier conversation, then leaf 1's answer, then the new prompt.
     assert seen[:len(history1)] == history1
     tail = seen[len(history1):]
@@ -51,7 +56,7 @@ def test_resume_and_submit_session_send_the_whole_conversation(daemon, fake, wor
     assert leaf3["session"] == session
     [req3] = requests_since(fake, n)
     assert user_texts(req3) == ["first task", "next", "third"]
-    assert neutral_messages(req3)[:len(seen)] == seen
+    assert conversation(req3)[:len(seen)] == seen
 
     code, out, _ = daemon.ctl("ls", "--session", session, "-o", "json")
     assert code == 0
