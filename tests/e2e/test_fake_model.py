@@ -364,3 +364,31 @@ def test_neutral_messages_read_both_formats_alike(fake):
     assert na[1]["tool_calls"] == [{"id": "a1", "name": "bash", "input": {"c": 1}}]
     assert tool_results(a) == tool_results(o) == {"a1": "out"}
     assert user_texts(a) == user_texts(o) == ["go"]
+
+
+def test_keep_alive_serves_several_requests_on_one_connection(fake):
+    fake.set_script([], default={"text": "ok"})
+    conn = http.client.HTTPConnection("127.0.0.1", fake.port, timeout=5)
+    body = json.dumps({"model": "m", "max_tokens": 5, "messages": [{"role": "user", "content": "go"}]})
+    for _ in range(3):
+        conn.request("POST", "/v1/messages", body, ANTH_HEADERS)
+        r = conn.getresponse()
+        assert r.status == 200 and json.loads(r.read())["content"][0]["text"] == "ok"
+    conn.close()
+    assert len(fake.replies()) == 3
+
+
+def test_curl_chunked_body_with_expect_continue(fake):
+    """libcurl (which harnessd uses) may send Expect: 100-continue and chunked bodies."""
+    import shutil
+    if not shutil.which("curl"):
+        pytest.skip("curl is not installed")
+    fake.set_script([], default={"text": "ok"})
+    body = json.dumps({"model": "m", "max_tokens": 5, "messages": [{"role": "user", "content": "x" * 5000}]})
+    p = subprocess.run(["curl", "-sS", "-H", "Expect: 100-continue", "-H", "Transfer-Encoding: chunked",
+                        "-H", f"x-api-key: {KEY}", "-H", "anthropic-version: 2023-06-01",
+                        "-H", "content-type: application/json", "--data-binary", body,
+                        fake.anthropic_base + "/v1/messages"], capture_output=True, text=True, timeout=20)
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["content"][0]["text"] == "ok"
+    assert fake.replies()[0]["body"]["messages"][0]["content"] == "x" * 5000
