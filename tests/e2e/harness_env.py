@@ -90,16 +90,15 @@ def replay_model(path, **over):
 
 
 def write_replay(path, steps):
-    """A replay file from fake-model reply steps: a JSON array of recorded model responses in
-    the daemon's neutral form (lib/model ModelResponse JSON), one per turn."""
+    """A replay file from fake-model reply steps, in the documented replay format:
+    {"responses": [{"text", "tool_calls": [{"id"?, "name", "input"}], "usage"}, ...]}, one per turn."""
     out = []
     for turn, s in enumerate(steps):
         calls = [{"id": c.get("id", f"toolu_replay_t{turn}_{i}"), "name": c["name"], "input": c.get("input", {})}
                  for i, c in enumerate(s.get("tool_calls", []))]
-        out.append({"message": {"role": "assistant", "text": s.get("text", ""), "tool_calls": calls},
-                    "stop_reason": "tool_use" if calls else "end_turn",
-                    "usage": s.get("usage", {"input_tokens": 10, "output_tokens": 5}), "model": "replay"})
-    Path(path).write_text(json.dumps(out, indent=1))
+        out.append({"text": s.get("text", ""), "tool_calls": calls,
+                    "usage": s.get("usage", {"input_tokens": 10, "output_tokens": 5})})
+    Path(path).write_text(json.dumps({"responses": out}, indent=1))
     return path
 
 
