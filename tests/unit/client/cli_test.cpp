@@ -268,3 +268,22 @@ TEST_CASE("the committed completion scripts are what harnessctl generates") {
   CHECK(completion_script("bash").find("--idempotency-key") != std::string::npos);
   CHECK(completion_script("tcsh").empty());
 }
+
+TEST_CASE("the man page documents every flag and every exit code") {
+  std::filesystem::path root = std::filesystem::path(__FILE__).parent_path() / "../../..";
+  std::ifstream f(root / "man/harnessctl.1");
+  REQUIRE(f.good());
+  std::stringstream man;
+  man << f.rdbuf();
+  std::istringstream words(completion_script("bash"));
+  std::string w;
+  while (words >> w) {
+    if (w.rfind("--", 0) != 0 || w.find_first_of("\"|)") != std::string::npos) continue;
+    std::string roff;
+    for (char ch : w) roff += ch == '-' ? std::string("\\-") : std::string(1, ch);
+    INFO(w);
+    CHECK(man.str().find(roff) != std::string::npos);
+  }
+  for (int code : {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 130})
+    CHECK(man.str().find(".B " + std::to_string(code) + "\n") != std::string::npos);
+}
