@@ -1,0 +1,281 @@
+#include "lib/client/cli.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <map>
+#include <memory>
+
+#include "lib/client/commands.hpp"
+#include "lib/client/completion.hpp"
+#include "lib/client/exit_codes.hpp"
+
+namespace harness::client {
+namespace {
+// Every command's options, filled by CLI11; lives as long as the App.
+struct Parsed {
+  GlobalOptions global;
+  SubmitOptions submit, run, resume;
+  WaitOptions wait;
+  LeafIdOptions status, cancel;
+  ListOptions list;
+  LogsOptions logs;
+  CompletionOptions completion;
+};
+
+// How a flag's value completes, recorded while wiring so completions follow the real flags.
+using Hints = std::map<const CLI::Option*, std::pair<ValueKind, std::vector<std::string>>>;
+
+struct Cli {
+  Parsed p;
+  Hints hints;
+  CLI::App app{"harnessctl — submit, watch and manage harness agent leaves", "harnessctl"};
+};
+
+CLI::Option* hint(Hints& h, CLI::Option* o, ValueKind kind, std::vector<std::string> choices = {}) {
+  if (!choices.empty()) o->check(CLI::IsMember(choices));
+  h[o] = {kind, std::move(choices)};
+  return o;
+}
+
+const std::vector<std::string> k_states = {"queued", "running",  "awaiting_approval", "succeeded",
+                                           "failed", "rejected", "cancelled"};
+
+void add_submit_flags(Cli& c, CLI::App& s, SubmitOptions& o, bool with_session, bool with_wait) {
+  Hints& h = c.hints;
+  hint(h, s.add_option("-f,--file", o.prompt_file, "read the prompt from FILE (- for stdin)"),
+       ValueKind::file);
+  hint(h, s.add_option("--model", o.model, "model profile NAME"), ValueKind::text);
+  hint(h, s.add_option("--sandbox", o.sandbox, "sandbox profile NAME"), ValueKind::text);
+  hint(h, s.add_option("--workdir", o.workdir, "host directory DIR bound as the workspace"),
+       ValueKind::dir);
+  hint(h, s.add_option("--input", o.inputs, "copy file PATH into the workspace (repeatable)"),
+       ValueKind::file);
+  hint(h, s.add_option("--policy", o.policy, "policy NAME"), ValueKind::text);
+  hint(h, s.add_option("--ask", o.ask, "TOOL[:GLOB] needs approval (repeatable)"), ValueKind::text);
+  hint(h, s.add_option("--allow", o.allow, "TOOL[:GLOB] runs freely (repeatable)"),
+       ValueKind::text);
+  hint(h, s.add_option("--deny", o.deny, "TOOL[:GLOB] is refused (repeatable)"), ValueKind::text);
+  hint(h,
+       s.add_option("--max-turns", o.max_turns, "stop after N model turns")
+           ->check(CLI::PositiveNumber),
+       ValueKind::text);
+  hint(h, s.add_option("--timeout", o.timeout, "maximum duration of the leaf (90s, 10m, 1h)"),
+       ValueKind::text);
+  hint(h,
+       s.add_option("--budget-usd", o.budget_usd, "cost budget in USD")
+           ->check(CLI::NonNegativeNumber),
+       ValueKind::text);
+  hint(h, s.add_option("--label", o.labels, "label K=V (repeatable)"), ValueKind::text);
+  if (with_session)
+    hint(h, s.add_option("--session", o.session, "continue session ID"), ValueKind::text);
+  hint(h,
+       s.add_option("--idempotency-key", o.idempotency_key,
+                    "a repeated submit with key K returns the first leaf"),
+       ValueKind::text);
+  if (with_wait) {
+    s.add_flag("--wait", o.wait, "wait until the leaf ends; exit with its code");
+    s.add_flag("--follow", o.follow, "show the leaf's progress live");
+  }
+  s.add_flag("-q,--quiet", o.quiet, "print only the leaf id");
+}
+
+// One row of the command table: name, aliases, help, its flags, and what runs it.
+struct CommandEntry {
+  const char* name;
+  std::vector<std::string> aliases;
+  const char* help;
+  void (*wire)(Cli& c, CLI::App& sub);
+  int (*run)(Context& ctx, Parsed& p);
+};
+
+const std::vector<CommandEntry>& command_table() {
+  static const std::vector<CommandEntry> k_table = {
+      {"submit",
+       {},
+       "submit a leaf and print its id",
+       [](Cli& c, CLI::App& s) {
+         s.add_option("prompt", c.p.submit.prompt, "the prompt (- reads stdin)");
+         add_submit_flags(c, s, c.p.submit, true, true);
+       },
+       [](Context& ctx, Parsed& p) { return cmd_submit(ctx, p.submit); }},
+      {"run",
+       {},
+       "submit a leaf, show its progress, print the answer (submit --follow --wait)",
+       [](Cli& c, CLI::App& s) {
+         s.add_option("prompt", c.p.run.prompt, "the prompt (- reads stdin)");
+         add_submit_flags(c, s, c.p.run, true, false);
+       },
+       [](Context& ctx, Parsed& p) { return cmd_submit(ctx, p.run, true); }},
+      {"resume",
+       {},
+       "a new leaf on an existing session",
+       [](Cli& c, CLI::App& s) {
+         s.add_option("session", c.p.resume.session, "the session id")->required();
+         s.add_option("prompt", c.p.resume.prompt, "the prompt (- reads stdin)");
+         add_submit_flags(c, s, c.p.resume, false, true);
+       },
+       [](Context& ctx, Parsed& p) { return cmd_submit(ctx, p.resume); }},
+      {"wait",
+       {},
+       "block until leaves end; exit with their code",
+       [](Cli& c, CLI::App& s) {
+         s.add_option("ids", c.p.wait.ids, "leaf ids")->required();
+         hint(c.hints, s.add_option("--timeout", c.p.wait.timeout, "give up after DUR (exit 8)"),
+              ValueKind::text);
+       },
+       [](Context& ctx, Parsed& p) { return cmd_wait(ctx, p.wait); }},
+      {"status",
+       {"get"},
+       "show one leaf",
+       [](Cli& c, CLI::App& s) { s.add_option("id", c.p.status.id, "leaf id")->required(); },
+       [](Context& ctx, Parsed& p) { return cmd_status(ctx, p.status); }},
+      {"ls",
+       {"list"},
+       "list leaves, newest first",
+       [](Cli& c, CLI::App& s) {
+         hint(c.hints, s.add_option("--state", c.p.list.state, "only leaves in STATE"),
+              ValueKind::choice, k_states);
+         hint(c.hints,
+              s.add_option("--label", c.p.list.labels, "only leaves with label K=V (repeatable)"),
+              ValueKind::text);
+         hint(c.hints, s.add_option("--session", c.p.list.session, "only leaves of session ID"),
+              ValueKind::text);
+         hint(c.hints,
+              s.add_option("--limit", c.p.list.limit, "at most N leaves")
+                  ->check(CLI::PositiveNumber),
+              ValueKind::text);
+       },
+       [](Context& ctx, Parsed& p) { return cmd_list(ctx, p.list); }},
+      {"logs",
+       {},
+       "show a leaf's events",
+       [](Cli& c, CLI::App& s) {
+         s.add_option("id", c.p.logs.id, "leaf id")->required();
+         s.add_flag("-f,--follow", c.p.logs.follow, "keep streaming until the leaf ends");
+         hint(c.hints,
+              s.add_option("--since", c.p.logs.since, "only events after sequence number SEQ")
+                  ->check(CLI::NonNegativeNumber),
+              ValueKind::text);
+       },
+       [](Context& ctx, Parsed& p) { return cmd_logs(ctx, p.logs); }},
+      {"cancel",
+       {},
+       "cancel a leaf",
+       [](Cli& c, CLI::App& s) { s.add_option("id", c.p.cancel.id, "leaf id")->required(); },
+       [](Context& ctx, Parsed& p) { return cmd_cancel(ctx, p.cancel); }},
+      {"version",
+       {},
+       "print the client's and the daemon's versions",
+       [](Cli&, CLI::App&) {},
+       [](Context& ctx, Parsed&) { return cmd_version(ctx); }},
+      {"completion",
+       {},
+       "print a shell completion script",
+       [](Cli& c, CLI::App& s) {
+         s.add_option("shell", c.p.completion.shell, "bash, zsh or fish")
+             ->required()
+             ->check(CLI::IsMember({"bash", "zsh", "fish"}));
+       },
+       [](Context& ctx, Parsed& p) {
+         ctx.io.out << completion_script(p.completion.shell);
+         return exit_code::succeeded;
+       }},
+  };
+  return k_table;
+}
+
+void wire(Cli& c) {
+  CLI::App& app = c.app;
+  app.require_subcommand(1);
+  app.fallthrough();
+  app.set_version_flag("--version", std::string("harnessctl ") + k_client_version);
+  hint(c.hints,
+       app.add_option("--socket", c.p.global.socket, "daemon unix socket PATH ($HARNESS_SOCKET)"),
+       ValueKind::file);
+  hint(c.hints,
+       app.add_option("--url", c.p.global.url,
+                      "daemon base URL ($HARNESS_URL; token from $HARNESS_TOKEN)"),
+       ValueKind::text);
+  hint(c.hints,
+       app.add_option("-o,--output", c.p.global.output, "output format: text, json or wide"),
+       ValueKind::choice, {"text", "json", "wide"});
+  app.add_flag("--no-color", c.p.global.no_color, "never color the output (also $NO_COLOR)");
+  for (const auto& e : command_table()) {
+    CLI::App* sub = app.add_subcommand(e.name, e.help);
+    for (const auto& a : e.aliases) sub->alias(a);
+    sub->fallthrough();
+    e.wire(c, *sub);
+  }
+}
+
+FlagSpec flag_spec(const Hints& hints, const CLI::Option* o) {
+  FlagSpec f;
+  for (const auto& s : o->get_snames()) f.names.push_back("-" + s);
+  for (const auto& l : o->get_lnames()) f.names.push_back("--" + l);
+  f.help = o->get_description();
+  auto it = hints.find(o);
+  if (it != hints.end()) {
+    f.value = it->second.first;
+    f.choices = it->second.second;
+  }
+  f.repeatable = o->get_items_expected_max() > 1;
+  return f;
+}
+
+std::vector<FlagSpec> flag_specs(const Hints& hints, const CLI::App& app) {
+  std::vector<FlagSpec> flags;
+  for (const CLI::Option* o : app.get_options())
+    if (o->nonpositional()) flags.push_back(flag_spec(hints, o));
+  return flags;
+}
+
+CliSpec cli_spec(Cli& c) {
+  CliSpec spec;
+  spec.program = "harnessctl";
+  spec.global = flag_specs(c.hints, c.app);
+  for (const auto& e : command_table()) {
+    const CLI::App* sub = c.app.get_subcommand(e.name);
+    CommandSpec cmd{e.name, e.aliases, e.help, {}, {}};
+    for (const auto& f : flag_specs(c.hints, *sub))
+      if (f.names != std::vector<std::string>{"-h", "--help"}) cmd.flags.push_back(f);
+    if (std::string(e.name) == "completion") cmd.positional_choices = {"bash", "zsh", "fish"};
+    spec.commands.push_back(std::move(cmd));
+  }
+  return spec;
+}
+
+int run_parsed(Cli& c, Io io, const EnvLookup& env) {
+  Context ctx{c.p.global, io, discover_endpoint(c.p.global.socket, c.p.global.url, env),
+              !c.p.global.no_color && !env("NO_COLOR")};
+  for (const auto& e : command_table())
+    if (c.app.got_subcommand(e.name)) return e.run(ctx, c.p);
+  return exit_code::usage;
+}
+}  // namespace
+
+int run_cli(int argc, const char* const* argv, Io io, const EnvLookup& env) {
+  auto c = std::make_unique<Cli>();
+  try {
+    wire(*c);
+    c->app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = c->app.exit(e, io.out, io.err);
+    return code == 0 ? exit_code::succeeded : exit_code::usage;
+  } catch (const std::exception& e) {
+    io.err << "harnessctl: " << e.what() << "\n";
+    return exit_code::error;
+  }
+  return run_parsed(*c, io, env);
+}
+
+std::string completion_script(std::string_view shell) {
+  auto c = std::make_unique<Cli>();
+  wire(*c);
+  CliSpec spec = cli_spec(*c);
+  if (shell == "bash") return bash_completion(spec);
+  if (shell == "zsh") return zsh_completion(spec);
+  if (shell == "fish") return fish_completion(spec);
+  return "";
+}
+
+}  // namespace harness::client

@@ -1,0 +1,67 @@
+#pragma once
+// The parsed command line, one plain struct per command (filled by the CLI11 wiring in cli.cpp).
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace harness::client {
+
+// Flags every command accepts.
+struct GlobalOptions {
+  std::string socket;
+  std::string url;
+  std::string output = "text";  // text | json | wide
+  bool no_color = false;
+};
+
+// submit, run and resume.
+struct SubmitOptions {
+  std::string prompt;       // the positional argument; "-" means read stdin
+  std::string prompt_file;  // -f FILE
+  std::string model;
+  std::string sandbox;
+  std::string workdir;
+  std::vector<std::string> inputs;
+  int max_turns = 0;                // 0 = the daemon's default
+  std::string timeout;              // a duration ("10m"); empty = the daemon's default
+  std::vector<std::string> labels;  // K=V
+  std::string session;              // --session, or resume's SESSION
+  std::string idempotency_key;
+  std::string policy;
+  std::vector<std::string> ask;
+  std::vector<std::string> allow;
+  std::vector<std::string> deny;
+  double budget_usd = -1;  // < 0 = not given
+  bool wait = false;
+  bool follow = false;
+  bool quiet = false;
+};
+
+struct WaitOptions {
+  std::vector<std::string> ids;
+  std::string timeout;  // empty = wait as long as it takes
+};
+
+struct LeafIdOptions {
+  std::string id;
+};
+
+struct ListOptions {
+  std::string state;
+  std::vector<std::string> labels;
+  std::string session;
+  int limit = 0;  // 0 = the daemon's default
+};
+
+struct LogsOptions {
+  std::string id;
+  bool follow = false;
+  std::int64_t since = 0;  // events with seq > since
+};
+
+struct CompletionOptions {
+  std::string shell;
+};
+
+}  // namespace harness::client

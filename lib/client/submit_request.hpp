@@ -1,0 +1,29 @@
+#pragma once
+// Turns submit/run/resume options into the HTTP request: route, JSON body, headers. Reads the
+// prompt file, stdin (only for "-") and --input files; all local problems are bad_request, which
+// harnessctl reports as a usage error (exit 2).
+
+#include <istream>
+#include <string>
+
+#include "lib/base/result.hpp"
+#include "lib/client/api_client.hpp"
+#include "lib/client/options.hpp"
+
+namespace harness::client {
+
+struct SubmitRequest {
+  std::string path;  // /v1/leaves or /v1/sessions/{id}/leaves
+  Json body;
+  Headers headers;  // Idempotency-Key when given
+};
+
+// Builds the request; `in` is read only when the prompt is "-" (or -f -).
+// `cwd` makes --workdir absolute (tests pass their own).
+Result<SubmitRequest> build_submit_request(const SubmitOptions& opts, std::istream& in,
+                                           const std::string& cwd);
+
+// The current working directory, or "" when it cannot be determined.
+std::string current_dir();
+
+}  // namespace harness::client
