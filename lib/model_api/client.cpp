@@ -12,6 +12,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include <spdlog/spdlog.h>
+
 #include "lib/loop/timer.hpp"
 #include "lib/model_api/anthropic.hpp"
 #include "lib/model_api/openai.hpp"
@@ -28,6 +30,7 @@ struct Call {
   http::ClientRequest request;
   int attempt = 0;
   bool awaiting_http = false;
+  std::uint64_t attempt_started_ms = 0;  // uv_now() when the current attempt was sent
   std::uint64_t http_id = 0;
   std::unique_ptr<loop::Timer> retry_timer;
   std::function<void(const AttemptFailure&)> on_attempt_failed;
@@ -132,6 +135,7 @@ void ModelClientImpl::start_attempt(std::uint64_t id) {
   req.timeout_ms = c.profile.request_timeout_ms;
   req.connect_timeout_ms = std::min<std::int64_t>(req.connect_timeout_ms, req.timeout_ms);
   c.awaiting_http = true;
+  c.attempt_started_ms = uv_now(loop);
   std::weak_ptr<ModelClientImpl> weak = weak_from_this();
   std::uint64_t hid = http.send(std::move(req), [weak, id](Result<http::ClientResponse> r) {
     if (auto self = weak.lock()) self->on_response(id, std::move(r));
@@ -147,6 +151,9 @@ void ModelClientImpl::on_response(std::uint64_t id, Result<http::ClientResponse>
   Call& c = *it->second;
   c.awaiting_http = false;
   c.http_id = 0;
+  spdlog::debug("model call {} ({}) attempt {}: {} in {} ms", id, c.profile.name, c.attempt,
+                r ? "HTTP " + std::to_string(r->status) : r.error().message,
+                uv_now(loop) - c.attempt_started_ms);
   if (!r) {
     attempt_failed(id, 0, r.error(), is_retryable_transport(r.error().code), -1);
     return;

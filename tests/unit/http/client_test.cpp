@@ -221,5 +221,55 @@ TEST_CASE("HttpClient: close() fails pending requests and lets the loop finish")
   CHECK(uv_loop_close(&loop) == 0);
 }
 
+TEST_CASE("HttpClient: a kept-alive connection is reused, and close() releases it") {
+  ScriptedServer server;
+  ScriptedResponse first{200, "one"};
+  first.keep_alive = true;
+  ScriptedResponse second{200, "two"};
+  second.keep_alive = true;
+  server.push(first);
+  server.push(second);
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  std::vector<std::string> bodies;
+  {
+    HttpClient client(&loop);
+    ClientRequest req;
+    req.method = "GET";
+    req.url = server.url() + "/a";
+    client.send(req, [&](Result<ClientResponse> r) {
+      REQUIRE(r.has_value());
+      bodies.push_back(r->body);
+      client.send(req, [&](Result<ClientResponse> r2) {
+        REQUIRE(r2.has_value());
+        bodies.push_back(r2->body);
+        client.close();  // from inside a callback: allowed, and releases the idle connection
+      });
+    });
+    uv_run(&loop, UV_RUN_DEFAULT);
+  }
+  uv_run(&loop, UV_RUN_DEFAULT);
+  CHECK(uv_loop_close(&loop) == 0);
+  CHECK(bodies == std::vector<std::string>{"one", "two"});
+  CHECK(server.connections() == 1);
+}
+
+TEST_CASE("HttpClient: requests over a unix socket") {
+  std::string path = "/tmp/harness_client_test_" + std::to_string(::getpid()) + ".sock";
+  {
+    ScriptedServer server(path);
+    server.push({200, "{\"status\":\"ok\"}"});
+    ClientRequest req;
+    req.method = "GET";
+    req.url = "http://localhost/healthz";
+    req.unix_socket = path;
+    auto r = fetch(req);
+    REQUIRE(r.has_value());
+    CHECK(r->body == "{\"status\":\"ok\"}");
+    CHECK(server.requests().at(0).path == "/healthz");
+  }
+  ::unlink(path.c_str());
+}
+
 }  // namespace
 }  // namespace harness::http

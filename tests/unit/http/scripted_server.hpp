@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -33,6 +34,7 @@ struct ScriptedResponse {
   bool drop = false;           // close the connection without answering
   std::string raw_head_extra;  // appended verbatim to the head (e.g. a bogus Content-Length)
   bool send_body = true;
+  bool keep_alive = false;  // keep the connection open and read the next request from it
 };
 
 struct ReceivedRequest {
@@ -54,6 +56,18 @@ struct ReceivedRequest {
 
 class ScriptedServer {
  public:
+  // Listens on a unix socket at `unix_path` (replacing any file there).
+  explicit ScriptedServer(const std::string& unix_path) {
+    m_fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, unix_path.c_str(), sizeof addr.sun_path - 1);
+    ::unlink(unix_path.c_str());
+    ::bind(m_fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    ::listen(m_fd, 64);
+    m_thread = std::thread([this] { serve(); });
+  }
+  // Listens on 127.0.0.1 on an ephemeral port.
   ScriptedServer() {
     m_fd = ::socket(AF_INET, SOCK_STREAM, 0);
     int one = 1;
@@ -89,6 +103,8 @@ class ScriptedServer {
     std::lock_guard lock(m_mu);
     return m_arrivals;
   }
+  // Connections accepted so far.
+  int connections() const { return m_connections; }
 
   // A port on 127.0.0.1 that nothing listens on (bound, then closed).
   static int closed_port() {
@@ -116,7 +132,9 @@ class ScriptedServer {
     while (wait_readable(m_fd)) {
       int c = ::accept(m_fd, nullptr, nullptr);
       if (c < 0) continue;
-      handle(c);
+      ++m_connections;
+      while (handle(c)) {
+      }
       ::close(c);
     }
   }
@@ -161,9 +179,10 @@ class ScriptedServer {
     return true;
   }
 
-  void handle(int c) {
+  // Answers one request; true when the connection stays open for another.
+  bool handle(int c) {
     ReceivedRequest req;
-    if (!read_request(c, req)) return;
+    if (!read_request(c, req)) return false;
     ScriptedResponse r{500, "{\"error\":\"no scripted response left\"}"};
     {
       std::lock_guard lock(m_mu);
@@ -177,24 +196,26 @@ class ScriptedServer {
     auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(r.delay_ms);
     while (!m_stop && std::chrono::steady_clock::now() < until)
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    if (r.drop || m_stop) return;
+    if (r.drop || m_stop) return false;
     std::string out = "HTTP/1.1 " + std::to_string(r.status) + " Scripted\r\n";
     for (const auto& [k, v] : r.headers) out += k + ": " + v + "\r\n";
     if (r.raw_head_extra.empty())
       out += "Content-Length: " + std::to_string(r.body.size()) + "\r\n";
-    out += r.raw_head_extra + "Connection: close\r\n\r\n";
+    out += r.raw_head_extra + (r.keep_alive ? "\r\n" : "Connection: close\r\n\r\n");
     if (r.send_body) out += r.body;
     size_t off = 0;
     while (off < out.size()) {
       ssize_t n = ::send(c, out.data() + off, out.size() - off, MSG_NOSIGNAL);
-      if (n <= 0) return;
+      if (n <= 0) return false;
       off += static_cast<size_t>(n);
     }
+    return r.keep_alive;
   }
 
   int m_fd = -1;
   int m_port = 0;
   std::atomic<bool> m_stop{false};
+  std::atomic<int> m_connections{0};
   std::mutex m_mu;
   std::deque<ScriptedResponse> m_script;
   std::vector<ReceivedRequest> m_requests;
