@@ -1,0 +1,36 @@
+#pragma once
+// Helpers shared by the provider mappings: safe JSON parsing of response bodies, the error a
+// non-2xx answer becomes, and base URL joining. Pure functions, no I/O.
+
+#include <string>
+#include <string_view>
+
+#include "lib/base/result.hpp"
+#include "lib/model/leaf.hpp"
+
+namespace harness::model_api {
+
+// Parses a response body; unavailable naming `provider` when it is not JSON (an upstream fault).
+Result<model::Json> parse_body(std::string_view provider, const std::string& body);
+
+// The ErrorCode for a model API's HTTP status: 400 bad_request, 401 unauthorized,
+// 403 forbidden, 404 not_found, 408/504 timeout, 413 too_large, 429/5xx unavailable,
+// other 4xx invalid.
+ErrorCode error_code_for_status(long status);
+
+// The Error for a non-2xx answer. Both Anthropic ({"type":"error","error":{"type","message"}})
+// and OpenAI ({"error":{"message","type","code"}}) put the text in error.message; other bodies
+// are quoted (truncated). E.g. "anthropic API error 529 (overloaded_error): Overloaded".
+Error api_error(std::string_view provider, long status, const std::string& body);
+
+// obj[name] when it is a string (resp. an integer), else "" (resp. 0). Never throws.
+std::string string_field(const model::Json& obj, std::string_view name);
+std::int64_t int_field(const model::Json& obj, std::string_view name);
+
+// The max_tokens to send: the smaller of the profile's and the request's; <= 0 means unset.
+int effective_max_tokens(int profile_max, int request_max);
+
+// base_url (or `fallback` when empty) without trailing slashes, followed by `path`.
+std::string join_url(const std::string& base_url, std::string_view fallback, std::string_view path);
+
+}  // namespace harness::model_api
