@@ -18,7 +18,7 @@
 #include "lib/agent/journal.hpp"
 #include "lib/config/config.hpp"
 #include "lib/loop/timer.hpp"
-#include "lib/model_api/model_client.hpp"
+#include "lib/model_api/client.hpp"
 #include "lib/sandbox/channel.hpp"
 #include "lib/sandbox/driver.hpp"
 

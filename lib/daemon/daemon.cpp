@@ -20,7 +20,7 @@
 #include "lib/http/client.hpp"
 #include "lib/http/server.hpp"
 #include "lib/loop/handle.hpp"
-#include "lib/model_api/model_client.hpp"
+#include "lib/model_api/client.hpp"
 #include "lib/store/store.hpp"
 
 namespace harness::daemon {
