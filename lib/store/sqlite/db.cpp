@@ -83,9 +83,13 @@ std::int64_t Stmt::int64(int col) const {
 }
 
 std::string Stmt::text(int col) const {
+  return std::string(text_view(col));
+}
+
+std::string_view Stmt::text_view(int col) const {
   auto* p = reinterpret_cast<const char*>(sqlite3_column_text(m_s, col));
   if (!p) return {};
-  return std::string(p, static_cast<size_t>(sqlite3_column_bytes(m_s, col)));
+  return std::string_view(p, static_cast<size_t>(sqlite3_column_bytes(m_s, col)));
 }
 
 Result<Db> Db::open(const std::string& path) {

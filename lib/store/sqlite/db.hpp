@@ -43,6 +43,8 @@ class Stmt {
 
   std::int64_t int64(int col) const;
   std::string text(int col) const;
+  // Borrowed until the next step() or reset(): parse it, don't keep it.
+  std::string_view text_view(int col) const;
 
  private:
   sqlite3_stmt* m_s = nullptr;

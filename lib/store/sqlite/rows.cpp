@@ -8,8 +8,14 @@ std::string dump_json(const Json& j) {
   return j.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
-Result<model::Leaf> leaf_from_row(const std::string& text) {
-  Json j = Json::parse(text, nullptr, false);
+namespace {
+Json parse(std::string_view text) {
+  return Json::parse(text.begin(), text.end(), nullptr, false);
+}
+}  // namespace
+
+Result<model::Leaf> leaf_from_row(std::string_view text) {
+  Json j = parse(text);
   if (j.is_discarded()) return make_error(ErrorCode::internal, "corrupt leaf row in the store");
   return model::leaf_from_json(j);
 }
@@ -21,7 +27,7 @@ Result<model::Event> read_event_row(const Stmt& st) {
   e.leaf = st.text(2);
   e.type = st.text(3);
   e.ts = st.int64(4);
-  e.data = Json::parse(st.text(5), nullptr, false);
+  e.data = parse(st.text_view(5));
   if (e.data.is_discarded())
     return make_error(ErrorCode::internal,
                       "corrupt event " + e.session + "#" + std::to_string(e.seq) + " in the store");
@@ -33,7 +39,7 @@ Result<std::vector<model::Leaf>> collect_leaves(Stmt& st) {
   for (;;) {
     HARNESS_TRY_ASSIGN(bool row, st.step());
     if (!row) return out;
-    HARNESS_TRY_ASSIGN(model::Leaf leaf, leaf_from_row(st.text(0)));
+    HARNESS_TRY_ASSIGN(model::Leaf leaf, leaf_from_row(st.text_view(0)));
     out.push_back(std::move(leaf));
   }
 }
@@ -43,7 +49,7 @@ Result<model::Leaf> load_leaf(Db& db, const std::string& id) {
   st.bind(1, id);
   HARNESS_TRY_ASSIGN(bool row, st.step());
   if (!row) return make_error(ErrorCode::not_found, "no such leaf " + id);
-  return leaf_from_row(st.text(0));
+  return leaf_from_row(st.text_view(0));
 }
 
 Result<std::int64_t> session_seq(Db& db, const std::string& id) {

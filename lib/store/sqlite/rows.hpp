@@ -20,7 +20,7 @@ inline constexpr const char* k_event_columns = "session, seq, leaf, type, ts, da
 // JSON text for storage; invalid UTF-8 is replaced rather than thrown on.
 std::string dump_json(const model::Json& j);
 // A leaf from its stored row text; internal when the row is corrupt.
-Result<model::Leaf> leaf_from_row(const std::string& text);
+Result<model::Leaf> leaf_from_row(std::string_view text);
 // The event at the statement's current row (k_event_columns).
 Result<model::Event> read_event_row(const Stmt& st);
 // All leaves selected by a prepared statement whose first column is the row text.

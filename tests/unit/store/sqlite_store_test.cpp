@@ -282,3 +282,29 @@ TEST_CASE("sqlite store: ping answers while open") {
   REQUIRE(r.has_value());
   CHECK(*r);
 }
+
+TEST_CASE("sqlite store: read_events honours limit, and limit <= 0 reads the whole session") {
+  StoreFixture f;
+  auto l = f.leaf("long");
+  REQUIRE(f.append(l.id, {draft("leaf_started")}).has_value());
+  for (int b = 0; b < 12; ++b) {
+    std::vector<model::EventDraft> ds;
+    for (int i = 0; i < 100; ++i) ds.push_back(draft("model_request", Json{{"n", b * 100 + i}}));
+    REQUIRE(f.append(l.id, std::move(ds)).has_value());
+  }
+  auto read = [&](int limit, std::int64_t after) {
+    EventQuery q;
+    q.session = l.session;
+    q.limit = limit;
+    q.after_seq = after;
+    return f.wait<std::vector<model::Event>>([&](auto cb) { f.store->read_events(q, cb); });
+  };
+  CHECK(read(1000, 0)->size() == 1000);
+  auto all = read(0, 0);
+  REQUIRE(all->size() == 1202);
+  CHECK(all->back().seq == 1202);
+  CHECK(all->back().data["n"] == 1199);
+  auto some = read(5, 1000);
+  REQUIRE(some->size() == 5);
+  CHECK(some->front().seq == 1001);
+}
