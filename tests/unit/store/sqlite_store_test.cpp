@@ -308,3 +308,15 @@ TEST_CASE("sqlite store: read_events honours limit, and limit <= 0 reads the who
   REQUIRE(some->size() == 5);
   CHECK(some->front().seq == 1001);
 }
+
+TEST_CASE("sqlite store: destroying an open store stops its thread and frees its handle") {
+  StoreFixture f;
+  auto l = f.leaf("x");
+  bool called = false;
+  f.store->get_leaf(l.id, [&](Result<model::Leaf>) { called = true; });
+  f.store.reset();  // blocking fallback: undelivered callbacks are dropped
+  uv_run(&f.loop, UV_RUN_DEFAULT);
+  CHECK_FALSE(called);
+  f.reopen();
+  CHECK(f.get_leaf(l.id).has_value());
+}
