@@ -45,8 +45,8 @@ struct AppendResult {
 struct LeafFilter {
   std::optional<model::LeafState> state;
   std::string session;
-  std::string label;  // "k=v"; empty = any
-  int limit = 100;
+  std::string label;   // "k=v"; a bare "k" = has that label; empty = any
+  int limit = 100;     // at most 1000; <= 0 means the default (100)
   std::string cursor;  // return leaves created before this leaf id (newest first)
 };
 
@@ -59,7 +59,7 @@ struct EventQuery {
   std::string session;
   std::string leaf;  // non-empty: only this leaf's events
   std::int64_t after_seq = 0;
-  int limit = 1000;
+  int limit = 1000;  // <= 0: no limit
 };
 
 class Store {
@@ -93,7 +93,8 @@ class Store {
 
 // Opens the store named by `url`: "sqlite:PATH" (or a bare path). Runs migrations. Blocking:
 // call at startup, before the loop serves requests. invalid for an unknown scheme; unavailable
-// when the database cannot be opened (the message says which file and why).
+// when the database cannot be opened (the message says which file and why). An open store keeps
+// the loop alive; after close() it holds no handle, so uv_run can return.
 Result<std::unique_ptr<Store>> open_store(uv_loop_t* loop, const std::string& url);
 
 }  // namespace harness::store

@@ -1,0 +1,40 @@
+// open_store: picks the implementation from the URL scheme.
+#include <cctype>
+
+#include "lib/store/sqlite/sqlite_store.hpp"
+#include "lib/store/store.hpp"
+
+namespace harness::store {
+namespace {
+
+// The scheme of "scheme:rest" (RFC 3986 letters), or empty for a bare path.
+std::string scheme_of(const std::string& url) {
+  auto colon = url.find(':');
+  if (colon == std::string::npos || colon == 0) return {};
+  if (!std::isalpha(static_cast<unsigned char>(url[0]))) return {};
+  for (size_t i = 1; i < colon; ++i) {
+    char c = url[i];
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '+' && c != '-' && c != '.') return {};
+  }
+  return url.substr(0, colon);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> open_store(uv_loop_t* loop, const std::string& url) {
+  if (url.empty()) return make_error(ErrorCode::invalid, "the store URL is empty");
+  std::string scheme = scheme_of(url);
+  if (scheme.empty()) return sqlite::open_sqlite_store(loop, url);
+  if (scheme == "sqlite") {
+    std::string path = url.substr(scheme.size() + 1);
+    if (path.rfind("//", 0) == 0) path.erase(0, 2);  // sqlite:///abs/path
+    if (path.empty()) return make_error(ErrorCode::invalid, "store URL '" + url + "' has no path");
+    return sqlite::open_sqlite_store(loop, path);
+  }
+  if (scheme == "redis" || scheme == "rediss")
+    return make_error(ErrorCode::invalid, "redis store is not available yet");
+  return make_error(ErrorCode::invalid,
+                    "unknown store URL scheme '" + scheme + "' in '" + url + "' (use sqlite:PATH)");
+}
+
+}  // namespace harness::store

@@ -1,0 +1,105 @@
+// submit and append: the two writes. Each is one BEGIN IMMEDIATE transaction that appends to a
+// session's event log and updates the leaf row projected from it; an early return rolls back.
+#include "lib/base/time.hpp"
+#include "lib/store/sqlite/ops.hpp"
+#include "lib/store/sqlite/rows.hpp"
+
+namespace harness::store::sqlite {
+namespace {
+
+// The leaf holding `key` and its leaf_submitted event, if any.
+Result<std::optional<SubmitResult>> find_by_key(Db& db, const std::string& key) {
+  std::string id;
+  {
+    HARNESS_TRY_ASSIGN(Stmt st, db.prepare("SELECT id FROM leaves WHERE idempotency_key = ?"));
+    st.bind(1, key);
+    HARNESS_TRY_ASSIGN(bool row, st.step());
+    if (!row) return std::optional<SubmitResult>();
+    id = st.text(0);
+  }
+  SubmitResult out;
+  out.created = false;
+  HARNESS_TRY_ASSIGN(out.leaf, load_leaf(db, id));
+  HARNESS_TRY_ASSIGN(Stmt st, db.prepare(std::string("SELECT ") + k_event_columns +
+                                         " FROM events WHERE leaf = ? AND type = ? "
+                                         "ORDER BY seq LIMIT 1"));
+  st.bind(1, id).bind(2, model::event::leaf_submitted);
+  HARNESS_TRY_ASSIGN(bool row, st.step());
+  if (!row) return make_error(ErrorCode::internal, "leaf " + id + " has no leaf_submitted event");
+  HARNESS_TRY_ASSIGN(out.event, read_event_row(st));
+  return std::optional<SubmitResult>(std::move(out));
+}
+
+// conflict naming the session's unfinished leaf, if it has one.
+Status check_no_unfinished(Db& db, const std::string& session) {
+  HARNESS_TRY_ASSIGN(Stmt st, db.prepare(std::string("SELECT id, state FROM leaves WHERE session "
+                                                     "= ? AND ") +
+                                         k_unfinished_sql + " ORDER BY id LIMIT 1"));
+  st.bind(1, session);
+  HARNESS_TRY_ASSIGN(bool row, st.step());
+  if (!row) return {};
+  return make_error(ErrorCode::conflict, "session " + session + " has an unfinished leaf " +
+                                             st.text(0) + " (" + st.text(1) + ")");
+}
+
+// The session's last seq: an existing one when resuming, else a new session (seq 0).
+Result<std::int64_t> open_session(Db& db, const SubmitRequest& req, TimeMs now) {
+  if (req.resume) {
+    HARNESS_TRY_ASSIGN(std::int64_t seq, session_seq(db, req.session_id));
+    HARNESS_TRY(check_no_unfinished(db, req.session_id));
+    return seq;
+  }
+  HARNESS_TRY_ASSIGN(Stmt st, db.prepare("INSERT INTO sessions(id, created_at, last_seq) "
+                                         "VALUES(?, ?, 0)"));
+  Status s = st.bind(1, req.session_id).bind(2, now).run();
+  if (!s && s.error().code == ErrorCode::conflict)
+    return make_error(ErrorCode::conflict, "session " + req.session_id + " already exists");
+  if (!s) return s.error();
+  return std::int64_t{0};
+}
+
+}  // namespace
+
+Result<SubmitResult> submit(Db& db, const SubmitRequest& req) {
+  HARNESS_TRY_ASSIGN(Tx tx, Tx::begin(db, true));
+  if (!req.spec.idempotency_key.empty()) {
+    HARNESS_TRY_ASSIGN(auto earlier, find_by_key(db, req.spec.idempotency_key));
+    if (earlier) return std::move(*earlier);  // the transaction rolls back: nothing written
+  }
+  TimeMs now = now_ms();
+  HARNESS_TRY_ASSIGN(std::int64_t seq, open_session(db, req, now));
+  SubmitResult out;
+  out.event = model::Event{
+      req.session_id,          seq + 1, req.leaf_id, std::string(model::event::leaf_submitted), now,
+      model::to_json(req.spec)};
+  HARNESS_TRY(model::apply_event(out.leaf, out.event));
+  HARNESS_TRY(insert_event(db, out.event));
+  HARNESS_TRY(insert_leaf(db, out.leaf));
+  HARNESS_TRY(set_session_seq(db, req.session_id, out.event.seq));
+  HARNESS_TRY(tx.commit());
+  return out;
+}
+
+Result<AppendResult> append(Db& db, const std::string& leaf_id,
+                            const std::vector<model::EventDraft>& drafts) {
+  HARNESS_TRY_ASSIGN(Tx tx, Tx::begin(db, true));
+  AppendResult out;
+  HARNESS_TRY_ASSIGN(out.leaf, load_leaf(db, leaf_id));
+  if (drafts.empty()) return out;
+  HARNESS_TRY_ASSIGN(std::int64_t seq, session_seq(db, out.leaf.session));
+  TimeMs now = now_ms();
+  out.events.reserve(drafts.size());
+  // Apply every draft before writing anything, so a refused one leaves no trace.
+  for (const auto& d : drafts) {
+    model::Event e{out.leaf.session, ++seq, out.leaf.id, d.type, now, d.data};
+    HARNESS_TRY(model::apply_event(out.leaf, e));
+    out.events.push_back(std::move(e));
+  }
+  for (const auto& e : out.events) HARNESS_TRY(insert_event(db, e));
+  HARNESS_TRY(update_leaf(db, out.leaf));
+  HARNESS_TRY(set_session_seq(db, out.leaf.session, seq));
+  HARNESS_TRY(tx.commit());
+  return out;
+}
+
+}  // namespace harness::store::sqlite

@@ -1,0 +1,322 @@
+#include <algorithm>
+
+#include "tests/unit/store/store_fixture.hpp"
+
+using namespace harness;
+using namespace harness::store;
+using namespace harness::store::test;
+using model::Json;
+using model::LeafState;
+
+TEST_CASE("sqlite store: submit writes the leaf and its first event") {
+  StoreFixture f;
+  auto r = f.submit(spec("hello", {{"team", "a"}}));
+  REQUIRE(r.has_value());
+  CHECK(r->created);
+  CHECK(r->leaf.state == LeafState::queued);
+  CHECK(r->leaf.spec.prompt == "hello");
+  CHECK(r->leaf.created_at > 0);
+  CHECK(r->event.seq == 1);
+  CHECK(r->event.type == "leaf_submitted");
+  CHECK(r->event.leaf == r->leaf.id);
+
+  auto got = f.get_leaf(r->leaf.id);
+  REQUIRE(got.has_value());
+  CHECK(model::to_json(*got) == model::to_json(r->leaf));
+
+  auto missing = f.get_leaf("lf_nope");
+  REQUIRE_FALSE(missing.has_value());
+  CHECK(missing.error().code == ErrorCode::not_found);
+  CHECK(f.callbacks_on_loop_thread);
+}
+
+TEST_CASE("sqlite store: an idempotency key returns the earlier leaf and writes nothing") {
+  StoreFixture f;
+  auto s = spec("once");
+  s.idempotency_key = "k-1";
+  auto first = f.submit(s);
+  REQUIRE(first.has_value());
+  auto second = f.submit(s);
+  REQUIRE(second.has_value());
+  CHECK_FALSE(second->created);
+  CHECK(second->leaf.id == first->leaf.id);
+  CHECK(second->event.seq == first->event.seq);
+  auto evs = f.events(first->leaf.session);
+  REQUIRE(evs.has_value());
+  CHECK(evs->size() == 1);
+  auto page = f.list({});
+  REQUIRE(page.has_value());
+  CHECK(page->leaves.size() == 1);
+}
+
+TEST_CASE("sqlite store: resume continues the session's numbering") {
+  StoreFixture f;
+  auto a = f.leaf("first");
+
+  auto busy = f.submit(spec("too early"), a.session);
+  REQUIRE_FALSE(busy.has_value());
+  CHECK(busy.error().code == ErrorCode::conflict);
+  CHECK(busy.error().message.find(a.id) != std::string::npos);
+
+  f.finish(a.id);
+  auto b = f.submit(spec("second"), a.session);
+  REQUIRE(b.has_value());
+  CHECK(b->leaf.session == a.session);
+  CHECK(b->event.seq == 3);  // submitted a, finished a, submitted b
+
+  auto ses = f.session(a.session);
+  REQUIRE(ses.has_value());
+  CHECK(ses->last_seq == 3);
+  REQUIRE(ses->leaves.size() == 2);
+  CHECK(ses->leaves[0].id == a.id);
+  CHECK(ses->leaves[1].id == b->leaf.id);
+
+  auto unknown = f.submit(spec("x"), "ses_01JUNKNOWNUNKNOWNUNKNOWN00");
+  REQUIRE_FALSE(unknown.has_value());
+  CHECK(unknown.error().code == ErrorCode::not_found);
+  CHECK(unknown.error().message.find("no such session ses_01JUNKNOWN") != std::string::npos);
+  auto no_ses = f.session("ses_missing");
+  REQUIRE_FALSE(no_ses.has_value());
+  CHECK(no_ses.error().code == ErrorCode::not_found);
+}
+
+TEST_CASE("sqlite store: append numbers events and projects them onto the row") {
+  StoreFixture f;
+  auto l = f.leaf("work");
+  Json usage{{"turn", 1}, {"usage", {{"input_tokens", 10}, {"output_tokens", 3}}}};
+  auto r = f.append(l.id, {draft("leaf_started"), draft("model_response", usage)});
+  REQUIRE(r.has_value());
+  REQUIRE(r->events.size() == 2);
+  CHECK(r->events[0].seq == 2);
+  CHECK(r->events[1].seq == 3);
+  CHECK(r->events[1].ts > 0);
+  CHECK(r->leaf.state == LeafState::running);
+  CHECK(r->leaf.started_at > 0);
+
+  usage["turn"] = 2;
+  REQUIRE(f.append(l.id, {draft("model_response", usage)}).has_value());
+  f.finish(l.id);
+
+  auto got = f.get_leaf(l.id);
+  REQUIRE(got.has_value());
+  CHECK(got->state == LeafState::succeeded);
+  CHECK(got->usage.input_tokens == 20);
+  CHECK(got->usage.output_tokens == 6);
+  CHECK(got->turns == 2);
+  CHECK(got->result == std::optional<std::string>("ok"));
+  CHECK(got->last_seq == 5);
+
+  auto all = f.events(l.session);
+  REQUIRE(all.has_value());
+  REQUIRE(all->size() == 5);
+  for (size_t i = 0; i < all->size(); ++i) CHECK((*all)[i].seq == static_cast<std::int64_t>(i + 1));
+  CHECK((*all)[2].data["usage"]["input_tokens"] == 10);
+  auto tail = f.events(l.session, l.id, 3);
+  REQUIRE(tail.has_value());
+  REQUIRE(tail->size() == 2);
+  CHECK(tail->front().seq == 4);
+
+  auto missing = f.append("lf_missing", {draft("leaf_started")});
+  REQUIRE_FALSE(missing.has_value());
+  CHECK(missing.error().code == ErrorCode::not_found);
+}
+
+TEST_CASE("sqlite store: a refused append writes nothing") {
+  StoreFixture f;
+  auto l = f.leaf("work");
+  // The second draft is refused (rejected is only reachable from awaiting_approval): the
+  // first, valid one must not be written either.
+  auto bad = f.append(
+      l.id, {draft("leaf_started"), model::finished_event(LeafState::rejected, "rejected", "no")});
+  REQUIRE_FALSE(bad.has_value());
+  CHECK(bad.error().code == ErrorCode::conflict);
+  CHECK(f.get_leaf(l.id)->state == LeafState::queued);
+  CHECK(f.events(l.session)->size() == 1);
+
+  f.finish(l.id, LeafState::cancelled);
+  auto late = f.append(l.id, {draft("tool_started")});
+  REQUIRE_FALSE(late.has_value());
+  CHECK(late.error().code == ErrorCode::conflict);
+  CHECK(f.events(l.session)->size() == 2);
+  CHECK(f.get_leaf(l.id)->state == LeafState::cancelled);
+}
+
+TEST_CASE("sqlite store: list filters by state, label and session, newest first, in pages") {
+  StoreFixture f;
+  auto a = f.leaf("a", {{"team", "x"}});
+  auto b = f.leaf("b", {{"team", "y"}});
+  auto c = f.leaf("c", {{"team", "x"}, {"prio", "high"}});
+  auto d = f.leaf("d");
+  auto e = f.leaf("e", {{"team", "x"}});
+  f.finish(b.id);
+  f.finish(d.id, LeafState::cancelled);
+
+  auto ids = [](const LeafPage& p) {
+    std::vector<std::string> out;
+    for (auto& l : p.leaves) out.push_back(l.id);
+    return out;
+  };
+  using V = std::vector<std::string>;
+  CHECK(ids(*f.list({})) == V{e.id, d.id, c.id, b.id, a.id});
+  LeafFilter by_state;
+  by_state.state = LeafState::queued;
+  CHECK(ids(*f.list(by_state)) == V{e.id, c.id, a.id});
+  LeafFilter by_label;
+  by_label.label = "team=x";
+  CHECK(ids(*f.list(by_label)) == V{e.id, c.id, a.id});
+  by_label.label = "prio";
+  CHECK(ids(*f.list(by_label)) == V{c.id});
+  by_label.label = "team=z";
+  CHECK(f.list(by_label)->leaves.empty());
+  LeafFilter by_session;
+  by_session.session = b.session;
+  CHECK(ids(*f.list(by_session)) == V{b.id});
+
+  LeafFilter paged;
+  paged.limit = 2;
+  auto p1 = f.list(paged);
+  CHECK(ids(*p1) == V{e.id, d.id});
+  CHECK(p1->next_cursor == d.id);
+  paged.cursor = p1->next_cursor;
+  auto p2 = f.list(paged);
+  CHECK(ids(*p2) == V{c.id, b.id});
+  paged.cursor = p2->next_cursor;
+  auto p3 = f.list(paged);
+  CHECK(ids(*p3) == V{a.id});
+  CHECK(p3->next_cursor.empty());
+}
+
+TEST_CASE("sqlite store: list_unfinished returns live leaves oldest first") {
+  StoreFixture f;
+  auto a = f.leaf("a");
+  auto b = f.leaf("b");
+  auto c = f.leaf("c");
+  REQUIRE(f.append(c.id, {draft("leaf_started")}).has_value());
+  f.finish(b.id);
+  auto u = f.unfinished();
+  REQUIRE(u.has_value());
+  REQUIRE(u->size() == 2);
+  CHECK((*u)[0].id == a.id);
+  CHECK((*u)[1].id == c.id);
+  CHECK((*u)[1].state == LeafState::running);
+}
+
+TEST_CASE("sqlite store: appends issued together are written in call order") {
+  StoreFixture f;
+  auto l = f.leaf("busy");
+  REQUIRE(f.append(l.id, {draft("leaf_started")}).has_value());
+  constexpr int k_n = 200;
+  std::vector<std::int64_t> seqs;
+  int done = 0;
+  for (int i = 0; i < k_n; ++i)
+    f.store->append(l.id, {draft("model_request", Json{{"i", i}})}, [&, i](Result<AppendResult> r) {
+      ++done;
+      // No REQUIRE in a loop callback: a throw cannot cross libuv.
+      if (!r) {
+        FAIL_CHECK(r.error().message);
+        return;
+      }
+      CHECK(r->events[0].data["i"] == i);
+      CHECK(std::this_thread::get_id() == f.loop_thread);
+      seqs.push_back(r->events[0].seq);
+    });
+  while (done < k_n) uv_run(&f.loop, UV_RUN_ONCE);
+  REQUIRE(seqs.size() == k_n);
+  for (int i = 0; i < k_n; ++i) CHECK(seqs[static_cast<size_t>(i)] == i + 3);
+  auto evs = f.events(l.session);
+  REQUIRE(evs->size() == k_n + 2);
+  CHECK(evs->back().data["i"] == k_n - 1);
+}
+
+TEST_CASE("sqlite store: data survives close and reopen") {
+  StoreFixture f;
+  auto l = f.leaf("durable", {{"k", "v"}});
+  REQUIRE(f.append(l.id, {draft("leaf_started")}).has_value());
+  auto before = f.get_leaf(l.id);
+  REQUIRE(before.has_value());
+  f.close();
+  f.reopen();
+  auto after = f.get_leaf(l.id);
+  REQUIRE(after.has_value());
+  CHECK(model::to_json(*after) == model::to_json(*before));
+  CHECK(f.events(l.session)->size() == 2);
+  f.close();
+  f.reopen();  // migrations already applied: a second reopen changes nothing
+  auto u = f.unfinished();
+  REQUIRE(u->size() == 1);
+  CHECK(u->front().id == l.id);
+  auto r = f.append(l.id, {draft("model_request")});
+  REQUIRE(r.has_value());
+  CHECK(r->events[0].seq == 3);
+}
+
+TEST_CASE("sqlite store: close finishes accepted calls and fails later ones") {
+  StoreFixture f;
+  std::optional<Result<model::Leaf>> accepted;
+  std::optional<Result<bool>> late;
+  bool closed = false;
+  auto l = f.leaf("x");
+  f.store->get_leaf(l.id, [&](Result<model::Leaf> r) { accepted = std::move(r); });
+  f.store->close([&] { closed = true; });
+  f.store->ping([&](Result<bool> r) { late = std::move(r); });
+  CHECK_FALSE(late.has_value());  // never inside the call
+  uv_run(&f.loop, UV_RUN_DEFAULT);
+  CHECK(closed);
+  REQUIRE(accepted.has_value());
+  CHECK(accepted->has_value());
+  REQUIRE(late.has_value());
+  REQUIRE_FALSE(late->has_value());
+  CHECK(late->error().code == ErrorCode::unavailable);
+
+  bool closed_again = false;
+  f.store->close([&] { closed_again = true; });
+  uv_run(&f.loop, UV_RUN_DEFAULT);
+  CHECK(closed_again);
+  f.store.reset();
+  // ~StoreFixture checks uv_loop_close() == 0.
+}
+
+TEST_CASE("sqlite store: ping answers while open") {
+  StoreFixture f;
+  auto r = f.wait<bool>([&](auto cb) { f.store->ping(cb); });
+  REQUIRE(r.has_value());
+  CHECK(*r);
+}
+
+TEST_CASE("sqlite store: read_events honours limit, and limit <= 0 reads the whole session") {
+  StoreFixture f;
+  auto l = f.leaf("long");
+  REQUIRE(f.append(l.id, {draft("leaf_started")}).has_value());
+  for (int b = 0; b < 12; ++b) {
+    std::vector<model::EventDraft> ds;
+    for (int i = 0; i < 100; ++i) ds.push_back(draft("model_request", Json{{"n", b * 100 + i}}));
+    REQUIRE(f.append(l.id, std::move(ds)).has_value());
+  }
+  auto read = [&](int limit, std::int64_t after) {
+    EventQuery q;
+    q.session = l.session;
+    q.limit = limit;
+    q.after_seq = after;
+    return f.wait<std::vector<model::Event>>([&](auto cb) { f.store->read_events(q, cb); });
+  };
+  CHECK(read(1000, 0)->size() == 1000);
+  auto all = read(0, 0);
+  REQUIRE(all->size() == 1202);
+  CHECK(all->back().seq == 1202);
+  CHECK(all->back().data["n"] == 1199);
+  auto some = read(5, 1000);
+  REQUIRE(some->size() == 5);
+  CHECK(some->front().seq == 1001);
+}
+
+TEST_CASE("sqlite store: destroying an open store stops its thread and frees its handle") {
+  StoreFixture f;
+  auto l = f.leaf("x");
+  bool called = false;
+  f.store->get_leaf(l.id, [&](Result<model::Leaf>) { called = true; });
+  f.store.reset();  // blocking fallback: undelivered callbacks are dropped
+  uv_run(&f.loop, UV_RUN_DEFAULT);
+  CHECK_FALSE(called);
+  f.reopen();
+  CHECK(f.get_leaf(l.id).has_value());
+}

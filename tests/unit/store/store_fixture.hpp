@@ -1,0 +1,134 @@
+#pragma once
+// A real SQLite store in a fresh temp dir on a real libuv loop, with helpers that issue one
+// call and run the loop until its callback has run. Test (= loop) thread only.
+
+#include <doctest/doctest.h>
+#include <uv.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "lib/base/ids.hpp"
+#include "lib/store/store.hpp"
+
+namespace harness::store::test {
+
+struct TempDir {
+  std::string path;
+  TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "harness-store-XXXXXX").string();
+    char* p = mkdtemp(tmpl.data());
+    REQUIRE(p != nullptr);
+    path = p;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+};
+
+inline model::LeafSpec spec(std::string prompt, std::map<std::string, std::string> labels = {}) {
+  model::LeafSpec s;
+  s.prompt = std::move(prompt);
+  s.labels = std::move(labels);
+  return s;
+}
+
+inline model::EventDraft draft(std::string type, model::Json data = model::Json::object()) {
+  return model::EventDraft{std::move(type), std::move(data)};
+}
+
+struct StoreFixture {
+  TempDir dir;
+  uv_loop_t loop{};
+  std::unique_ptr<Store> store;
+  std::thread::id loop_thread = std::this_thread::get_id();
+  bool callbacks_on_loop_thread = true;
+
+  StoreFixture() {
+    uv_loop_init(&loop);
+    reopen();
+  }
+  ~StoreFixture() {
+    if (store) close();
+    CHECK(uv_loop_close(&loop) == 0);
+  }
+
+  std::string db_path() const { return dir.path + "/harness.db"; }
+
+  void reopen() {
+    auto r = open_store(&loop, "sqlite:" + db_path());
+    REQUIRE_MESSAGE(r.has_value(), (r ? "" : r.error().message));
+    store = std::move(*r);
+  }
+
+  // close(), then run the loop until nothing is left: the store must let it exit.
+  void close() {
+    bool done = false;
+    store->close([&] { done = true; });
+    uv_run(&loop, UV_RUN_DEFAULT);
+    CHECK(done);
+    store.reset();
+  }
+
+  // Issues `start(cb)` and runs the loop until cb has run; returns what it got.
+  template <class T, class Start>
+  Result<T> wait(Start start) {
+    std::optional<Result<T>> out;
+    start([&](Result<T> r) {
+      if (std::this_thread::get_id() != loop_thread) callbacks_on_loop_thread = false;
+      out = std::move(r);
+    });
+    while (!out) uv_run(&loop, UV_RUN_ONCE);
+    return std::move(*out);
+  }
+
+  Result<SubmitResult> submit(model::LeafSpec s, std::string session = {}) {
+    SubmitRequest req;
+    req.leaf_id = new_id("lf_");
+    req.resume = !session.empty();
+    req.session_id = session.empty() ? new_id("ses_") : session;
+    req.spec = std::move(s);
+    return wait<SubmitResult>([&](auto cb) { store->submit(std::move(req), cb); });
+  }
+  // A submitted leaf; fails the test when submit does.
+  model::Leaf leaf(std::string prompt, std::map<std::string, std::string> labels = {}) {
+    auto r = submit(spec(std::move(prompt), std::move(labels)));
+    REQUIRE(r.has_value());
+    return r->leaf;
+  }
+  Result<AppendResult> append(const std::string& id, std::vector<model::EventDraft> drafts) {
+    return wait<AppendResult>([&](auto cb) { store->append(id, std::move(drafts), cb); });
+  }
+  Result<model::Leaf> get_leaf(const std::string& id) {
+    return wait<model::Leaf>([&](auto cb) { store->get_leaf(id, cb); });
+  }
+  Result<LeafPage> list(LeafFilter f) {
+    return wait<LeafPage>([&](auto cb) { store->list_leaves(std::move(f), cb); });
+  }
+  Result<std::vector<model::Event>> events(std::string session, std::string leaf = {},
+                                           std::int64_t after = 0) {
+    EventQuery q;
+    q.session = std::move(session);
+    q.leaf = std::move(leaf);
+    q.after_seq = after;
+    return wait<std::vector<model::Event>>([&](auto cb) { store->read_events(q, cb); });
+  }
+  Result<model::Session> session(const std::string& id) {
+    return wait<model::Session>([&](auto cb) { store->get_session(id, cb); });
+  }
+  Result<std::vector<model::Leaf>> unfinished() {
+    return wait<std::vector<model::Leaf>>([&](auto cb) { store->list_unfinished(cb); });
+  }
+  // Ends a leaf with the given terminal state.
+  void finish(const std::string& id, model::LeafState st = model::LeafState::succeeded) {
+    auto r = append(id, {model::finished_event(st, "completed", "done", std::string("ok"))});
+    REQUIRE_MESSAGE(r.has_value(), (r ? "" : r.error().message));
+  }
+};
+
+}  // namespace harness::store::test
