@@ -1,6 +1,7 @@
 #include "lib/model/leaf.hpp"
 
 #include <array>
+#include <cmath>
 
 namespace harness::model {
 namespace {
@@ -112,7 +113,7 @@ Result<LeafSpec> spec_from_json(const Json& j) {
   HARNESS_TRY(get_opt(j, "max_turns", s.max_turns));
   double timeout_s = 0;
   HARNESS_TRY(get_opt(j, "timeout_s", timeout_s));
-  s.timeout_ms = static_cast<std::int64_t>(timeout_s * 1000.0);
+  s.timeout_ms = std::llround(timeout_s * 1000.0);
   HARNESS_TRY(get_opt(j, "labels", s.labels));
   HARNESS_TRY(get_opt(j, "idempotency_key", s.idempotency_key));
   HARNESS_TRY(get_opt(j, "envelope", s.envelope));
