@@ -269,7 +269,17 @@ void Server::connection_closed(std::uint64_t conn_id) {
 
 void Server::close(std::function<void()> done) {
   if (m_closing_down) {
-    if (done && !m_done) m_done = std::move(done);
+    if (!done) return;
+    if (m_finished) {
+      done();
+    } else if (!m_done) {
+      m_done = std::move(done);
+    } else {
+      m_done = [first = std::move(m_done), second = std::move(done)] {
+        first();
+        second();
+      };
+    }
     return;
   }
   m_closing_down = true;
@@ -294,10 +304,11 @@ void Server::maybe_finish_close() {
     close_counted(reinterpret_cast<uv_handle_t*>(m_idle));
     return;
   }
-  if (m_closing.empty() && m_done) {
+  if (m_closing.empty() && !m_finished) {
+    m_finished = true;
     auto done = std::move(m_done);
     m_done = nullptr;
-    done();
+    if (done) done();
   }
 }
 

@@ -123,7 +123,8 @@ class Server {
 
   // Stops accepting, closes idle connections, lets in-flight responses finish (closing their
   // connections afterwards) or closes them after close_grace_ms, removes the unix socket files
-  // it created, and calls `done` on the loop once all its handles are closed. Idempotent.
+  // it created, and calls `done` on the loop once all its handles are closed. Calling it again adds
+  // another `done` (run at once if the close already finished).
   void close(std::function<void()> done);
   // Open connections, including ones being closed.
   size_t connection_count() const { return m_conns.size(); }
@@ -157,6 +158,7 @@ class Server {
   int m_tcp_port = 0;
   bool m_closing_down = false;
   bool m_timers_closed = false;
+  bool m_finished = false;  // every handle is closed; done was called
   std::uint64_t m_grace_deadline = 0;
   std::function<void()> m_done;
 };
