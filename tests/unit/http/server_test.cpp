@@ -360,3 +360,71 @@ TEST_CASE("http server: send_error uses the API's error shape and status; HEAD h
         json::parse(R"({"error":{"code":"not_found","message":"no such leaf: lf_1"}})"));
   CHECK(f.close_loop() == 0);
 }
+
+TEST_CASE("http server: write_queue_bytes reports what a slow reader has not taken yet") {
+  constexpr size_t k_chunk = 64u << 10, k_total = 4u << 20, k_high = 1u << 20;
+  size_t max_queued = 0, written = 0;
+  std::unique_ptr<Fixture> fp;
+  fp = std::make_unique<Fixture>([&](Request&&, std::shared_ptr<Responder> res) {
+    res->start_stream(200, "application/octet-stream");
+    auto& t = fp->timer();
+    t.start(
+        1,
+        [&, res] {
+          // A producer that respects backpressure: pause above the high-water mark.
+          while (written < k_total && res->write_queue_bytes() < k_high) {
+            res->write_chunk(std::string(k_chunk, 'q'));
+            written += k_chunk;
+            max_queued = std::max(max_queued, res->write_queue_bytes());
+          }
+          if (written >= k_total) {
+            res->end_stream();
+            t.stop();
+          }
+        },
+        1);
+  });
+  RawResponse r;
+  fp->run([&] {
+    auto c = RawClient::connect_unix(fp->sock);
+    c.send(get("/flood"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));  // not reading yet
+    r = c.read_response();
+  });
+  CHECK(r.status == 200);
+  CHECK(r.body.size() == k_total);
+  CHECK(max_queued >= k_high);               // the unread data showed up as queued
+  CHECK(max_queued < k_high + 2 * k_chunk);  // and the producer could keep it bounded
+  CHECK(fp->close_loop() == 0);
+}
+
+TEST_CASE("http server: a client leaving mid-stream stops the stream and calls on_close") {
+  std::atomic<bool> closed_cb{false};
+  bool chunk_refused = false;
+  std::unique_ptr<Fixture> fp;
+  fp = std::make_unique<Fixture>([&](Request&&, std::shared_ptr<Responder> res) {
+    res->on_close([&] { closed_cb = true; });
+    res->start_stream(200, "application/x-ndjson");
+    auto& t = fp->timer();
+    t.start(
+        2,
+        [&, res] {
+          if (!res->write_chunk(std::string(1024, 'e') + "\n")) {
+            chunk_refused = true;
+            t.stop();
+          }
+        },
+        2);
+  });
+  bool saw = false;
+  fp->run([&] {
+    auto c = RawClient::connect_tcp(fp->server->tcp_port());
+    c.send(get("/follow"));
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    c.close();
+    saw = eventually([&] { return closed_cb.load(); });
+  });
+  CHECK(saw);
+  CHECK(fp->close_loop() == 0);
+  CHECK(chunk_refused);  // the producer learnt it on its next write
+}
