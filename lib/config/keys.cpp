@@ -57,37 +57,37 @@ std::string check_env_assignment(std::string_view v) {
   return "NAME=VALUE entries";
 }
 
-Result<std::string> derive_state_dir(const Target&, const Environment& env) {
+Result<std::string> derive_state_dir(const ConstTarget&, const Environment& env) {
   return default_state_dir(env);
 }
 
-Result<std::string> derive_socket(const Target&, const Environment& env) {
+Result<std::string> derive_socket(const ConstTarget&, const Environment& env) {
   return default_socket(env);
 }
 
-Result<std::string> derive_store(const Target& t, const Environment&) {
+Result<std::string> derive_store(const ConstTarget& t, const Environment&) {
   return "sqlite:" + t.config->state_dir + "/harness.db";
 }
 
-Result<std::string> derive_base_url(const Target& t, const Environment&) {
+Result<std::string> derive_base_url(const ConstTarget& t, const Environment&) {
   if (t.model->provider == "anthropic") return std::string("https://api.anthropic.com");
   if (t.model->provider == "openai") return std::string("https://api.openai.com/v1");
   return std::string();
 }
 
-Result<std::string> derive_api_key_env(const Target& t, const Environment&) {
+Result<std::string> derive_api_key_env(const ConstTarget& t, const Environment&) {
   if (t.model->provider == "anthropic") return std::string("ANTHROPIC_API_KEY");
   if (t.model->provider == "openai") return std::string("OPENAI_API_KEY");
   return std::string();
 }
 
-bool always(const Target&) {
+bool always(const ConstTarget&) {
   return true;
 }
-bool unless_replay(const Target& t) {
+bool unless_replay(const ConstTarget& t) {
   return t.model->provider != "replay";
 }
-bool if_replay(const Target& t) {
+bool if_replay(const ConstTarget& t) {
   return t.model->provider == "replay";
 }
 

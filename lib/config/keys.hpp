@@ -44,6 +44,19 @@ struct Target {
   model::SandboxProfile* sandbox = nullptr;
 };
 
+// The same, read-only.
+struct ConstTarget {
+  const Config* config = nullptr;
+  const model::ModelProfile* model = nullptr;
+  const model::SandboxProfile* sandbox = nullptr;
+
+  ConstTarget() = default;
+  ConstTarget(const Config* c, const model::ModelProfile* m = nullptr,
+              const model::SandboxProfile* s = nullptr)
+      : config(c), model(m), sandbox(s) {}
+  ConstTarget(const Target& t) : config(t.config), model(t.model), sandbox(t.sandbox) {}  // NOLINT
+};
+
 struct KeySpec {
   Scope scope;
   std::string_view name;  // as written in the file, without the section
@@ -58,8 +71,9 @@ struct KeySpec {
   std::optional<std::string> Overrides::*flag = nullptr;   // harnessd flag, or none
   std::string_view flag_name = {};                         // "--state-dir"
   std::string (*check)(std::string_view value) = nullptr;  // "" when fine, else what is allowed
-  Result<std::string> (*derive)(const Target&, const Environment&) = nullptr;  // computed default
-  bool (*required)(const Target&) = nullptr;  // must be given (and non-empty) when true
+  Result<std::string> (*derive)(const ConstTarget&,
+                                const Environment&) = nullptr;  // computed default
+  bool (*required)(const ConstTarget&) = nullptr;  // must be given (and non-empty) when true
 };
 
 // Every key, in the order to_toml() writes them.

@@ -8,7 +8,7 @@
 namespace harness::config {
 namespace {
 
-void write_keys(std::string& out, const Config& config, Scope scope, const Target& t,
+void write_keys(std::string& out, const Config& config, Scope scope, const ConstTarget& t,
                 const std::string& prefix, bool with_comments) {
   for (const KeySpec& key : all_keys()) {
     if (key.scope != scope) continue;
@@ -32,11 +32,11 @@ void write_section(std::string& out, const Config& config, Scope scope,
     auto origin = config.origins.find(header);
     if (with_comments && origin != config.origins.end()) out += "  # " + origin->second;
     out += "\n";
-    Target t;
+    ConstTarget t;
     if constexpr (std::is_same_v<Profile, model::ModelProfile>)
-      t.model = const_cast<Profile*>(&profile);
+      t.model = &profile;
     else
-      t.sandbox = const_cast<Profile*>(&profile);
+      t.sandbox = &profile;
     write_keys(out, config, scope, t, header + ".", with_comments);
   }
 }
@@ -49,8 +49,7 @@ std::string to_toml(const Config& config, bool with_comments) {
     out += "# harnessd effective configuration; trailing comments say where each value came from";
     out += config.source.empty() ? " (no config file).\n" : " (file: " + config.source + ").\n";
   }
-  // Target holds non-const pointers because loading stores through it; here we only read.
-  write_keys(out, config, Scope::top, Target{const_cast<Config*>(&config)}, "", with_comments);
+  write_keys(out, config, Scope::top, ConstTarget(&config), "", with_comments);
   write_section(out, config, Scope::model, config.models, with_comments);
   write_section(out, config, Scope::sandbox, config.sandboxes, with_comments);
   return out;

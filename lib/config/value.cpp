@@ -143,11 +143,12 @@ Result<Value> convert_list(const KeySpec& key, const RawValue& raw) {
 }
 
 // The member `key.slot` points at, in whichever struct of the target it belongs to.
-template <class F>
-void with_field(const KeySpec& key, const Target& t, F&& f) {
+// Constness of the member follows the target's (Target or ConstTarget).
+template <class TargetT, class F>
+void with_field(const KeySpec& key, const TargetT& t, F&& f) {
   std::visit(
       [&](auto member) {
-        auto pick = [&]<class T, class C>(T C::*m) -> T& {
+        auto pick = [&]<class T, class C>(T C::*m) -> auto& {
           if constexpr (std::is_same_v<C, Config>)
             return (HARNESS_ASSERT(t.config), t.config->*m);
           else if constexpr (std::is_same_v<C, model::ModelProfile>)
@@ -193,7 +194,7 @@ void store(const KeySpec& key, const Target& target, const Value& value) {
   });
 }
 
-Value load(const KeySpec& key, const Target& target) {
+Value load(const KeySpec& key, const ConstTarget& target) {
   Value out;
   with_field(key, target, [&](auto& field) {
     using T = std::decay_t<decltype(field)>;

@@ -34,7 +34,7 @@ Result<Value> convert(const KeySpec& key, const RawValue& raw);
 // Stores `value` (from convert for the same key) into the target's member for `key`.
 void store(const KeySpec& key, const Target& target, const Value& value);
 // The current value of `key` in the target.
-Value load(const KeySpec& key, const Target& target);
+Value load(const KeySpec& key, const ConstTarget& target);
 // `value` of `key` written as a TOML value ("1h", 8, ["a"], "sha256:…").
 std::string render_toml(const KeySpec& key, const Value& value);
 // A TOML basic string literal with quotes and escapes.

@@ -84,8 +84,8 @@ TEST_CASE("the key table's defaults agree with the structs' initializers") {
   for (const KeySpec& key : all_keys()) {
     if (key.derive || key.name == "system_prompt" || key.name == "file") continue;
     CAPTURE(key.name);
-    Target parsed{const_cast<Config*>(&*c), &c->models.at("m"), &c->sandboxes.at("default")};
-    Target fresh{&plain, &plain_model, &plain_sandbox};
+    ConstTarget parsed(&*c, &c->models.at("m"), &c->sandboxes.at("default"));
+    ConstTarget fresh(&plain, &plain_model, &plain_sandbox);
     if (key.scope == Scope::model && key.name == "provider") continue;  // required, no default
     CHECK(render_toml(key, load(key, parsed)) == render_toml(key, load(key, fresh)));
   }
