@@ -1,0 +1,72 @@
+#pragma once
+// harnessd's configuration: one immutable struct, loaded once at startup (and on SIGHUP) from
+// defaults < file < environment < flags, each value remembering where it came from. Every key
+// is declared in one table (lib/config/keys.cpp). Loading is blocking: call it before the loop
+// runs, or off the loop.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "lib/base/result.hpp"
+#include "lib/config/environment.hpp"
+#include "lib/model/profiles.hpp"
+
+namespace harness::config {
+
+// The daemon's settings after all layers are applied. Read-only once loaded; pass by const&.
+struct Config {
+  std::string state_dir;           // default: see default_state_dir()
+  std::string socket;              // default: see default_socket()
+  std::string listen;              // "" = no TCP; "HOST:PORT"
+  std::string store;               // default "sqlite:<state_dir>/harness.db"
+  std::string log_level = "info";  // trace|debug|info|warn|error
+  int max_running = 8;             // leaves running at once; the rest wait queued, FIFO
+  int default_max_turns = 50;
+  std::int64_t default_timeout_ms = 3'600'000;  // max_duration when a leaf gives none ("timeout")
+  std::int64_t max_body_bytes = 8 << 20;
+  std::int64_t max_input_bytes = 64 << 20;  // total of --input files per leaf
+  std::string system_prompt;                // daemon default system prompt (built-in default)
+  // SHA-256 of each TCP bearer token, lowercase hex. The file may hold plain tokens or
+  // "sha256:HEX"; plain text never stays in memory past parsing.
+  std::vector<std::string> tokens;
+  std::map<std::string, model::ModelProfile> models;       // by name; no built-in "default"
+  std::map<std::string, model::SandboxProfile> sandboxes;  // always holds "default"
+  // Key ("max_running", "models.local.provider") -> "default" | "FILE:LINE" | "env HARNESS_X" |
+  // "flag --x". Section headers ("models.local") map to where they were declared.
+  std::map<std::string, std::string> origins;
+  std::string source;  // the config file read; "" when only defaults, environment and flags
+};
+
+// Values given on harnessd's command line; they win over everything else.
+struct Overrides {
+  std::optional<std::string> state_dir, socket, listen, store, log_level;
+};
+
+// Loads defaults < file < environment (HARNESS_STATE_DIR, HARNESS_SOCKET, HARNESS_LISTEN,
+// HARNESS_STORE, HARNESS_LOG_LEVEL, HARNESS_MAX_RUNNING; empty counts as unset) < flags.
+// `path` empty: default_config_path() if that file exists, else no file. A given `path` that
+// does not exist is not_found. Bad content is invalid/bad_request naming FILE:LINE:COL and key.
+Result<Config> load_config(const std::string& path, const Overrides& flags);
+// Same, with an explicit environment (tests, or a caller that already captured it).
+Result<Config> load_config(const std::string& path, const Overrides& flags, const Environment& env);
+
+// Parses `toml_text` as if read from the file `source_name` (used in messages and origins, and
+// to resolve relative paths), then applies the process environment and `flags`.
+Result<Config> parse_config(std::string_view toml_text, const std::string& source_name,
+                            const Overrides& flags);
+// Same, with an explicit environment.
+Result<Config> parse_config(std::string_view toml_text, const std::string& source_name,
+                            const Overrides& flags, const Environment& env);
+
+// The effective configuration as TOML (for `harnessd --print-config`): every key with a one-line
+// doc comment and its origin as a trailing comment. parse_config() of the result yields the
+// same values. Tokens are written as "sha256:HEX", never in plain text.
+std::string to_toml(const Config& config);
+// Same; `with_comments` false leaves out docs and origins (stable text for comparisons).
+std::string to_toml(const Config& config, bool with_comments);
+
+}  // namespace harness::config

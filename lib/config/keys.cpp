@@ -1,0 +1,232 @@
+#include "lib/config/keys.hpp"
+
+#include <array>
+
+namespace harness::config {
+namespace {
+
+using model::ModelProfile;
+using model::SandboxProfile;
+
+constexpr std::string_view k_system_prompt =
+    "You are an autonomous agent working in a sandboxed workspace. Use the tools to inspect and "
+    "change files and to run commands; paths are relative to the workspace. Work step by step, "
+    "check your results, and when the task is done answer with a short plain-text summary of "
+    "what you did. If an action needs a human decision, call request_approval.";
+
+bool is_digits(std::string_view s) {
+  return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+bool is_env_name(std::string_view s) {
+  if (s.empty() || (s[0] >= '0' && s[0] <= '9')) return false;
+  return s.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") ==
+         std::string_view::npos;
+}
+
+std::string check_listen(std::string_view v) {
+  if (v.empty()) return "";
+  auto colon = v.rfind(':');
+  std::string_view host = colon == std::string_view::npos ? "" : v.substr(0, colon);
+  std::string_view port = colon == std::string_view::npos ? "" : v.substr(colon + 1);
+  bool port_ok = is_digits(port) && port.size() <= 5 && std::stoi(std::string(port)) >= 1 &&
+                 std::stoi(std::string(port)) <= 65535;
+  if (host.empty() || !port_ok) return "\"\" (no TCP) or HOST:PORT with a port from 1 to 65535";
+  return "";
+}
+
+std::string check_store(std::string_view v) {
+  if (v.starts_with("sqlite:") && v.size() > 7) return "";
+  if (v.starts_with("redis://") && v.size() > 8) return "";
+  return "sqlite:PATH or redis://[user:pass@]host:port/db";
+}
+
+std::string check_url(std::string_view v) {
+  if (v.empty() || v.starts_with("http://") || v.starts_with("https://")) return "";
+  return "an http:// or https:// URL";
+}
+
+std::string check_env_name(std::string_view v) {
+  if (v.empty() || is_env_name(v)) return "";
+  return "an environment variable name (letters, digits, _), or \"\" for no key";
+}
+
+std::string check_env_assignment(std::string_view v) {
+  auto eq = v.find('=');
+  if (eq != std::string_view::npos && is_env_name(v.substr(0, eq))) return "";
+  return "NAME=VALUE entries";
+}
+
+Result<std::string> derive_state_dir(const ConstTarget&, const Environment& env) {
+  return default_state_dir(env);
+}
+
+Result<std::string> derive_socket(const ConstTarget&, const Environment& env) {
+  return default_socket(env);
+}
+
+Result<std::string> derive_store(const ConstTarget& t, const Environment&) {
+  return "sqlite:" + t.config->state_dir + "/harness.db";
+}
+
+Result<std::string> derive_base_url(const ConstTarget& t, const Environment&) {
+  if (t.model->provider == "anthropic") return std::string("https://api.anthropic.com");
+  if (t.model->provider == "openai") return std::string("https://api.openai.com/v1");
+  return std::string();
+}
+
+Result<std::string> derive_api_key_env(const ConstTarget& t, const Environment&) {
+  if (t.model->provider == "anthropic") return std::string("ANTHROPIC_API_KEY");
+  if (t.model->provider == "openai") return std::string("OPENAI_API_KEY");
+  return std::string();
+}
+
+bool always(const ConstTarget&) {
+  return true;
+}
+bool unless_replay(const ConstTarget& t) {
+  return t.model->provider != "replay";
+}
+bool if_replay(const ConstTarget& t) {
+  return t.model->provider == "replay";
+}
+
+constexpr std::int64_t k_sec = 1000;
+constexpr std::int64_t k_hour = 3600 * k_sec;
+constexpr std::int64_t k_day = 24 * k_hour;
+constexpr std::int64_t k_mib = 1 << 20;
+
+// clang-format off
+const std::array k_keys = {
+  // Top level.
+  KeySpec{.scope = Scope::top, .name = "state_dir", .kind = Kind::path, .slot = &Config::state_dir,
+          .doc = "Directory for the SQLite database and leaf envelopes.",
+          .env = "HARNESS_STATE_DIR", .flag = &Overrides::state_dir, .flag_name = "--state-dir",
+          .derive = derive_state_dir},
+  KeySpec{.scope = Scope::top, .name = "socket", .kind = Kind::path, .slot = &Config::socket,
+          .doc = "Unix socket the API is served on.",
+          .env = "HARNESS_SOCKET", .flag = &Overrides::socket, .flag_name = "--socket",
+          .derive = derive_socket},
+  KeySpec{.scope = Scope::top, .name = "listen", .kind = Kind::string, .slot = &Config::listen,
+          .default_text = "", .doc = "HOST:PORT to also serve on TCP (bearer tokens required); \"\" = off.",
+          .env = "HARNESS_LISTEN", .flag = &Overrides::listen, .flag_name = "--listen",
+          .check = check_listen},
+  KeySpec{.scope = Scope::top, .name = "store", .kind = Kind::string, .slot = &Config::store,
+          .doc = "sqlite:PATH or redis://[user:pass@]host:port/db.",
+          .env = "HARNESS_STORE", .flag = &Overrides::store, .flag_name = "--store",
+          .check = check_store, .derive = derive_store},
+  KeySpec{.scope = Scope::top, .name = "log_level", .kind = Kind::choice, .slot = &Config::log_level,
+          .default_text = "info", .doc = "Log verbosity.",
+          .choices = "trace|debug|info|warn|error",
+          .env = "HARNESS_LOG_LEVEL", .flag = &Overrides::log_level, .flag_name = "--log-level"},
+  KeySpec{.scope = Scope::top, .name = "max_running", .kind = Kind::integer, .slot = &Config::max_running,
+          .default_text = "8", .doc = "Leaves running at once; the rest wait queued, first in first out.",
+          .min = 1, .max = 100'000, .env = "HARNESS_MAX_RUNNING"},
+  KeySpec{.scope = Scope::top, .name = "max_turns", .kind = Kind::integer, .slot = &Config::default_max_turns,
+          .default_text = "50", .doc = "Model turns a leaf may take when it gives no max_turns.",
+          .min = 1, .max = 100'000},
+  KeySpec{.scope = Scope::top, .name = "timeout", .kind = Kind::duration, .slot = &Config::default_timeout_ms,
+          .default_text = "1h", .doc = "A leaf's max_duration when it gives none.",
+          .min = k_sec, .max = 365 * k_day},
+  KeySpec{.scope = Scope::top, .name = "max_body_bytes", .kind = Kind::integer, .slot = &Config::max_body_bytes,
+          .default_text = "8388608", .doc = "Largest HTTP request body accepted.",
+          .min = 1024, .max = 1024 * k_mib},
+  KeySpec{.scope = Scope::top, .name = "max_input_bytes", .kind = Kind::integer, .slot = &Config::max_input_bytes,
+          .default_text = "67108864", .doc = "Largest total size of the input files of one leaf.",
+          .min = 0, .max = 1024 * k_mib},
+  KeySpec{.scope = Scope::top, .name = "system_prompt", .kind = Kind::string, .slot = &Config::system_prompt,
+          .default_text = k_system_prompt, .doc = "The daemon's default system prompt."},
+  KeySpec{.scope = Scope::top, .name = "tokens", .kind = Kind::token_list, .slot = &Config::tokens,
+          .default_text = "", .doc = "Bearer tokens accepted on TCP: plain (min. 8 chars) or \"sha256:HEX\"."},
+
+  // [models.NAME]
+  KeySpec{.scope = Scope::model, .name = "provider", .kind = Kind::choice, .slot = &ModelProfile::provider,
+          .default_text = "anthropic", .doc = "Which API this model speaks.",
+          .choices = "anthropic|openai|replay", .required = always},
+  KeySpec{.scope = Scope::model, .name = "base_url", .kind = Kind::string, .slot = &ModelProfile::base_url,
+          .doc = "API base URL (anthropic: without /v1; openai: with /v1). Unused by replay.",
+          .check = check_url, .derive = derive_base_url},
+  KeySpec{.scope = Scope::model, .name = "model", .kind = Kind::string, .slot = &ModelProfile::model,
+          .default_text = "", .doc = "The provider's model name (required unless replay).",
+          .required = unless_replay},
+  KeySpec{.scope = Scope::model, .name = "api_key_env", .kind = Kind::string, .slot = &ModelProfile::api_key_env,
+          .doc = "Environment variable holding the API key; \"\" sends no key.",
+          .check = check_env_name, .derive = derive_api_key_env},
+  KeySpec{.scope = Scope::model, .name = "max_tokens", .kind = Kind::integer, .slot = &ModelProfile::max_tokens,
+          .default_text = "4096", .doc = "Most output tokens per model response.",
+          .min = 1, .max = 1'000'000},
+  KeySpec{.scope = Scope::model, .name = "file", .kind = Kind::path, .slot = &ModelProfile::file,
+          .default_text = "", .doc = "replay: the recorded responses (relative to this file's directory).",
+          .required = if_replay},
+  KeySpec{.scope = Scope::model, .name = "timeout", .kind = Kind::duration, .slot = &ModelProfile::request_timeout_ms,
+          .default_text = "5m", .doc = "Timeout of one HTTP attempt.",
+          .min = k_sec, .max = k_hour},
+  KeySpec{.scope = Scope::model, .name = "max_attempts", .kind = Kind::integer, .slot = &ModelProfile::max_attempts,
+          .default_text = "4", .doc = "Attempts per model call, including the first.",
+          .min = 1, .max = 20},
+  KeySpec{.scope = Scope::model, .name = "backoff_base", .kind = Kind::duration, .slot = &ModelProfile::backoff_base_ms,
+          .default_text = "500ms", .doc = "First retry delay before jitter; doubles per attempt.",
+          .min = 0, .max = 10 * 60 * k_sec},
+  KeySpec{.scope = Scope::model, .name = "backoff_max", .kind = Kind::duration, .slot = &ModelProfile::backoff_max_ms,
+          .default_text = "30s", .doc = "Longest retry delay.",
+          .min = 0, .max = k_hour},
+
+  // [sandboxes.NAME]
+  KeySpec{.scope = Scope::sandbox, .name = "driver", .kind = Kind::choice, .slot = &SandboxProfile::driver,
+          .default_text = "bwrap", .doc = "How tools are isolated.",
+          .choices = "bwrap|podman|docker|kubectl|host"},
+  KeySpec{.scope = Scope::sandbox, .name = "network", .kind = Kind::boolean, .slot = &SandboxProfile::network,
+          .default_text = "false", .doc = "Whether tools may reach the network."},
+  KeySpec{.scope = Scope::sandbox, .name = "binary", .kind = Kind::string, .slot = &SandboxProfile::binary,
+          .default_text = "", .doc = "The driver's program; \"\" = the driver's name on PATH."},
+  KeySpec{.scope = Scope::sandbox, .name = "tool_timeout", .kind = Kind::duration, .slot = &SandboxProfile::tool_timeout_ms,
+          .default_text = "2m", .doc = "Default timeout of one tool call; the model may ask for less.",
+          .min = k_sec, .max = k_day},
+  KeySpec{.scope = Scope::sandbox, .name = "output_cap", .kind = Kind::integer, .slot = &SandboxProfile::output_cap_bytes,
+          .default_text = "32768", .doc = "Bytes of each output stream returned to the model (head + tail).",
+          .min = 1024, .max = 64 * k_mib},
+  KeySpec{.scope = Scope::sandbox, .name = "memory_mb", .kind = Kind::integer, .slot = &SandboxProfile::memory_mb,
+          .default_text = "2048", .doc = "Memory limit of the sandbox, MiB.",
+          .min = 16, .max = 1 << 20},
+  KeySpec{.scope = Scope::sandbox, .name = "pids_max", .kind = Kind::integer, .slot = &SandboxProfile::pids_max,
+          .default_text = "512", .doc = "Most processes in the sandbox.",
+          .min = 8, .max = 1 << 22},
+  KeySpec{.scope = Scope::sandbox, .name = "file_size_mb", .kind = Kind::integer, .slot = &SandboxProfile::file_size_mb,
+          .default_text = "1024", .doc = "Largest file a tool may write, MiB.",
+          .min = 1, .max = 1 << 20},
+  KeySpec{.scope = Scope::sandbox, .name = "cpu_seconds", .kind = Kind::integer, .slot = &SandboxProfile::cpu_seconds,
+          .default_text = "0", .doc = "CPU time limit per process, seconds; 0 = unlimited.",
+          .min = 0, .max = 1 << 30},
+  KeySpec{.scope = Scope::sandbox, .name = "env", .kind = Kind::string_list, .slot = &SandboxProfile::env,
+          .default_text = "", .doc = "NAME=VALUE set inside the sandbox (nothing else is passed in).",
+          .check = check_env_assignment},
+};
+// clang-format on
+
+}  // namespace
+
+std::span<const KeySpec> all_keys() {
+  return k_keys;
+}
+
+const KeySpec* find_key(Scope scope, std::string_view name) {
+  for (const KeySpec& k : k_keys)
+    if (k.scope == scope && k.name == name) return &k;
+  return nullptr;
+}
+
+std::string key_names(Scope scope) {
+  std::string out;
+  for (const KeySpec& k : k_keys) {
+    if (k.scope != scope) continue;
+    if (!out.empty()) out += ", ";
+    out += k.name;
+  }
+  return out;
+}
+
+std::string_view default_system_prompt() {
+  return k_system_prompt;
+}
+
+}  // namespace harness::config
