@@ -1,5 +1,7 @@
 #include "lib/daemon/auth.hpp"
 
+#include "lib/config/sha256.hpp"
+
 namespace harness::daemon {
 namespace {
 bool equal_constant_time(std::string_view a, std::string_view b) {
@@ -16,8 +18,10 @@ bool token_allowed(std::string_view authorization, const std::vector<std::string
   if (authorization.substr(0, k_prefix.size()) != k_prefix) return false;
   std::string_view given = authorization.substr(k_prefix.size());
   if (given.empty()) return false;
+  // Only hashes are kept in memory; compare the caller's hash against each.
+  std::string hash = config::sha256_hex(given);
   bool ok = false;
-  for (const auto& t : tokens) ok |= equal_constant_time(given, t);
+  for (const auto& t : tokens) ok |= equal_constant_time(hash, t);
   return ok;
 }
 

@@ -7,8 +7,8 @@
 
 namespace harness::daemon {
 
-// True when `authorization` is "Bearer T" and T is one of `tokens`. Compares in constant time
-// for equal lengths, so response timing does not leak how much of a token matched.
-bool token_allowed(std::string_view authorization, const std::vector<std::string>& tokens);
+// True when `authorization` is "Bearer T" and SHA-256(T) is one of `token_hashes` (lowercase
+// hex). Compares in constant time, so response timing does not leak how much matched.
+bool token_allowed(std::string_view authorization, const std::vector<std::string>& token_hashes);
 
 }  // namespace harness::daemon
