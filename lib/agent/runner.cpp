@@ -18,13 +18,6 @@ std::int64_t leaf_timeout_ms(const model::Leaf& leaf, const config::Config& cfg)
   return leaf.spec.timeout_ms > 0 ? leaf.spec.timeout_ms : cfg.default_timeout_ms;
 }
 
-// The sandbox's whole environment: an explicit allowlist, never the daemon's own.
-std::vector<std::string> sandbox_env(const model::SandboxProfile& p, const std::string& home) {
-  std::vector<std::string> env{"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=" + home,
-                               "LANG=C.UTF-8", "TERM=dumb"};
-  env.insert(env.end(), p.env.begin(), p.env.end());
-  return env;
-}
 }  // namespace
 
 LeafRunner::LeafRunner(AgentContext ctx, model::Leaf leaf, DoneFn on_done)
@@ -216,8 +209,8 @@ Status LeafRunner::ensure_channel() {
   auto argv = m_driver->shell_argv(lc);
   if (!argv) return make_error(argv.error().code, "sandbox '" + m_sandbox->name + "': " + argv.error().message);
   m_channel = std::make_unique<sandbox::Channel>(m_ctx.loop, std::move(*argv),
-                                                 sandbox_env(*m_sandbox, m_driver->workspace_path()),
-                                                 sandbox::ChannelLimits{});
+                                                 sandbox::sandbox_env(*m_sandbox),
+                                                 sandbox::channel_limits(*m_sandbox));
   return {};
 }
 
