@@ -4,6 +4,9 @@
 #include <doctest/doctest.h>
 #include <uv.h>
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
@@ -42,6 +45,7 @@ struct SandboxFixture {
   model::SandboxProfile profile;
   std::unique_ptr<Driver> driver;
   std::unique_ptr<Channel> channel;
+  std::string bb_dir;
 
   explicit SandboxFixture(model::SandboxProfile p = {}) : profile(std::move(p)) {
     uv_loop_init(&loop);
@@ -57,12 +61,31 @@ struct SandboxFixture {
     channel =
         std::make_unique<Channel>(&loop, std::move(argv), std::move(env), channel_limits(profile));
   }
+  // Reopens the channel with busybox sh as the shell and only busybox applets on PATH (bound
+  // read-only at /bb), to prove the protocol and tools need nothing more. False if no busybox.
+  bool use_busybox_only() {
+    if (access("/bin/busybox", X_OK) != 0) return false;
+    bb_dir = make_temp_dir();
+    for (const char* app : {"sh", "base64", "cat", "mkdir", "rm", "find", "grep", "head", "tail",
+                            "wc", "setsid", "kill", "sleep", "env", "printf", "tr", "cut"})
+      std::filesystem::create_symlink("/bin/busybox", bb_dir + "/" + app);
+    auto argv = *driver->shell_argv(LeafContext{"lf_bb", workspace});
+    for (size_t i = 0; i + 2 < argv.size(); ++i)
+      if (argv[i] == "--setenv" && argv[i + 1] == "PATH") argv[i + 2] = "/bb";
+    auto ro = std::find(argv.begin(), argv.end(), "--remount-ro");
+    argv.insert(ro, {"--ro-bind", bb_dir, "/bb"});
+    argv.back() = "/bb/sh";
+    open(argv, {"PATH=/bb", "HOME=/workspace"});
+    return true;
+  }
+
   ~SandboxFixture() {
     channel.reset();
     uv_run(&loop, UV_RUN_DEFAULT);
     CHECK(uv_loop_close(&loop) == 0);
     std::error_code ec;
     std::filesystem::remove_all(workspace, ec);
+    if (!bb_dir.empty()) std::filesystem::remove_all(bb_dir, ec);
   }
 
   // Runs the loop until `done` is true.
