@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <fstream>
 
@@ -256,4 +257,39 @@ TEST_CASE("channel: the protocol needs only busybox sh and busybox applets") {
   CHECK(b->truncated);
   CHECK(b->out.size() == 200 + protocol::elision_marker(300000 - 200).size());
   CHECK(f.channel->spawn_count() == 1);
+}
+
+TEST_CASE("channel: a shell that never answers hits the daemon's backstop deadline") {
+  SKIP_WITHOUT_BWRAP();
+  SandboxFixture f;
+  auto argv = *f.driver->shell_argv(LeafContext{"lf_mute", f.workspace});
+  argv.back() = "/bin/sh";
+  argv.insert(argv.end(), {"-c", "cat >/dev/null"});  // reads commands, never replies
+  auto limits = channel_limits(f.profile);
+  limits.kill_grace_ms = 100;
+  limits.backstop_grace_ms = 200;
+  f.channel = std::make_unique<Channel>(&f.loop, argv, sandbox_env(f.profile), limits);
+  auto start = std::chrono::steady_clock::now();
+  auto r = f.exec("echo hi", 1000);
+  REQUIRE(r.has_value());
+  CHECK(r->timed_out);
+  CHECK(r->exit_code == 128 + 9);
+  CHECK(r->err.find("no answer") != std::string::npos);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
+  CHECK_FALSE(f.channel->is_open());
+}
+
+TEST_CASE("channel: captured output is bounded by the profile's file size limit") {
+  SKIP_WITHOUT_BWRAP();
+  model::SandboxProfile p;
+  p.file_size_mb = 1;
+  SandboxFixture f(p);
+  ExecRequest req;
+  req.command = "head -c 3000000 /dev/zero";
+  req.output_cap = 100;
+  auto r = f.exec(req);
+  REQUIRE(r.has_value());
+  CHECK(r->exit_code == 128 + SIGXFSZ);
+  CHECK(r->out_bytes == 1024 * 1024);
+  CHECK(r->truncated);
 }

@@ -104,10 +104,11 @@ TEST_CASE("tools: bash reports exit code, stdout and stderr; timeouts are errors
 TEST_CASE("tools: write_file then read_file, binary-safe, parents created") {
   SKIP_WITHOUT_BWRAP();
   ToolFixture f;
-  std::string content("line one\nline two\n\0\xff bytes\nlast", 34);
+  const char raw[] = "line one\nline two\n\0\xff bytes\nlast";
+  std::string content(raw, sizeof(raw) - 1);
   auto w = f.ok("write_file", {{"path", "deep/dir/f.txt"}, {"content", content}});
   CHECK_FALSE(w.is_error);
-  CHECK(w.content == "wrote 34 bytes to deep/dir/f.txt");
+  CHECK(w.content == "wrote 31 bytes to deep/dir/f.txt");
   CHECK(f.host_file("deep/dir/f.txt") == content);
 
   f.put("lines.txt", "a\nb\nc\nd\ne\n");
