@@ -46,8 +46,11 @@ bool parse_int(std::string_view s, std::int64_t& v) {
 // neither see nor clobber them.
 constexpr std::string_view k_functions = R"SH(
 __h_put() { base64 -d >"$__h/$1"; }
+__h_size() { if [ -s "$1" ]; then wc -c <"$1"; else echo 0; fi; }
 __h_emit() {
-  if [ "$2" -gt $(($3 * 2)) ]; then
+  if [ "$2" -eq 0 ]; then
+    echo .; echo .
+  elif [ "$2" -gt $(($3 * 2)) ]; then
     head -c "$3" "$1" | base64; echo .
     tail -c "$3" "$1" | base64; echo .
   else
@@ -57,25 +60,24 @@ __h_emit() {
 __h_run() {
   __h_i=/dev/null
   [ "$4" = 1 ] && __h_i="$__h/i.$1"
-  rm -f "$__h/to"
   printf '\n__HARNESS_ACK_%s\n' "$1"
   setsid sh "$__h/c.$1" <"$__h_i" >"$__h/out" 2>"$__h/err" &
   __h_p=$!
   setsid sh -c 'sleep "$1"; : >"$2"; kill -TERM -"$3" 2>/dev/null; sleep "$4"; kill -KILL -"$3" 2>/dev/null' \
-    __h_wd "$2" "$__h/to" "$__h_p" "$__h_grace" </dev/null >/dev/null 2>&1 &
+    __h_wd "$2" "$__h/to.$1" "$__h_p" "$__h_grace" </dev/null >/dev/null 2>&1 &
   __h_w=$!
   wait "$__h_p"
   __h_rc=$?
   kill -KILL -"$__h_w" 2>/dev/null; kill -KILL "$__h_w" 2>/dev/null
   wait "$__h_w" 2>/dev/null
   __h_to=0
-  if [ -e "$__h/to" ]; then __h_to=1; kill -KILL -"$__h_p" 2>/dev/null; fi
-  __h_os=$(wc -c <"$__h/out" 2>/dev/null)
-  __h_es=$(wc -c <"$__h/err" 2>/dev/null)
+  if [ -e "$__h/to.$1" ]; then __h_to=1; kill -KILL -"$__h_p" 2>/dev/null; fi
+  __h_os=$(__h_size "$__h/out")
+  __h_es=$(__h_size "$__h/err")
   printf '__HARNESS_RES_%s %s %s %s %s\n' "$1" "$__h_rc" "$__h_to" ${__h_os:-0} ${__h_es:-0}
   __h_emit "$__h/out" ${__h_os:-0} "$3"
   __h_emit "$__h/err" ${__h_es:-0} "$3"
-  rm -f "$__h/c.$1" "$__h/i.$1"
+  rm -f "$__h/c.$1" "$__h/i.$1" "$__h/to.$1"
   printf '__HARNESS_END_%s\n' "$1"
 }
 )SH";
