@@ -39,7 +39,7 @@ class Channel {
   void exec(ExecRequest req, Done done);
   // Kills the shell; pending execs complete with unavailable. Idempotent; a later exec reopens.
   void close();
-  bool is_open() const { return m_proc != nullptr && !m_dying; }
+  bool is_open() const { return m_proc != nullptr; }
   // How many shells were started (tests/benchmarks).
   int spawn_count() const { return m_spawn_count; }
 
@@ -76,7 +76,6 @@ class Channel {
   std::unique_ptr<loop::Process> m_proc;
   std::unique_ptr<loop::Process> m_retired;  // a killed shell, freed later (not in its callback)
   std::uint64_t m_gen = 0;                   // shell generation; stale callbacks are ignored
-  bool m_dying = false;
   bool m_out_eof = false;
   bool m_err_eof = false;
   bool m_exited = false;
