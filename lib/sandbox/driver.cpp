@@ -1,0 +1,46 @@
+#include "lib/sandbox/driver.hpp"
+
+#include <unistd.h>
+
+#include "lib/sandbox/bwrap_driver.hpp"
+
+namespace harness::sandbox {
+namespace {
+
+void set_env(std::vector<std::string>& env, const std::string& kv) {
+  auto eq = kv.find('=');
+  if (eq == std::string::npos || eq == 0) return;
+  for (auto& e : env) {
+    if (e.compare(0, eq + 1, kv, 0, eq + 1) == 0) {
+      e = kv;
+      return;
+    }
+  }
+  env.push_back(kv);
+}
+
+}  // namespace
+
+harness::Result<std::unique_ptr<Driver>> make_driver(const model::SandboxProfile& profile) {
+  if (profile.driver == "bwrap") return std::unique_ptr<Driver>(new BwrapDriver(profile));
+  return make_error(ErrorCode::invalid, "driver " + profile.driver + " is not supported yet");
+}
+
+std::vector<std::string> sandbox_env(const model::SandboxProfile& profile) {
+  std::vector<std::string> env{"PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/workspace",
+                               "LANG=C.UTF-8", "TERM=dumb"};
+  for (const auto& kv : profile.env) set_env(env, kv);
+  return env;
+}
+
+ChannelLimits channel_limits(const model::SandboxProfile& profile) {
+  ChannelLimits l;
+  l.name = "sandbox '" + profile.name + "' (" + profile.driver + ")";
+  l.memory_mb = profile.memory_mb;
+  l.file_size_mb = profile.file_size_mb;
+  l.cpu_seconds = profile.cpu_seconds;
+  l.pids_max = geteuid() == 0 ? 0 : profile.pids_max;
+  return l;
+}
+
+}  // namespace harness::sandbox

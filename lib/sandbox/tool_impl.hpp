@@ -1,0 +1,37 @@
+#pragma once
+// Internal to lib/sandbox: one function per tool, called by run_tool after the dispatch. Each
+// validates its input (is_error outcome, nothing run) and then talks to the channel.
+
+#include <functional>
+#include <string>
+
+#include "lib/sandbox/tools.hpp"
+
+namespace harness::sandbox::detail {
+
+using ToolDone = std::function<void(harness::Result<ToolOutcome>)>;
+
+// Shared context of one call.
+struct ToolCtx {
+  Channel& ch;
+  std::string workspace;  // inside the sandbox, e.g. "/workspace"
+  ToolLimits lim;
+  ToolDone done;
+};
+
+void run_bash(ToolCtx ctx, const model::Json& in);
+void run_read_file(ToolCtx ctx, const model::Json& in);
+void run_write_file(ToolCtx ctx, const model::Json& in);
+void run_edit_file(ToolCtx ctx, const model::Json& in);
+void run_list_files(ToolCtx ctx, const model::Json& in);
+void run_grep(ToolCtx ctx, const model::Json& in);
+
+// An is_error outcome with `message`.
+ToolOutcome tool_error(std::string message);
+// "timed out after Ns" style message for a request's timeout.
+std::string timeout_message(std::int64_t timeout_ms);
+// The failure of a command that should have succeeded: "WHAT: <stderr or stdout>", is_error,
+// with its exit code (or the timeout message when it timed out after timeout_ms).
+ToolOutcome command_failure(const ExecResult& r, const std::string& what, std::int64_t timeout_ms);
+
+}  // namespace harness::sandbox::detail

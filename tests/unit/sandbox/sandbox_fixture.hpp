@@ -1,0 +1,111 @@
+#pragma once
+// Shared setup for tests that run a real bwrap sandbox on a real libuv loop.
+
+#include <doctest/doctest.h>
+#include <uv.h>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "lib/sandbox/channel.hpp"
+#include "lib/sandbox/driver.hpp"
+
+namespace harness::sandbox::testing {
+
+// True when bwrap exists and can create its namespaces on this machine.
+inline bool bwrap_available() {
+  static const bool ok = std::system("bwrap --unshare-all --ro-bind / / true >/dev/null 2>&1") == 0;
+  return ok;
+}
+
+#define SKIP_WITHOUT_BWRAP()                                                \
+  if (!::harness::sandbox::testing::bwrap_available()) {                    \
+    MESSAGE("skipped: bwrap is not installed or cannot create namespaces"); \
+    return;                                                                 \
+  }
+
+inline std::string make_temp_dir() {
+  std::string tmpl = (std::filesystem::temp_directory_path() / "harness-sbx-XXXXXX").string();
+  char* p = mkdtemp(tmpl.data());
+  REQUIRE(p != nullptr);
+  return tmpl;
+}
+
+// A loop, a workspace dir, a driver for `profile` and a channel into it. The destructor closes
+// everything and checks that the loop closes cleanly.
+struct SandboxFixture {
+  uv_loop_t loop{};
+  std::string workspace = make_temp_dir();
+  model::SandboxProfile profile;
+  std::unique_ptr<Driver> driver;
+  std::unique_ptr<Channel> channel;
+  std::string bb_dir;
+
+  explicit SandboxFixture(model::SandboxProfile p = {}) : profile(std::move(p)) {
+    uv_loop_init(&loop);
+    if (profile.name.empty()) profile.name = "test";
+    auto d = make_driver(profile);
+    REQUIRE(d.has_value());
+    driver = std::move(*d);
+    auto argv = driver->shell_argv(LeafContext{"lf_test", workspace});
+    REQUIRE(argv.has_value());
+    open(*argv, sandbox_env(profile));
+  }
+  void open(std::vector<std::string> argv, std::vector<std::string> env) {
+    channel =
+        std::make_unique<Channel>(&loop, std::move(argv), std::move(env), channel_limits(profile));
+  }
+  // Reopens the channel with busybox sh as the shell and only busybox applets on PATH (bound
+  // read-only at /bb), to prove the protocol and tools need nothing more. False if no busybox.
+  bool use_busybox_only() {
+    if (access("/bin/busybox", X_OK) != 0) return false;
+    bb_dir = make_temp_dir();
+    for (const char* app : {"sh", "base64", "cat", "mkdir", "rm", "find", "grep", "head", "tail",
+                            "wc", "setsid", "kill", "sleep", "env", "printf", "tr", "cut"})
+      std::filesystem::create_symlink("/bin/busybox", bb_dir + "/" + app);
+    auto argv = *driver->shell_argv(LeafContext{"lf_bb", workspace});
+    for (size_t i = 0; i + 2 < argv.size(); ++i)
+      if (argv[i] == "--setenv" && argv[i + 1] == "PATH") argv[i + 2] = "/bb";
+    auto ro = std::find(argv.begin(), argv.end(), "--remount-ro");
+    argv.insert(ro, {"--ro-bind", bb_dir, "/bb"});
+    argv.back() = "/bb/sh";
+    open(argv, {"PATH=/bb", "HOME=/workspace"});
+    return true;
+  }
+
+  ~SandboxFixture() {
+    channel.reset();
+    uv_run(&loop, UV_RUN_DEFAULT);
+    CHECK(uv_loop_close(&loop) == 0);
+    std::error_code ec;
+    std::filesystem::remove_all(workspace, ec);
+    if (!bb_dir.empty()) std::filesystem::remove_all(bb_dir, ec);
+  }
+
+  // Runs the loop until `done` is true.
+  template <class F>
+  void run_until(F done) {
+    while (!done()) uv_run(&loop, UV_RUN_ONCE);
+  }
+
+  Result<ExecResult> exec(ExecRequest req) {
+    std::optional<Result<ExecResult>> out;
+    channel->exec(std::move(req), [&](Result<ExecResult> r) { out.emplace(std::move(r)); });
+    run_until([&] { return out.has_value(); });
+    return std::move(*out);
+  }
+  Result<ExecResult> exec(std::string command, std::int64_t timeout_ms = 30'000) {
+    ExecRequest req;
+    req.command = std::move(command);
+    req.timeout_ms = timeout_ms;
+    return exec(std::move(req));
+  }
+};
+
+}  // namespace harness::sandbox::testing
