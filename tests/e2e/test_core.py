@@ -82,7 +82,7 @@ def test_human_logs_and_status(daemon, fake, workdir):
     leaf_id = daemon.submit(PROMPT, "--workdir", workdir)
     assert daemon.ctl("wait", leaf_id, "--timeout", "60s", timeout=90)[0] == 0
     code, out, _ = daemon.ctl("logs", leaf_id)
-    assert code == 0 and "bash" in out and "read_file" in out
+    assert code == 0 and "$ echo hello > out.txt" in out and "read_file out.txt" in out
     code, out, _ = daemon.ctl("status", leaf_id)
     assert code == 0 and leaf_id in out and "succeeded" in out
 
