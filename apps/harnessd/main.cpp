@@ -1,8 +1,8 @@
 // harnessd: flags → Config → Daemon::run(). Everything else lives in lib/.
 
-#include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include <cstdio>
 #include <iostream>
@@ -32,7 +32,8 @@ int main(int argc, char** argv) {
   bool print_config = false;
   bool version = false;
   auto opt = [&](const char* name, std::optional<std::string>& target, const char* help) {
-    app.add_option_function<std::string>(name, [&target](const std::string& v) { target = v; }, help);
+    app.add_option_function<std::string>(
+        name, [&target](const std::string& v) { target = v; }, help);
   };
   app.add_option("--config", config_path, "config file (TOML)");
   opt("--state-dir", flags.state_dir, "directory for the database and leaf envelopes");

@@ -86,7 +86,8 @@ History build_history(const std::vector<Event>& events, const std::string& leaf_
         h.answered = m.tool_calls.empty();
         h.final_text = m.text;
       }
-      for (const auto& c : m.tool_calls) open.calls.push_back(PendingCall{c, CallStatus::not_started});
+      for (const auto& c : m.tool_calls)
+        open.calls.push_back(PendingCall{c, CallStatus::not_started});
       if (!m.tool_calls.empty()) {
         open.response = &e;
         open_leaf = e.leaf;
@@ -98,8 +99,8 @@ History build_history(const std::vector<Event>& events, const std::string& leaf_
         if (pc.call.id == id) pc.status = CallStatus::started;
     } else if (e.type == model::event::tool_finished && open.response) {
       std::string id = e.data.value("call_id", "");
-      open.results[id] = model::ToolResult{id, e.data.value("output", ""),
-                                           e.data.value("is_error", false)};
+      open.results[id] =
+          model::ToolResult{id, e.data.value("output", ""), e.data.value("is_error", false)};
     }
   }
   if (open.response) close_turn(h, open, open_leaf == leaf_id);

@@ -28,7 +28,7 @@ struct History {
   // collected in `finished_results`.
   std::vector<PendingCall> calls;
   std::vector<model::ToolResult> finished_results;
-  int turns = 0;  // model responses of the current leaf
+  int turns = 0;          // model responses of the current leaf
   bool answered = false;  // the current leaf's last response was a final answer (no tool calls)
   std::string final_text;
 };

@@ -4,10 +4,11 @@ namespace harness::agent {
 
 void Journal::append(const std::string& leaf_id, std::vector<model::EventDraft> drafts,
                      store::Callback<store::AppendResult> cb) {
-  m_store.append(leaf_id, std::move(drafts), [this, cb = std::move(cb)](Result<store::AppendResult> r) {
-    if (r && m_listener) m_listener(r->leaf, r->events);
-    if (cb) cb(std::move(r));
-  });
+  m_store.append(leaf_id, std::move(drafts),
+                 [this, cb = std::move(cb)](Result<store::AppendResult> r) {
+                   if (r && m_listener) m_listener(r->leaf, r->events);
+                   if (cb) cb(std::move(r));
+                 });
 }
 
 void Journal::published_submit(const model::Leaf& leaf, const model::Event& event) {

@@ -13,7 +13,8 @@ namespace harness::agent {
 
 class Journal {
  public:
-  using Listener = std::function<void(const model::Leaf& leaf, const std::vector<model::Event>& events)>;
+  using Listener =
+      std::function<void(const model::Leaf& leaf, const std::vector<model::Event>& events)>;
 
   explicit Journal(store::Store& store) : m_store(store) {}
 

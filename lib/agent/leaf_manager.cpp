@@ -47,10 +47,11 @@ void LeafManager::pump() {
 
 void LeafManager::start(Waiting w) {
   std::string id = w.leaf.id;
-  auto runner = std::make_shared<LeafRunner>(m_ctx, std::move(w.leaf), [this](const std::string& leaf_id) {
-    m_running.erase(leaf_id);
-    pump();
-  });
+  auto runner =
+      std::make_shared<LeafRunner>(m_ctx, std::move(w.leaf), [this](const std::string& leaf_id) {
+        m_running.erase(leaf_id);
+        pump();
+      });
   m_running[id] = runner;
   runner->start(w.recovered);
 }

@@ -32,8 +32,9 @@ void LeafRunner::start(bool recovered) {
   if (auto it = cfg.models.find(m_leaf.spec.model); it != cfg.models.end()) m_model = &it->second;
   if (auto it = cfg.sandboxes.find(m_leaf.spec.sandbox); it != cfg.sandboxes.end())
     m_sandbox = &it->second;
-  EventDraft first{std::string(recovered ? model::event::leaf_recovered : model::event::leaf_started),
-                   recovered ? Json{{"after", "crash"}} : Json::object()};
+  EventDraft first{
+      std::string(recovered ? model::event::leaf_recovered : model::event::leaf_started),
+      recovered ? Json{{"after", "crash"}} : Json::object()};
   append({std::move(first)}, [this](const model::Leaf& leaf) {
     if (!m_model || !m_sandbox) {
       // The profile was removed from the config while the leaf waited.
@@ -54,8 +55,9 @@ void LeafRunner::start(bool recovered) {
     m_ctx.journal->store().read_events(q, [weak](Result<std::vector<model::Event>> r) {
       auto self = weak.lock();
       if (!self || self->m_stopped) return;
-      if (!r) return self->finish(LeafState::failed, model::reason::internal,
-                                  "cannot read the session log: " + r.error().message);
+      if (!r)
+        return self->finish(LeafState::failed, model::reason::internal,
+                            "cannot read the session log: " + r.error().message);
       self->on_history(std::move(*r));
     });
   });
@@ -96,13 +98,14 @@ void LeafRunner::call_model() {
     self->m_ctx.journal->append(self->m_leaf.id, {{std::string(model::event::model_error), d}},
                                 [](auto&&) {});
   };
-  m_model_call = m_ctx.models->complete(
-      *m_model, std::move(req), on_attempt, [weak, started](Result<model::ModelResponse> r) {
-        auto self = weak.lock();
-        if (!self) return;
-        self->m_model_call = 0;
-        if (!self->m_stopped) self->on_model_done(std::move(r), started);
-      });
+  m_model_call = m_ctx.models->complete(*m_model, std::move(req), on_attempt,
+                                        [weak, started](Result<model::ModelResponse> r) {
+                                          auto self = weak.lock();
+                                          if (!self) return;
+                                          self->m_model_call = 0;
+                                          if (!self->m_stopped)
+                                            self->on_model_done(std::move(r), started);
+                                        });
 }
 
 void LeafRunner::on_model_done(Result<model::ModelResponse> r, TimeMs started) {
@@ -154,8 +157,8 @@ void LeafRunner::run_next_call() {
   if (pc.status == CallStatus::started && !sandbox::is_read_only(pc.call.name)) {
     // Started before a crash and never finished: not re-run, the model is told so.
     model::ToolResult res{pc.call.id, interrupted_result_text(pc.call), true};
-    Json d{{"call_id", pc.call.id}, {"name", pc.call.name},  {"exit_code", nullptr},
-           {"output", res.content}, {"is_error", true},      {"interrupted", true},
+    Json d{{"call_id", pc.call.id}, {"name", pc.call.name}, {"exit_code", nullptr},
+           {"output", res.content}, {"is_error", true},     {"interrupted", true},
            {"duration_ms", 0}};
     return record_result(pc.call, std::move(d), std::move(res));
   }
@@ -164,31 +167,29 @@ void LeafRunner::run_next_call() {
 
 void LeafRunner::run_tool(const model::ToolCall& call) {
   Json started{{"call_id", call.id}, {"name", call.name}, {"input", call.input}};
-  append({{std::string(model::event::tool_started), std::move(started)}},
-         [this, call](const model::Leaf&) {
-           if (Status s = ensure_channel(); !s)
-             return finish(LeafState::failed, model::reason::sandbox_error, s.error().message);
-           sandbox::ToolLimits lim{m_sandbox->tool_timeout_ms, m_sandbox->output_cap_bytes};
-           std::weak_ptr<LeafRunner> weak = weak_from_this();
-           TimeMs t0 = now_ms();
-           sandbox::run_tool(*m_channel, *m_driver, call, lim,
-                             [weak, call, t0](Result<sandbox::ToolOutcome> r) {
-                               auto self = weak.lock();
-                               if (!self || self->m_stopped) return;
-                               if (!r) {
-                                 return self->finish(
-                                     LeafState::failed, model::reason::sandbox_error,
-                                     "sandbox '" + self->m_sandbox->name + "' (" +
-                                         self->m_sandbox->driver + "): " + r.error().message);
-                               }
-                               Json d{{"call_id", call.id},     {"name", call.name},
-                                      {"output", r->content},   {"is_error", r->is_error},
-                                      {"interrupted", false},   {"duration_ms", now_ms() - t0}};
-                               d["exit_code"] = r->exit_code ? Json(*r->exit_code) : Json(nullptr);
-                               self->record_result(call, std::move(d),
-                                                   model::ToolResult{call.id, r->content, r->is_error});
-                             });
-         });
+  append({{std::string(model::event::tool_started), std::move(started)}}, [this, call](
+                                                                              const model::Leaf&) {
+    if (Status s = ensure_channel(); !s)
+      return finish(LeafState::failed, model::reason::sandbox_error, s.error().message);
+    sandbox::ToolLimits lim{m_sandbox->tool_timeout_ms, m_sandbox->output_cap_bytes};
+    std::weak_ptr<LeafRunner> weak = weak_from_this();
+    TimeMs t0 = now_ms();
+    sandbox::run_tool(
+        *m_channel, *m_driver, call, lim, [weak, call, t0](Result<sandbox::ToolOutcome> r) {
+          auto self = weak.lock();
+          if (!self || self->m_stopped) return;
+          if (!r) {
+            return self->finish(LeafState::failed, model::reason::sandbox_error,
+                                "sandbox '" + self->m_sandbox->name + "' (" +
+                                    self->m_sandbox->driver + "): " + r.error().message);
+          }
+          Json d{{"call_id", call.id},      {"name", call.name},    {"output", r->content},
+                 {"is_error", r->is_error}, {"interrupted", false}, {"duration_ms", now_ms() - t0}};
+          d["exit_code"] = r->exit_code ? Json(*r->exit_code) : Json(nullptr);
+          self->record_result(call, std::move(d),
+                              model::ToolResult{call.id, r->content, r->is_error});
+        });
+  });
 }
 
 void LeafRunner::record_result(const model::ToolCall& call, Json data, model::ToolResult result) {
@@ -203,34 +204,38 @@ void LeafRunner::record_result(const model::ToolCall& call, Json data, model::To
 Status LeafRunner::ensure_channel() {
   if (m_channel) return {};
   auto drv = sandbox::make_driver(*m_sandbox);
-  if (!drv) return make_error(drv.error().code, "sandbox '" + m_sandbox->name + "': " + drv.error().message);
+  if (!drv)
+    return make_error(drv.error().code,
+                      "sandbox '" + m_sandbox->name + "': " + drv.error().message);
   m_driver = std::move(*drv);
   sandbox::LeafContext lc{m_leaf.id, m_leaf.spec.workspace};
   auto argv = m_driver->shell_argv(lc);
-  if (!argv) return make_error(argv.error().code, "sandbox '" + m_sandbox->name + "': " + argv.error().message);
+  if (!argv)
+    return make_error(argv.error().code,
+                      "sandbox '" + m_sandbox->name + "': " + argv.error().message);
   m_channel = std::make_unique<sandbox::Channel>(m_ctx.loop, std::move(*argv),
                                                  sandbox::sandbox_env(*m_sandbox),
                                                  sandbox::channel_limits(*m_sandbox));
   return {};
 }
 
-void LeafRunner::append(std::vector<EventDraft> drafts, std::function<void(const model::Leaf&)> next) {
+void LeafRunner::append(std::vector<EventDraft> drafts,
+                        std::function<void(const model::Leaf&)> next) {
   std::weak_ptr<LeafRunner> weak = weak_from_this();
-  m_ctx.journal->append(m_leaf.id, std::move(drafts),
-                        [weak, next = std::move(next)](Result<store::AppendResult> r) {
-                          auto self = weak.lock();
-                          if (!self || self->m_stopped) return;
-                          if (!r) {
-                            // conflict: someone else ended the leaf (cancel). Anything else:
-                            // the store is gone; the leaf resumes from its log after restart.
-                            if (r.error().code != ErrorCode::conflict)
-                              spdlog::error("leaf {}: cannot persist: {}", self->m_leaf.id,
-                                            r.error().message);
-                            return self->stop();
-                          }
-                          self->m_leaf = r->leaf;
-                          next(r->leaf);
-                        });
+  m_ctx.journal->append(
+      m_leaf.id, std::move(drafts), [weak, next = std::move(next)](Result<store::AppendResult> r) {
+        auto self = weak.lock();
+        if (!self || self->m_stopped) return;
+        if (!r) {
+          // conflict: someone else ended the leaf (cancel). Anything else:
+          // the store is gone; the leaf resumes from its log after restart.
+          if (r.error().code != ErrorCode::conflict)
+            spdlog::error("leaf {}: cannot persist: {}", self->m_leaf.id, r.error().message);
+          return self->stop();
+        }
+        self->m_leaf = r->leaf;
+        next(r->leaf);
+      });
 }
 
 void LeafRunner::finish(LeafState state, std::string_view reason, std::string message,
@@ -241,19 +246,19 @@ void LeafRunner::finish(LeafState state, std::string_view reason, std::string me
   if (m_model_call) m_ctx.models->cancel(std::exchange(m_model_call, 0));
   loop::defer_destroy(m_ctx.loop, std::move(m_channel));
   auto self = shared_from_this();
-  m_ctx.journal->append(m_leaf.id, {model::finished_event(state, reason, message, result)},
-                        [self](Result<store::AppendResult> r) {
-                          if (!r) {
-                            if (r.error().code != ErrorCode::conflict)
-                              spdlog::error("leaf {}: cannot record its end: {}", self->m_leaf.id,
-                                            r.error().message);
-                            return self->release();
-                          }
-                          self->m_leaf = r->leaf;
-                          spdlog::info("leaf {} {} ({})", self->m_leaf.id,
-                                       model::to_string(self->m_leaf.state), self->m_leaf.reason);
-                          write_envelope(self->m_ctx.loop, self->m_leaf, [self] { self->release(); });
-                        });
+  m_ctx.journal->append(
+      m_leaf.id, {model::finished_event(state, reason, message, result)},
+      [self](Result<store::AppendResult> r) {
+        if (!r) {
+          if (r.error().code != ErrorCode::conflict)
+            spdlog::error("leaf {}: cannot record its end: {}", self->m_leaf.id, r.error().message);
+          return self->release();
+        }
+        self->m_leaf = r->leaf;
+        spdlog::info("leaf {} {} ({})", self->m_leaf.id, model::to_string(self->m_leaf.state),
+                     self->m_leaf.reason);
+        write_envelope(self->m_ctx.loop, self->m_leaf, [self] { self->release(); });
+      });
 }
 
 void LeafRunner::stop() {

@@ -11,7 +11,8 @@ constexpr std::string_view k_chars =
 constexpr std::array<std::int8_t, 256> make_table() {
   std::array<std::int8_t, 256> t{};
   for (auto& v : t) v = -1;
-  for (size_t i = 0; i < k_chars.size(); ++i) t[static_cast<unsigned char>(k_chars[i])] = static_cast<std::int8_t>(i);
+  for (size_t i = 0; i < k_chars.size(); ++i)
+    t[static_cast<unsigned char>(k_chars[i])] = static_cast<std::int8_t>(i);
   return t;
 }
 constexpr auto k_table = make_table();

@@ -95,7 +95,7 @@ Status make_dirs(const std::string& path, int mode) {
     if (::mkdir(cur.c_str(), static_cast<mode_t>(mode)) != 0 && errno != EEXIST)
       return sys_error("cannot create directory", cur);
   }
-  struct stat st{};
+  struct stat st {};
   if (::stat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
     return make_error(ErrorCode::internal, path + " is not a directory");
   return {};

@@ -38,7 +38,9 @@ struct Error {
   std::string message;
 };
 
-inline Error make_error(ErrorCode code, std::string message) { return Error{code, std::move(message)}; }
+inline Error make_error(ErrorCode code, std::string message) {
+  return Error{code, std::move(message)};
+}
 
 template <class T>
 class [[nodiscard]] Result {
@@ -49,18 +51,32 @@ class [[nodiscard]] Result {
   bool has_value() const { return m_v.index() == 0; }
   explicit operator bool() const { return has_value(); }
 
-  T& value() & { HARNESS_ASSERT(has_value()); return std::get<0>(m_v); }
-  const T& value() const& { HARNESS_ASSERT(has_value()); return std::get<0>(m_v); }
-  T&& value() && { HARNESS_ASSERT(has_value()); return std::get<0>(std::move(m_v)); }
+  T& value() & {
+    HARNESS_ASSERT(has_value());
+    return std::get<0>(m_v);
+  }
+  const T& value() const& {
+    HARNESS_ASSERT(has_value());
+    return std::get<0>(m_v);
+  }
+  T&& value() && {
+    HARNESS_ASSERT(has_value());
+    return std::get<0>(std::move(m_v));
+  }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
   T&& operator*() && { return std::move(*this).value(); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
 
-  const Error& error() const { HARNESS_ASSERT(!has_value()); return std::get<1>(m_v); }
+  const Error& error() const {
+    HARNESS_ASSERT(!has_value());
+    return std::get<1>(m_v);
+  }
   template <class U>
-  T value_or(U&& fallback) const { return has_value() ? std::get<0>(m_v) : T(std::forward<U>(fallback)); }
+  T value_or(U&& fallback) const {
+    return has_value() ? std::get<0>(m_v) : T(std::forward<U>(fallback));
+  }
 
  private:
   std::variant<T, Error> m_v;
@@ -75,7 +91,10 @@ class [[nodiscard]] Result<void> {
   bool has_value() const { return !m_failed; }
   explicit operator bool() const { return has_value(); }
   void value() const { HARNESS_ASSERT(has_value()); }
-  const Error& error() const { HARNESS_ASSERT(m_failed); return m_error; }
+  const Error& error() const {
+    HARNESS_ASSERT(m_failed);
+    return m_error;
+  }
 
  private:
   Error m_error;
@@ -90,15 +109,15 @@ using Status = Result<void>;
 #define HARNESS_CONCAT(a, b) HARNESS_CONCAT_INNER(a, b)
 
 // Returns the error of `expr` (a Result) from the enclosing function, if it failed.
-#define HARNESS_TRY(expr)                                   \
-  do {                                                      \
-    auto&& harness_try_r_ = (expr);                         \
-    if (!harness_try_r_) return harness_try_r_.error();     \
+#define HARNESS_TRY(expr)                               \
+  do {                                                  \
+    auto&& harness_try_r_ = (expr);                     \
+    if (!harness_try_r_) return harness_try_r_.error(); \
   } while (0)
 
 // `HARNESS_TRY_ASSIGN(auto x, parse(s));` declares x from the value, or returns the error.
-#define HARNESS_TRY_ASSIGN(decl, expr)                                              \
-  auto HARNESS_CONCAT(harness_try_, __LINE__) = (expr);                             \
-  if (!HARNESS_CONCAT(harness_try_, __LINE__))                                      \
-    return HARNESS_CONCAT(harness_try_, __LINE__).error();                          \
+#define HARNESS_TRY_ASSIGN(decl, expr)                     \
+  auto HARNESS_CONCAT(harness_try_, __LINE__) = (expr);    \
+  if (!HARNESS_CONCAT(harness_try_, __LINE__))             \
+    return HARNESS_CONCAT(harness_try_, __LINE__).error(); \
   decl = std::move(*HARNESS_CONCAT(harness_try_, __LINE__))

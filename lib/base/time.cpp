@@ -72,12 +72,18 @@ Result<std::int64_t> parse_duration_ms(std::string_view s) {
     size_t ustart = i;
     while (i < s.size() && !(s[i] >= '0' && s[i] <= '9')) ++i;
     unit = s.substr(ustart, i - ustart);
-    if (unit.empty() || unit == "s") total += n * 1000;
-    else if (unit == "ms") total += n;
-    else if (unit == "m") total += n * 60'000;
-    else if (unit == "h") total += n * 3'600'000;
-    else if (unit == "d") total += n * 86'400'000;
-    else return bad();
+    if (unit.empty() || unit == "s")
+      total += n * 1000;
+    else if (unit == "ms")
+      total += n;
+    else if (unit == "m")
+      total += n * 60'000;
+    else if (unit == "h")
+      total += n * 3'600'000;
+    else if (unit == "d")
+      total += n * 86'400'000;
+    else
+      return bad();
     if (unit.empty() && i < s.size()) return bad();
   }
   return total;

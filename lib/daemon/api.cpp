@@ -13,7 +13,8 @@ using Json = nlohmann::json;
 bool match(std::string_view pattern, std::string_view path, std::vector<std::string>& params) {
   params.clear();
   while (!pattern.empty() || !path.empty()) {
-    if (pattern.empty() || path.empty() || pattern.front() != '/' || path.front() != '/') return false;
+    if (pattern.empty() || path.empty() || pattern.front() != '/' || path.front() != '/')
+      return false;
     pattern.remove_prefix(1);
     path.remove_prefix(1);
     auto pseg = pattern.substr(0, pattern.find('/'));
@@ -84,8 +85,8 @@ void Api::readyz(const http::Request&, const Res& res, const Params&) {
     return res->send_error(make_error(ErrorCode::unavailable, "recovery is still running"));
   m_s.store->ping([res](Result<bool> r) {
     if (!r || !*r)
-      return res->send_error(make_error(ErrorCode::unavailable,
-                                        "store unreachable: " + (r ? "ping failed" : r.error().message)));
+      return res->send_error(make_error(
+          ErrorCode::unavailable, "store unreachable: " + (r ? "ping failed" : r.error().message)));
     res->send_json(200, Json{{"status", "ready"}});
   });
 }
@@ -108,15 +109,17 @@ void Api::list_leaves(const http::Request& req, const Res& res, const Params&) {
     char* end = nullptr;
     long n = std::strtol(it->second.c_str(), &end, 10);
     if (it->second.empty() || *end || n < 1 || n > 1000)
-      return res->send_error(make_error(ErrorCode::bad_request, "limit must be an integer 1..1000"));
+      return res->send_error(
+          make_error(ErrorCode::bad_request, "limit must be an integer 1..1000"));
     f.limit = static_cast<int>(n);
   }
   m_s.store->list_leaves(f, [res](Result<store::LeafPage> r) {
     if (!r) return res->send_error(r.error());
     Json leaves = Json::array();
     for (const auto& l : r->leaves) leaves.push_back(model::to_json(l));
-    res->send_json(200, Json{{"leaves", std::move(leaves)},
-                             {"next_cursor", r->next_cursor.empty() ? Json(nullptr) : Json(r->next_cursor)}});
+    res->send_json(
+        200, Json{{"leaves", std::move(leaves)},
+                  {"next_cursor", r->next_cursor.empty() ? Json(nullptr) : Json(r->next_cursor)}});
   });
 }
 

@@ -91,9 +91,8 @@ int Daemon::run() {
   if (!st) return fail("store " + m_cfg.store + ": " + st.error().message);
   p.store = std::move(*st);
   p.journal = std::make_unique<agent::Journal>(*p.store);
-  p.journal->set_listener([&p](const model::Leaf& l, const std::vector<model::Event>& e) {
-    p.watchers.publish(l, e);
-  });
+  p.journal->set_listener(
+      [&p](const model::Leaf& l, const std::vector<model::Event>& e) { p.watchers.publish(l, e); });
   p.http_client = std::make_unique<http::HttpClient>(&m_loop);
   p.models = std::make_unique<model_api::ModelClient>(&m_loop, *p.http_client);
   agent::AgentContext ctx{&m_loop, &m_cfg, p.journal.get(), p.models.get()};

@@ -111,25 +111,29 @@ void Api::follow(const model::Leaf& leaf, std::int64_t after, const Res& res) {
   f->sent_seq = after;
   res->start_stream(200, "application/x-ndjson");
   std::weak_ptr<Follow> weak = f;
-  f->token = m_s.watchers->watch(leaf.id, [f](const model::Leaf& l, const std::vector<model::Event>& evs) {
-    if (f->ended || f->res->closed()) {
-      f->stop();
-      return false;
-    }
-    if (!f->caught_up) {
-      f->buffered.insert(f->buffered.end(), evs.begin(), evs.end());
-      return true;
-    }
-    for (const auto& e : evs) f->send(e);
-    if (model::is_terminal(l.state)) f->end(l);
-    return !f->ended;
-  });
+  f->token =
+      m_s.watchers->watch(leaf.id, [f](const model::Leaf& l, const std::vector<model::Event>& evs) {
+        if (f->ended || f->res->closed()) {
+          f->stop();
+          return false;
+        }
+        if (!f->caught_up) {
+          f->buffered.insert(f->buffered.end(), evs.begin(), evs.end());
+          return true;
+        }
+        for (const auto& e : evs) f->send(e);
+        if (model::is_terminal(l.state)) f->end(l);
+        return !f->ended;
+      });
   res->on_close([weak] {
     if (auto f = weak.lock()) f->stop();
   });
-  f->heartbeat.start(k_heartbeat_ms, [weak] {
-    if (auto f = weak.lock(); f && !f->ended) f->res->write_chunk("{\"type\":\"heartbeat\"}\n");
-  }, k_heartbeat_ms);
+  f->heartbeat.start(
+      k_heartbeat_ms,
+      [weak] {
+        if (auto f = weak.lock(); f && !f->ended) f->res->write_chunk("{\"type\":\"heartbeat\"}\n");
+      },
+      k_heartbeat_ms);
 
   // Catch up from the store page by page, then flush what was published meanwhile.
   auto read_page = std::make_shared<std::function<void()>>();
@@ -169,10 +173,11 @@ void Api::wait(const http::Request& req, const Res& res, const Params& p) {
   w->leaf_id = p[0];
   w->res = res;
   w->watchers = m_s.watchers;
-  w->token = m_s.watchers->watch(w->leaf_id, [w](const model::Leaf& l, const std::vector<model::Event>&) {
-    if (model::is_terminal(l.state)) w->answer(l);
-    return !w->done;
-  });
+  w->token =
+      m_s.watchers->watch(w->leaf_id, [w](const model::Leaf& l, const std::vector<model::Event>&) {
+        if (model::is_terminal(l.state)) w->answer(l);
+        return !w->done;
+      });
   std::weak_ptr<Waiter> weak = w;
   res->on_close([weak] {
     if (auto w = weak.lock()) w->finish();

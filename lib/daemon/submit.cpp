@@ -12,14 +12,17 @@ namespace harness::daemon {
 namespace {
 using Json = nlohmann::json;
 
-Error bad(std::string m) { return make_error(ErrorCode::bad_request, std::move(m)); }
-Error invalid(std::string m) { return make_error(ErrorCode::invalid, std::move(m)); }
+Error bad(std::string m) {
+  return make_error(ErrorCode::bad_request, std::move(m));
+}
+Error invalid(std::string m) {
+  return make_error(ErrorCode::invalid, std::move(m));
+}
 
 Status check_type(const Json& body, const char* key, Json::value_t want, const char* what) {
   auto it = body.find(key);
   if (it == body.end() || it->is_null()) return {};
-  bool ok = it->type() == want ||
-            (want == Json::value_t::number_float && it->is_number()) ||
+  bool ok = it->type() == want || (want == Json::value_t::number_float && it->is_number()) ||
             (want == Json::value_t::number_integer && it->is_number_integer());
   if (!ok) return bad(std::string("field '") + key + "' must be " + what);
   return {};
@@ -81,7 +84,8 @@ Status parse_fields(const Json& body, const config::Config& cfg, SubmitPlan& pla
   s.sandbox = body.value("sandbox", "");
   s.workdir = body.value("workdir", "");
   s.max_turns = body.value("max_turns", cfg.default_max_turns);
-  if (s.max_turns < 1 || s.max_turns > 10000) return invalid("max_turns must be between 1 and 10000");
+  if (s.max_turns < 1 || s.max_turns > 10000)
+    return invalid("max_turns must be between 1 and 10000");
   double timeout_s = body.value("timeout_s", 0.0);
   if (timeout_s < 0) return invalid("timeout_s must be positive");
   s.timeout_ms = static_cast<std::int64_t>(timeout_s * 1000.0);
@@ -105,12 +109,14 @@ Status validate_plan(SubmitPlan& plan, const config::Config& cfg) {
     return invalid("unknown model profile '" + s.model + "' (configured: " +
                    profile_names(cfg.models) + "); add [models." + s.model + "] to the config");
   if (!cfg.sandboxes.count(s.sandbox))
-    return invalid("unknown sandbox profile '" + s.sandbox + "' (configured: " +
-                   profile_names(cfg.sandboxes) + ")");
+    return invalid("unknown sandbox profile '" + s.sandbox +
+                   "' (configured: " + profile_names(cfg.sandboxes) + ")");
   if (!s.workdir.empty()) {
-    if (s.workdir.front() != '/') return invalid("workdir '" + s.workdir + "' must be an absolute path");
-    struct stat st{};
-    if (::stat(s.workdir.c_str(), &st) != 0) return invalid("workdir " + s.workdir + " does not exist");
+    if (s.workdir.front() != '/')
+      return invalid("workdir '" + s.workdir + "' must be an absolute path");
+    struct stat st {};
+    if (::stat(s.workdir.c_str(), &st) != 0)
+      return invalid("workdir " + s.workdir + " does not exist");
     if (!S_ISDIR(st.st_mode)) return invalid("workdir " + s.workdir + " is not a directory");
     s.workspace = s.workdir;
   }
@@ -142,7 +148,8 @@ void inherit_from(SubmitPlan& plan, const model::Leaf& previous) {
   }
 }
 
-Status prepare_envelope(SubmitPlan& plan, const std::string& state_dir, const std::string& leaf_id) {
+Status prepare_envelope(SubmitPlan& plan, const std::string& state_dir,
+                        const std::string& leaf_id) {
   auto& s = plan.spec;
   s.envelope = state_dir + "/leaves/" + leaf_id;
   HARNESS_TRY(make_dirs(s.envelope, 0750));

@@ -32,19 +32,22 @@ void Api::submit_plan(const http::Request& req, const Res& res, const std::strin
     std::string leaf_id = new_id("lf_");
     auto status = std::make_shared<Status>();
     loop::run_blocking(
-        s.loop, [plan, status, dir = s.config->state_dir, leaf_id] {
+        s.loop,
+        [plan, status, dir = s.config->state_dir, leaf_id] {
           *status = prepare_envelope(*plan, dir, leaf_id);
         },
         [s, plan, status, res, leaf_id] {
           if (!*status) {
-            loop::run_blocking(s.loop, [plan] { discard_envelope(*plan); }, nullptr);
+            loop::run_blocking(
+                s.loop, [plan] { discard_envelope(*plan); }, nullptr);
             return res->send_error(status->error());
           }
           store::SubmitRequest sr{leaf_id, plan->session.empty() ? new_id("ses_") : plan->session,
                                   !plan->session.empty(), plan->spec};
           s.store->submit(std::move(sr), [s, plan, res](Result<store::SubmitResult> r) {
             if (!r || !r->created)
-              loop::run_blocking(s.loop, [plan] { discard_envelope(*plan); }, nullptr);
+              loop::run_blocking(
+                  s.loop, [plan] { discard_envelope(*plan); }, nullptr);
             if (!r) return res->send_error(r.error());
             if (!r->created) return res->send_json(200, model::to_json(r->leaf));
             spdlog::info("leaf {} submitted (session {}, model {}, sandbox {})", r->leaf.id,

@@ -17,7 +17,9 @@ void AsyncQueue::post(std::function<void()> fn) {
   uv_async_send(m_handle.get());
 }
 
-void AsyncQueue::unref() { uv_unref(reinterpret_cast<uv_handle_t*>(m_handle.get())); }
+void AsyncQueue::unref() {
+  uv_unref(reinterpret_cast<uv_handle_t*>(m_handle.get()));
+}
 
 void AsyncQueue::drain() {
   std::deque<std::function<void()>> batch;

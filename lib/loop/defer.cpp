@@ -39,8 +39,7 @@ void run_blocking(uv_loop_t* loop, std::function<void()> work, std::function<voi
   job->work = std::move(work);
   job->done = std::move(done);
   uv_queue_work(
-      loop, &job->req,
-      [](uv_work_t* r) noexcept { static_cast<BlockingJob*>(r->data)->work(); },
+      loop, &job->req, [](uv_work_t* r) noexcept { static_cast<BlockingJob*>(r->data)->work(); },
       [](uv_work_t* r, int) noexcept {
         std::unique_ptr<BlockingJob> job(static_cast<BlockingJob*>(r->data));
         if (job->done) job->done();

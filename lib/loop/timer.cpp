@@ -21,10 +21,16 @@ void Timer::start(std::uint64_t timeout_ms, std::function<void()> fn, std::uint6
       timeout_ms, repeat_ms);
 }
 
-void Timer::stop() { uv_timer_stop(m_handle.get()); }
+void Timer::stop() {
+  uv_timer_stop(m_handle.get());
+}
 
-bool Timer::active() const { return uv_is_active(reinterpret_cast<uv_handle_t*>(m_handle.get())); }
+bool Timer::active() const {
+  return uv_is_active(reinterpret_cast<uv_handle_t*>(m_handle.get()));
+}
 
-void Timer::unref() { uv_unref(reinterpret_cast<uv_handle_t*>(m_handle.get())); }
+void Timer::unref() {
+  uv_unref(reinterpret_cast<uv_handle_t*>(m_handle.get()));
+}
 
 }  // namespace harness::loop

@@ -2,10 +2,14 @@
 
 namespace harness::model {
 namespace {
-Error bad(std::string what) { return make_error(ErrorCode::bad_request, std::move(what)); }
+Error bad(std::string what) {
+  return make_error(ErrorCode::bad_request, std::move(what));
+}
 }  // namespace
 
-Json to_json(const ToolCall& c) { return Json{{"id", c.id}, {"name", c.name}, {"input", c.input}}; }
+Json to_json(const ToolCall& c) {
+  return Json{{"id", c.id}, {"name", c.name}, {"input", c.input}};
+}
 
 Result<ToolCall> tool_call_from_json(const Json& j) {
   if (!j.is_object() || !j.contains("name") || !j["name"].is_string())
@@ -28,7 +32,8 @@ Json to_json(const Message& m) {
   if (!m.tool_results.empty()) {
     Json results = Json::array();
     for (const auto& r : m.tool_results)
-      results.push_back(Json{{"call_id", r.call_id}, {"content", r.content}, {"is_error", r.is_error}});
+      results.push_back(
+          Json{{"call_id", r.call_id}, {"content", r.content}, {"is_error", r.is_error}});
     j["tool_results"] = std::move(results);
   }
   return j;
@@ -50,8 +55,8 @@ Result<Message> message_from_json(const Json& j) {
     if (!j["tool_results"].is_array()) return bad("'tool_results' must be an array");
     for (const auto& r : j["tool_results"]) {
       if (!r.is_object()) return bad("tool result must be an object");
-      m.tool_results.push_back(ToolResult{r.value("call_id", ""), r.value("content", ""),
-                                          r.value("is_error", false)});
+      m.tool_results.push_back(
+          ToolResult{r.value("call_id", ""), r.value("content", ""), r.value("is_error", false)});
     }
   }
   return m;

@@ -15,10 +15,16 @@ constexpr std::array<std::pair<LeafState, std::string_view>, 7> k_states{{
     {LeafState::cancelled, "cancelled"},
 }};
 
-Json time_or_null(TimeMs t) { return t ? Json(format_rfc3339(t)) : Json(nullptr); }
-Json str_or_null(const std::string& s) { return s.empty() ? Json(nullptr) : Json(s); }
+Json time_or_null(TimeMs t) {
+  return t ? Json(format_rfc3339(t)) : Json(nullptr);
+}
+Json str_or_null(const std::string& s) {
+  return s.empty() ? Json(nullptr) : Json(s);
+}
 
-Error bad(std::string what) { return make_error(ErrorCode::bad_request, std::move(what)); }
+Error bad(std::string what) {
+  return make_error(ErrorCode::bad_request, std::move(what));
+}
 
 // Typed field access that reports the field name instead of throwing.
 template <class T>
@@ -62,14 +68,20 @@ bool is_terminal(LeafState s) {
 bool can_transition(LeafState from, LeafState to) {
   if (is_terminal(from)) return false;
   switch (to) {
-    case LeafState::queued: return false;
-    case LeafState::running: return from == LeafState::queued || from == LeafState::running ||
-                                    from == LeafState::awaiting_approval;
-    case LeafState::awaiting_approval: return from == LeafState::running;
+    case LeafState::queued:
+      return false;
+    case LeafState::running:
+      return from == LeafState::queued || from == LeafState::running ||
+             from == LeafState::awaiting_approval;
+    case LeafState::awaiting_approval:
+      return from == LeafState::running;
     case LeafState::succeeded:
-    case LeafState::failed: return from == LeafState::running || from == LeafState::queued;
-    case LeafState::rejected: return from == LeafState::awaiting_approval;
-    case LeafState::cancelled: return true;
+    case LeafState::failed:
+      return from == LeafState::running || from == LeafState::queued;
+    case LeafState::rejected:
+      return from == LeafState::awaiting_approval;
+    case LeafState::cancelled:
+      return true;
   }
   return false;
 }
@@ -92,11 +104,16 @@ Usage usage_from_json(const Json& j) {
 }
 
 Json to_json(const LeafSpec& s) {
-  Json j{{"prompt", s.prompt},         {"model", s.model},
-         {"sandbox", s.sandbox},       {"workdir", str_or_null(s.workdir)},
-         {"inputs", s.inputs},         {"max_turns", s.max_turns},
-         {"timeout_s", s.timeout_ms ? Json(static_cast<double>(s.timeout_ms) / 1000.0) : Json(nullptr)},
-         {"labels", s.labels},         {"envelope", str_or_null(s.envelope)},
+  Json j{{"prompt", s.prompt},
+         {"model", s.model},
+         {"sandbox", s.sandbox},
+         {"workdir", str_or_null(s.workdir)},
+         {"inputs", s.inputs},
+         {"max_turns", s.max_turns},
+         {"timeout_s",
+          s.timeout_ms ? Json(static_cast<double>(s.timeout_ms) / 1000.0) : Json(nullptr)},
+         {"labels", s.labels},
+         {"envelope", str_or_null(s.envelope)},
          {"workspace", str_or_null(s.workspace)}};
   if (!s.idempotency_key.empty()) j["idempotency_key"] = s.idempotency_key;
   return j;
@@ -160,8 +177,7 @@ Result<Leaf> leaf_from_json(const Json& j) {
 }
 
 Json to_json(const Event& e) {
-  return Json{{"session", e.session}, {"seq", e.seq},
-              {"leaf", e.leaf},       {"type", e.type},
+  return Json{{"session", e.session},       {"seq", e.seq},  {"leaf", e.leaf}, {"type", e.type},
               {"ts", format_rfc3339(e.ts)}, {"data", e.data}};
 }
 
@@ -187,9 +203,9 @@ EventDraft finished_event(LeafState state, std::string_view why, std::string_vie
 Status apply_event(Leaf& leaf, const Event& e) {
   auto move_to = [&](LeafState to) -> Status {
     if (!can_transition(leaf.state, to))
-      return make_error(ErrorCode::conflict, "leaf " + leaf.id + " is " +
-                                                 std::string(to_string(leaf.state)) +
-                                                 " and cannot become " + std::string(to_string(to)));
+      return make_error(ErrorCode::conflict,
+                        "leaf " + leaf.id + " is " + std::string(to_string(leaf.state)) +
+                            " and cannot become " + std::string(to_string(to)));
     leaf.state = to;
     return {};
   };
@@ -216,8 +232,8 @@ Status apply_event(Leaf& leaf, const Event& e) {
       leaf.result = e.data["result"].get<std::string>();
     leaf.finished_at = e.ts;
   } else if (is_terminal(leaf.state)) {
-    return make_error(ErrorCode::conflict, "leaf " + leaf.id + " is already " +
-                                               std::string(to_string(leaf.state)));
+    return make_error(ErrorCode::conflict,
+                      "leaf " + leaf.id + " is already " + std::string(to_string(leaf.state)));
   }
   leaf.last_seq = e.seq;
   return {};

@@ -62,7 +62,7 @@ struct LeafSpec {
   std::string workdir;              // host directory bound as the workspace; empty = fresh
   std::vector<std::string> inputs;  // workspace-relative names of files copied in at submit
   int max_turns = 50;
-  std::int64_t timeout_ms = 0;      // max_duration; 0 = the daemon's default
+  std::int64_t timeout_ms = 0;  // max_duration; 0 = the daemon's default
   std::map<std::string, std::string> labels;
   std::string idempotency_key;
   // Set by the daemon at submit:

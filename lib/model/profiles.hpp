@@ -11,14 +11,14 @@ namespace harness::model {
 struct ModelProfile {
   std::string name;
   std::string provider = "anthropic";  // anthropic | openai | replay
-  std::string base_url;      // anthropic: without /v1; openai: with /v1
-  std::string model;         // the provider's model name
-  std::string api_key_env;   // name of the env var holding the key; empty = no key
+  std::string base_url;                // anthropic: without /v1; openai: with /v1
+  std::string model;                   // the provider's model name
+  std::string api_key_env;             // name of the env var holding the key; empty = no key
   int max_tokens = 4096;
-  std::string file;          // replay: the recorded responses
+  std::string file;                           // replay: the recorded responses
   std::int64_t request_timeout_ms = 300'000;  // per HTTP attempt
-  int max_attempts = 4;      // including the first
-  std::int64_t backoff_base_ms = 500;   // first retry delay before jitter; doubles per attempt
+  int max_attempts = 4;                       // including the first
+  std::int64_t backoff_base_ms = 500;  // first retry delay before jitter; doubles per attempt
   std::int64_t backoff_max_ms = 30'000;
 };
 
@@ -27,7 +27,7 @@ struct SandboxProfile {
   std::string driver = "bwrap";  // bwrap (podman, docker, kubectl, host: later)
   std::string binary;            // default: the driver's name on PATH
   bool network = false;
-  std::int64_t tool_timeout_ms = 120'000;  // default per tool call; the model may ask for less
+  std::int64_t tool_timeout_ms = 120'000;     // default per tool call; the model may ask for less
   std::int64_t output_cap_bytes = 32 * 1024;  // per stream returned to the model (head + tail)
   std::int64_t memory_mb = 2048;
   std::int64_t pids_max = 512;

@@ -32,9 +32,9 @@ struct SubmitRequest {
 
 struct SubmitResult {
   model::Leaf leaf;
-  model::Event event;    // the leaf_submitted event
-  bool created = true;   // false: an earlier leaf had the same idempotency key; that leaf
-                         // is returned and nothing was written
+  model::Event event;   // the leaf_submitted event
+  bool created = true;  // false: an earlier leaf had the same idempotency key; that leaf
+                        // is returned and nothing was written
 };
 
 struct AppendResult {

@@ -26,8 +26,10 @@ TEST_CASE("the state machine allows SPEC transitions only") {
   CHECK(can_transition(LeafState::running, LeafState::awaiting_approval));
   CHECK(can_transition(LeafState::awaiting_approval, LeafState::rejected));
   CHECK_FALSE(can_transition(LeafState::queued, LeafState::rejected));
-  for (auto t : {LeafState::succeeded, LeafState::failed, LeafState::rejected, LeafState::cancelled})
-    for (auto to : {LeafState::queued, LeafState::running, LeafState::succeeded, LeafState::cancelled})
+  for (auto t :
+       {LeafState::succeeded, LeafState::failed, LeafState::rejected, LeafState::cancelled})
+    for (auto to :
+         {LeafState::queued, LeafState::running, LeafState::succeeded, LeafState::cancelled})
       CHECK_FALSE(can_transition(t, to));
 }
 
