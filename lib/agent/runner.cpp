@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "lib/agent/envelope.hpp"
+#include "lib/agent/gates.hpp"
 #include "lib/loop/defer.hpp"
 #include "lib/sandbox/tools.hpp"
 
@@ -35,6 +36,9 @@ void LeafRunner::start(bool recovered) {
   EventDraft first{
       std::string(recovered ? model::event::leaf_recovered : model::event::leaf_started),
       recovered ? Json{{"after", "crash"}} : Json::object()};
+  if (!m_leaf.spec.policy.is_null()) {
+    if (auto p = model::policy_from_json(m_leaf.spec.policy)) m_policy = std::move(*p);
+  }
   append({std::move(first)}, [this](const model::Leaf& leaf) {
     if (!m_model || !m_sandbox) {
       // The profile was removed from the config while the leaf waited.
@@ -42,7 +46,9 @@ void LeafRunner::start(bool recovered) {
                     "model profile '" + leaf.spec.model + "' or sandbox profile '" +
                         leaf.spec.sandbox + "' is no longer configured");
     }
-    std::int64_t left = leaf.started_at + leaf_timeout_ms(leaf, *m_ctx.config) - now_ms();
+    // Time spent waiting at gates does not count against max_duration.
+    std::int64_t left =
+        leaf.started_at + leaf.gate_wait_ms + leaf_timeout_ms(leaf, *m_ctx.config) - now_ms();
     std::weak_ptr<LeafRunner> weak = weak_from_this();
     m_deadline.start(static_cast<std::uint64_t>(std::max<std::int64_t>(left, 0)), [weak] {
       auto self = weak.lock();
@@ -86,6 +92,7 @@ void LeafRunner::call_model() {
   req.system = m_ctx.config->system_prompt;
   req.messages = m_messages;
   req.tools = sandbox::tool_specs();
+  req.tools.push_back(request_approval_spec());
   req.max_tokens = m_model->max_tokens;
   int turn = m_turn + 1;
   std::weak_ptr<LeafRunner> weak = weak_from_this();
@@ -162,7 +169,7 @@ void LeafRunner::run_next_call() {
            {"duration_ms", 0}};
     return record_result(pc.call, std::move(d), std::move(res));
   }
-  run_tool(pc.call);
+  handle_call(pc);
 }
 
 void LeafRunner::run_tool(const model::ToolCall& call) {
