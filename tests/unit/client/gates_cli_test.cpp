@@ -38,6 +38,8 @@ void gate_daemon(const Request& r, int fd) {
   if (id == "lf_conflict")
     return send_error(fd, 409, "conflict", "gate 1 of lf_conflict was rejected by alice");
   if (id == "lf_missing") return send_error(fd, 404, "not_found", "no leaf lf_missing");
+  if (rest.find("/wait") != std::string::npos)
+    return send_json(fd, 200, Json{{"id", id}, {"state", "awaiting_approval"}}.dump());
   Json body = Json::parse(r.body);
   bool approve = rest.find("/approve") != std::string::npos;
   Json verdict{{"gate", body.value("gate", 1)},
@@ -132,4 +134,12 @@ TEST_CASE("verdict refusals: 403 exits 4, 409 exits 1, 404 exits 9, with the dae
   CHECK(harnessctl(server, {"approve", "lf_x", "--gate", "0"}).code == 2);
   CHECK(harnessctl(server, {"approve", "lf_x", "--stop"}).code == 2);
   CHECK(server.requests().size() == sent);
+}
+
+TEST_CASE("wait keeps waiting on a leaf parked at a gate, then exits 8 and points at approvals") {
+  TestServer server(gate_daemon);
+  Run r = harnessctl(server, {"wait", "lf_parked", "--timeout", "1s"});
+  CHECK(r.code == 8);
+  CHECK(r.err.find("still awaiting_approval") != std::string::npos);
+  CHECK(r.err.find("harnessctl approve lf_parked") != std::string::npos);
 }
