@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import tarfile
+import time
 import uuid
 
 import pytest
@@ -138,3 +139,29 @@ def test_missing_container_fails_sandbox_error(make_daemon, fake, workdir, image
     assert d.ctl("wait", leaf_id, "--timeout", "60s", timeout=90)[0] == 3
     leaf = d.leaf(leaf_id)
     assert leaf["reason"] == "sandbox_error" and "harness-no-such-container" in leaf["message"]
+
+
+def test_commands_left_running_by_a_crash_are_killed(make_daemon, fake, workdir, sandbox0):
+    """kill -9 of harnessd while a command runs in an existing container: the command survives
+    its exec client; the recovered leaf's new shell finds it by the leaf's marker and kills it."""
+    import harness_env as he
+    d = podman_daemon(make_daemon, container=sandbox0)
+    marker = f"lingering-{uuid.uuid4().hex[:6]}"
+    fake.set_script([
+        {"tool_calls": [{"name": "bash", "input": {"command": f"echo {marker}; sleep 300"}}]},
+        {"tool_calls": [{"name": "bash", "input": {"command": "echo next"}}]},
+        {"text": "recovered"},
+    ])
+    leaf_id = d.submit("linger", "--sandbox", "box", "--workdir", workdir)
+
+    def sleeping():
+        r = podman("exec", sandbox0, "sh", "-c", "ps -o pid,args | grep '[s]leep 300' | wc -l")
+        return r.stdout.strip() not in ("", "0")
+    he.wait_until(sleeping, 30, what="the command to run in the container")
+    d.kill9()
+    time.sleep(1)
+    assert sleeping(), "the command died with its exec client: nothing to clean up"
+    d.restart()
+    leaf = d.wait_leaf(leaf_id, timeout=60)
+    assert leaf["state"] == "succeeded", leaf
+    assert not sleeping(), "the recovered leaf's shell did not kill the lost command"
