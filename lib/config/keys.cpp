@@ -81,6 +81,31 @@ Result<std::string> derive_api_key_env(const ConstTarget& t, const Environment&)
   return std::string();
 }
 
+bool is_container_driver(const ConstTarget& t) {
+  return t.sandbox->driver == "podman" || t.sandbox->driver == "docker";
+}
+bool if_kubectl(const ConstTarget& t) {
+  return t.sandbox->driver == "kubectl";
+}
+
+// podman/docker: exactly one of container and image.
+std::string validate_container_or_image(const ConstTarget& t) {
+  if (!is_container_driver(t)) return "";
+  bool c = !t.sandbox->container.empty(), i = !t.sandbox->image.empty();
+  if (c && i) return "set either 'container' (exec into it) or 'image' (one per leaf), not both";
+  if (!c && !i) return "driver " + t.sandbox->driver + " needs 'container' or 'image'";
+  return "";
+}
+
+// kubectl: exactly one of pod and selector.
+std::string validate_pod_or_selector(const ConstTarget& t) {
+  if (!if_kubectl(t)) return "";
+  bool p = !t.sandbox->pod.empty(), s = !t.sandbox->selector.empty();
+  if (p && s) return "set either 'pod' or 'selector', not both";
+  if (!p && !s) return "driver kubectl needs 'pod' or 'selector'";
+  return "";
+}
+
 bool always(const ConstTarget&) {
   return true;
 }
@@ -200,6 +225,36 @@ const std::array k_keys = {
   KeySpec{.scope = Scope::sandbox, .name = "env", .kind = Kind::string_list, .slot = &SandboxProfile::env,
           .default_text = "", .doc = "NAME=VALUE set inside the sandbox (nothing else is passed in).",
           .check = check_env_assignment},
+  // [sandboxes.NAME] for podman/docker
+  KeySpec{.scope = Scope::sandbox, .name = "global_args", .kind = Kind::string_list, .slot = &SandboxProfile::global_args,
+          .default_text = "", .doc = "podman/docker: arguments right after the binary on every call."},
+  KeySpec{.scope = Scope::sandbox, .name = "container", .kind = Kind::string, .slot = &SandboxProfile::container,
+          .default_text = "", .doc = "podman/docker: existing container to exec into; kubectl: container in the pod."},
+  KeySpec{.scope = Scope::sandbox, .name = "image", .kind = Kind::string, .slot = &SandboxProfile::image,
+          .default_text = "", .doc = "podman/docker: image of the hardened container created per leaf.",
+          .validate = validate_container_or_image},
+  KeySpec{.scope = Scope::sandbox, .name = "create_args", .kind = Kind::string_list, .slot = &SandboxProfile::create_args,
+          .default_text = "", .doc = "podman/docker: extra arguments for the per-leaf `run` call."},
+  KeySpec{.scope = Scope::sandbox, .name = "user", .kind = Kind::string, .slot = &SandboxProfile::user,
+          .default_text = "", .doc = "podman/docker: --user of the per-leaf container; \"\" = the image's."},
+  // [sandboxes.NAME] for kubectl
+  KeySpec{.scope = Scope::sandbox, .name = "namespace", .kind = Kind::string, .slot = &SandboxProfile::kube_namespace,
+          .default_text = "default", .doc = "kubectl: namespace of the pods."},
+  KeySpec{.scope = Scope::sandbox, .name = "pod", .kind = Kind::string, .slot = &SandboxProfile::pod,
+          .default_text = "", .doc = "kubectl: the pod to exec into."},
+  KeySpec{.scope = Scope::sandbox, .name = "selector", .kind = Kind::string, .slot = &SandboxProfile::selector,
+          .default_text = "", .doc = "kubectl: label selector of a pool of pods, leased per leaf.",
+          .validate = validate_pod_or_selector},
+  KeySpec{.scope = Scope::sandbox, .name = "context", .kind = Kind::string, .slot = &SandboxProfile::context,
+          .default_text = "", .doc = "kubectl: --context; \"\" = the kubeconfig's current one."},
+  KeySpec{.scope = Scope::sandbox, .name = "kubeconfig", .kind = Kind::path, .slot = &SandboxProfile::kubeconfig,
+          .default_text = "", .doc = "kubectl: --kubeconfig; \"\" = kubectl's default."},
+  KeySpec{.scope = Scope::sandbox, .name = "max_leaves_per_pod", .kind = Kind::integer, .slot = &SandboxProfile::max_leaves_per_pod,
+          .default_text = "4", .doc = "kubectl with selector: leaves sharing one pod at once; more wait.",
+          .min = 1, .max = 10'000},
+  KeySpec{.scope = Scope::sandbox, .name = "request_timeout", .kind = Kind::duration, .slot = &SandboxProfile::request_timeout_ms,
+          .default_text = "30s", .doc = "kubectl: --request-timeout of every call.",
+          .min = k_sec, .max = k_hour},
 };
 // clang-format on
 

@@ -74,6 +74,9 @@ struct KeySpec {
   Result<std::string> (*derive)(const ConstTarget&,
                                 const Environment&) = nullptr;  // computed default
   bool (*required)(const ConstTarget&) = nullptr;  // must be given (and non-empty) when true
+  // A check across keys of one section, run after defaults: "" when fine, else the problem
+  // (reported at this key's origin, or the section's when the key was not set in the file).
+  std::string (*validate)(const ConstTarget&) = nullptr;
 };
 
 // Every key, in the order to_toml() writes them.

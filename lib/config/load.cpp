@@ -197,6 +197,21 @@ class Loader {
                                                 "] needs '" + std::string(key.name) +
                                                 "': " + std::string(key.doc));
     }
+    return validate(scope, t, prefix);
+  }
+
+  // Cross-key checks (validate): reported where the key was set, else where its section was.
+  Status validate(Scope scope, const Target& t, const std::string& prefix) {
+    for (const KeySpec& key : all_keys()) {
+      if (key.scope != scope || !key.validate) continue;
+      std::string problem = key.validate(t);
+      if (problem.empty()) continue;
+      std::string full = prefix + std::string(key.name);
+      std::string section = prefix.empty() ? "" : prefix.substr(0, prefix.size() - 1);
+      std::string where = m_config.origins[full];
+      if (where == k_default) where = m_config.origins[section];
+      return make_error(ErrorCode::invalid, where + ": [" + section + "]: " + problem);
+    }
     return {};
   }
 

@@ -44,9 +44,9 @@ TEST_CASE("an unknown key names file, line and the allowed keys") {
   CHECK(contains(m, "models.x.modle"));
   CHECK(contains(m, "base_url"));
 
-  std::string s = error_of("[sandboxes.pods]\ndriver = \"kubectl\"\nnamespace = \"agents\"\n");
+  std::string s = error_of("[sandboxes.pods]\ndriver = \"kubectl\"\nnamespce = \"agents\"\n");
   CHECK(contains(s, "harnessd.toml:3:1"));
-  CHECK(contains(s, "sandboxes.pods.namespace"));
+  CHECK(contains(s, "sandboxes.pods.namespce"));
 
   std::string section = error_of("[modles.x]\nprovider = \"openai\"\n");
   CHECK(contains(section, "harnessd.toml:1"));
