@@ -64,7 +64,7 @@ class LeafRunner : public std::enable_shared_from_this<LeafRunner> {
   void open_gate_with(const model::ToolCall& call, model::Json gate);
   void park();
   void record_result(const model::ToolCall& call, model::Json data, model::ToolResult result);
-  Status ensure_channel();
+  void with_channel(std::function<void(Status)> next);
   void finish(model::LeafState state, std::string_view reason, std::string message,
               std::optional<std::string> result = std::nullopt);
   void release();
