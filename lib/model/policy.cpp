@@ -171,8 +171,11 @@ std::string main_argument(const ToolCall& call) {
 }
 
 bool glob_matches(std::string_view glob, std::string_view text) {
-  // fnmatch without FNM_PATHNAME/FNM_PERIOD: '*' crosses '/' and matches leading dots.
-  return fnmatch(std::string(glob).c_str(), std::string(text).c_str(), 0) == 0;
+  // fnmatch without FNM_PATHNAME/FNM_PERIOD: '*' crosses '/' and matches leading dots. A NUL in
+  // the text (JSON allows \u0000) would hide what follows it from fnmatch: match it as a space.
+  std::string subject(text);
+  std::replace(subject.begin(), subject.end(), '\0', ' ');
+  return fnmatch(std::string(glob).c_str(), subject.c_str(), 0) == 0;
 }
 
 Decision decide(const Policy& p, const ToolCall& call) {

@@ -158,6 +158,7 @@ TEST_CASE("glob: '*' crosses slashes and spaces, '?' and classes work") {
   CHECK(glob_matches("*", ".hidden"));
   CHECK(glob_matches("rm -?f *", "rm -rf /"));
   CHECK(glob_matches("[ab]*.txt", "a b.txt"));
+  CHECK(glob_matches("*rm -rf*", std::string("echo hi\0rm -rf /", 16)));
   CHECK_FALSE(glob_matches("git push*", "git status"));
   CHECK_FALSE(glob_matches("git push*", " git push"));
   CHECK_FALSE(glob_matches("src/*", "lib/src/x"));
