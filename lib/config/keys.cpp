@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "lib/model/policy.hpp"
+
 namespace harness::config {
 namespace {
 
@@ -55,6 +57,30 @@ std::string check_env_assignment(std::string_view v) {
   auto eq = v.find('=');
   if (eq != std::string_view::npos && is_env_name(v.substr(0, eq))) return "";
   return "NAME=VALUE entries";
+}
+
+std::string check_rule(std::string_view v) {
+  if (model::parse_rule(v)) return "";
+  return "rules TOOL or TOOL:GLOB, TOOL one of bash, read_file, write_file, edit_file, "
+         "list_files, grep, request_approval or *";
+}
+
+std::string check_principal(std::string_view v) {
+  if (model::check_principal(v)) return "";
+  return "user:NAME or group:NAME";
+}
+
+std::string check_role(std::string_view v) {
+  if (v == "submit" || v == "approve" || v == "admin") return "";
+  return "roles submit, approve or admin";
+}
+
+std::string check_group_name(std::string_view v) {
+  bool ok = v.find_first_not_of(
+                "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                "0123456789._-") == std::string_view::npos &&
+            !v.starts_with('-');
+  return ok ? "" : "a group name (letters, digits, '.', '_', '-'), or \"\" for the daemon's group";
 }
 
 Result<std::string> derive_state_dir(const ConstTarget&, const Environment& env) {
@@ -163,6 +189,52 @@ const std::array k_keys = {
           .default_text = k_system_prompt, .doc = "The daemon's default system prompt."},
   KeySpec{.scope = Scope::top, .name = "tokens", .kind = Kind::token_list, .slot = &Config::tokens,
           .default_text = "", .doc = "Bearer tokens accepted on TCP: plain (min. 8 chars) or \"sha256:HEX\"."},
+
+  // [policies.NAME]
+  KeySpec{.scope = Scope::policy, .name = "allow", .kind = Kind::string_list, .slot = &model::Policy::allow,
+          .default_text = "", .doc = "Tool calls that run without asking: TOOL or TOOL:GLOB over the command or path.",
+          .check = check_rule},
+  KeySpec{.scope = Scope::policy, .name = "ask", .kind = Kind::string_list, .slot = &model::Policy::ask,
+          .default_text = "", .doc = "Tool calls that wait at a gate for a human verdict.",
+          .check = check_rule},
+  KeySpec{.scope = Scope::policy, .name = "deny", .kind = Kind::string_list, .slot = &model::Policy::deny,
+          .default_text = "", .doc = "Tool calls refused outright (the model gets an error).",
+          .check = check_rule},
+  KeySpec{.scope = Scope::policy, .name = "default", .kind = Kind::choice, .slot = &model::Policy::fallback,
+          .default_text = "allow", .doc = "The verdict for calls no rule matches (the strictest matching rule wins).",
+          .choices = "allow|ask|deny"},
+  KeySpec{.scope = Scope::policy, .name = "approvers", .kind = Kind::string_list, .slot = &model::Policy::approvers,
+          .default_text = "", .doc = "Who may decide this policy's gates (user:NAME, group:NAME); [] = anyone with approve.",
+          .check = check_principal},
+  KeySpec{.scope = Scope::policy, .name = "four_eyes", .kind = Kind::boolean, .slot = &model::Policy::four_eyes,
+          .default_text = "false", .doc = "Whether the submitter is forbidden to decide their own leaf's gates."},
+  KeySpec{.scope = Scope::policy, .name = "gate_timeout", .kind = Kind::duration, .slot = &model::Policy::gate_timeout_ms,
+          .default_text = "0s", .doc = "An open gate rejects and stops the leaf after this long; \"0s\" = never.",
+          .min = 0, .max = 365 * k_day},
+
+  // [auth]
+  KeySpec{.scope = Scope::auth, .name = "socket_group", .kind = Kind::string, .slot = &AuthConfig::socket_group,
+          .default_text = "", .doc = "Group of the 0660 unix socket; \"\" = the daemon's primary group.",
+          .check = check_group_name},
+  KeySpec{.scope = Scope::auth, .name = "submit", .kind = Kind::string_list, .slot = &AuthConfig::submit,
+          .default_text = "", .doc = "Who may submit, resume and cancel leaves (user:NAME, group:NAME).",
+          .check = check_principal},
+  KeySpec{.scope = Scope::auth, .name = "approve", .kind = Kind::string_list, .slot = &AuthConfig::approve,
+          .default_text = "", .doc = "Who may approve and reject gates.",
+          .check = check_principal},
+  KeySpec{.scope = Scope::auth, .name = "admin", .kind = Kind::string_list, .slot = &AuthConfig::admin,
+          .default_text = "", .doc = "Who may do everything (except bypass four_eyes).",
+          .check = check_principal},
+
+  // [auth.tokens.NAME]
+  KeySpec{.scope = Scope::auth_token, .name = "token", .kind = Kind::token, .slot = &TokenGrant::sha256_hex,
+          .default_text = "", .doc = "The bearer token in plain text (min. 8 chars); kept only as its SHA-256.",
+          .hidden = true},
+  KeySpec{.scope = Scope::auth_token, .name = "sha256", .kind = Kind::sha256, .slot = &TokenGrant::sha256_hex,
+          .default_text = "", .doc = "SHA-256 of the bearer token, hex (instead of token)."},
+  KeySpec{.scope = Scope::auth_token, .name = "roles", .kind = Kind::string_list, .slot = &TokenGrant::roles,
+          .default_text = "", .doc = "Roles of the token's bearer: submit, approve, admin.",
+          .check = check_role, .required = always},
 
   // [models.NAME]
   KeySpec{.scope = Scope::model, .name = "provider", .kind = Kind::choice, .slot = &ModelProfile::provider,
