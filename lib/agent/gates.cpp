@@ -24,7 +24,7 @@ constexpr size_t k_preview_file_cap = 4u << 20;
 
 // The host path of a workspace path the model gave, or "" if it leaves the workspace.
 std::string host_path(const std::string& host_workspace, const std::string& input) {
-  auto inside = sandbox::resolve_path("/workspace", input);
+  auto inside = sandbox::tool_util::resolve_path("/workspace", input);
   if (!inside) return "";
   return host_workspace + inside->substr(std::string_view("/workspace").size());
 }
@@ -35,12 +35,13 @@ model::ToolSpec request_approval_spec() {
       std::string(k_request_approval),
       "Ask a human to approve an action before you take it. The leaf pauses until someone "
       "approves or rejects; the verdict and the approver's message are returned to you.",
-      Json{{"type", "object"},
-           {"properties",
-            {{"summary", {{"type", "string"}, {"description", "what you want to do and why"}}},
-             {"proposed_action",
-              {{"type", "string"}, {"description", "the exact action you will take if approved"}}}}},
-           {"required", Json::array({"summary", "proposed_action"})}}};
+      Json{
+          {"type", "object"},
+          {"properties",
+           {{"summary", {{"type", "string"}, {"description", "what you want to do and why"}}},
+            {"proposed_action",
+             {{"type", "string"}, {"description", "the exact action you will take if approved"}}}}},
+          {"required", Json::array({"summary", "proposed_action"})}}};
 }
 
 void gate_preview(uv_loop_t* loop, const std::string& host_workspace, const model::ToolCall& call,
@@ -54,7 +55,8 @@ void gate_preview(uv_loop_t* loop, const std::string& host_workspace, const mode
   loop::run_blocking(
       loop,
       [preview, file, path, call] {
-        auto old = file.empty() ? Result<std::string>(Error{}) : read_file(file, k_preview_file_cap);
+        auto old =
+            file.empty() ? Result<std::string>(Error{}) : read_file(file, k_preview_file_cap);
         std::string before = old ? *old : "";
         const Json& in = call.input;
         if (call.name == "write_file") {
@@ -73,17 +75,18 @@ void LeafRunner::handle_call(const PendingCall& pc) {
   switch (pc.gate) {
     case GateStatus::approved:
       if (is_request) {
-        Json d{{"call_id", call.id}, {"name", call.name}, {"output", pc.verdict_text},
-               {"is_error", false}, {"exit_code", nullptr}, {"duration_ms", 0}};
-        return record_result(call, std::move(d), model::ToolResult{call.id, pc.verdict_text, false});
+        Json d{{"call_id", call.id}, {"name", call.name},    {"output", pc.verdict_text},
+               {"is_error", false},  {"exit_code", nullptr}, {"duration_ms", 0}};
+        return record_result(call, std::move(d),
+                             model::ToolResult{call.id, pc.verdict_text, false});
       }
       return run_tool(call);
     case GateStatus::rejected: {
       std::string text = is_request ? pc.verdict_text
                                     : "this call was not run: it was " + pc.verdict_text +
                                           " (gate " + std::to_string(pc.gate_no) + ")";
-      Json d{{"call_id", call.id}, {"name", call.name}, {"output", text}, {"is_error", true},
-             {"exit_code", nullptr}, {"rejected", true}, {"duration_ms", 0}};
+      Json d{{"call_id", call.id},   {"name", call.name}, {"output", text},  {"is_error", true},
+             {"exit_code", nullptr}, {"rejected", true},  {"duration_ms", 0}};
       return record_result(call, std::move(d), model::ToolResult{call.id, text, true});
     }
     case GateStatus::open:
@@ -97,20 +100,25 @@ void LeafRunner::handle_call(const PendingCall& pc) {
   if (decision.verdict == model::Verdict::allow) return run_tool(call);
   if (decision.verdict == model::Verdict::ask) return open_gate(call, "policy", decision.rule);
   std::string rule = decision.rule ? decision.rule->text : "default deny";
-  std::string text = "denied by policy '" + m_policy.name + "' (rule " + rule +
-                     "): this call was not run";
-  Json d{{"call_id", call.id}, {"name", call.name},  {"output", text},     {"is_error", true},
-         {"exit_code", nullptr}, {"denied", true},   {"rule", rule},       {"duration_ms", 0}};
+  std::string text =
+      "denied by policy '" + m_policy.name + "' (rule " + rule + "): this call was not run";
+  Json d{{"call_id", call.id},   {"name", call.name}, {"output", text}, {"is_error", true},
+         {"exit_code", nullptr}, {"denied", true},    {"rule", rule},   {"duration_ms", 0}};
   record_result(call, std::move(d), model::ToolResult{call.id, text, true});
 }
 
 void LeafRunner::open_gate(const model::ToolCall& call, std::string_view kind,
                            const model::Rule* rule) {
-  Json gate{{"gate", m_leaf.gates + 1}, {"call_id", call.id}, {"tool", call.name},
-            {"input", call.input},      {"kind", kind},
+  Json gate{{"gate", m_leaf.gates + 1},
+            {"call_id", call.id},
+            {"tool", call.name},
+            {"input", call.input},
+            {"kind", kind},
             {"rule", rule ? Json(rule->text) : Json(nullptr)},
-            {"command", nullptr},       {"diff", nullptr},
-            {"summary", nullptr},       {"proposed_action", nullptr}};
+            {"command", nullptr},
+            {"diff", nullptr},
+            {"summary", nullptr},
+            {"proposed_action", nullptr}};
   if (call.name == k_request_approval) {
     gate["summary"] = call.input.value("summary", "");
     gate["proposed_action"] = call.input.value("proposed_action", "");

@@ -153,24 +153,25 @@ void LeafManager::decide(const std::string& leaf_id, VerdictRequest req,
     bool stop = !req.approve && req.stop;
     if (stop) {
       std::string who = req.by.value("name", "someone");
-      drafts.push_back(model::finished_event(
-          model::LeafState::rejected, model::reason::rejected,
-          "rejected at gate " + std::to_string(gate) + " by " + who +
-              (req.message.empty() ? "" : ": " + req.message)));
+      drafts.push_back(model::finished_event(model::LeafState::rejected, model::reason::rejected,
+                                             "rejected at gate " + std::to_string(gate) + " by " +
+                                                 who +
+                                                 (req.message.empty() ? "" : ": " + req.message)));
     }
-    m_ctx.journal->append(leaf_id, std::move(drafts),
-                          [this, leaf_id, req, gate, verdict, stop, cb](Result<store::AppendResult> a) {
-                            if (!a) {
-                              if (a.error().code == ErrorCode::conflict)
-                                return explain_decided(leaf_id, req, gate, cb);
-                              return cb(a.error());
-                            }
-                            model::Leaf now = a->leaf;
-                            VerdictResult out{now, verdict, false};
-                            if (stop) return write_envelope(m_ctx.loop, now, [cb, out] { cb(out); });
-                            enqueue(now);
-                            cb(out);
-                          });
+    m_ctx.journal->append(
+        leaf_id, std::move(drafts),
+        [this, leaf_id, req, gate, verdict, stop, cb](Result<store::AppendResult> a) {
+          if (!a) {
+            if (a.error().code == ErrorCode::conflict)
+              return explain_decided(leaf_id, req, gate, cb);
+            return cb(a.error());
+          }
+          model::Leaf now = a->leaf;
+          VerdictResult out{now, verdict, false};
+          if (stop) return write_envelope(m_ctx.loop, now, [cb, out] { cb(out); });
+          enqueue(now);
+          cb(out);
+        });
   });
 }
 
@@ -181,13 +182,15 @@ void LeafManager::explain_decided(const std::string& leaf_id, const VerdictReque
     if (!l) return cb(l.error());
     model::Leaf leaf = *l;
     store::EventQuery q{leaf.session, leaf.id, 0, 0};
-    m_ctx.journal->store().read_events(q, [leaf, req, gate, cb](Result<std::vector<model::Event>> ev) {
+    m_ctx.journal->store().read_events(q, [leaf, req, gate,
+                                           cb](Result<std::vector<model::Event>> ev) {
       if (!ev) return cb(ev.error());
       std::string state(model::to_string(leaf.state));
       for (const auto& e : *ev) {
         if (e.type != model::event::gate_decided || e.data.value("gate", 0) != gate) continue;
         bool approved = e.data.value("verdict", "") == "approved";
-        bool same = approved == req.approve && (approved || e.data.value("stop", false) == req.stop);
+        bool same =
+            approved == req.approve && (approved || e.data.value("stop", false) == req.stop);
         if (same) return cb(VerdictResult{leaf, e.data, true});
         std::string who = e.data.contains("by") && e.data["by"].is_object()
                               ? e.data["by"].value("name", "someone")

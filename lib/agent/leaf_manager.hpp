@@ -7,9 +7,9 @@
 
 #include <cstddef>
 #include <deque>
+#include <map>
 #include <memory>
 #include <string>
-#include <map>
 #include <unordered_map>
 
 #include "lib/agent/runner.hpp"

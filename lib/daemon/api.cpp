@@ -106,7 +106,8 @@ void Api::version(const http::Request&, const Res& res, const Params&, const Cal
   res->send_json(200, Json{{"version", HARNESS_VERSION}, {"api", 1}});
 }
 
-void Api::list_leaves(const http::Request& req, const Res& res, const Params&, const Caller& caller) {
+void Api::list_leaves(const http::Request& req, const Res& res, const Params&,
+                      const Caller& caller) {
   store::LeafFilter f;
   if (auto it = req.query.find("state"); it != req.query.end() && !it->second.empty()) {
     auto st = model::parse_leaf_state(it->second);
@@ -147,8 +148,8 @@ void Api::cancel(const http::Request&, const Res& res, const Params& p, const Ca
     if (!r) return res->send_error(r.error());
     if (!caller.has(Role::admin) && !same_person(caller, r->spec.submitted_by))
       return res->send_error(make_error(
-          ErrorCode::forbidden, caller.who.name + " may not cancel " + r->id +
-                                    ": only its submitter or an admin may"));
+          ErrorCode::forbidden,
+          caller.who.name + " may not cancel " + r->id + ": only its submitter or an admin may"));
     s.leaves->cancel(r->id, [res](Result<model::Leaf> c) {
       if (!c) return res->send_error(c.error());
       res->send_json(200, model::to_json(*c));

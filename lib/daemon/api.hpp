@@ -69,8 +69,8 @@ class Api {
 
   void submit_plan(const http::Request& req, const Res& res, const std::string& session_path,
                    const Caller& caller);
-  void verdict(const http::Request& req, const Res& res, const std::string& leaf_id,
-               bool approve, const Caller& caller);
+  void verdict(const http::Request& req, const Res& res, const std::string& leaf_id, bool approve,
+               const Caller& caller);
   void follow(const model::Leaf& leaf, std::int64_t after, const Res& res);
 
   Services m_s;

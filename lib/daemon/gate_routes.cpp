@@ -18,9 +18,8 @@ Status may_decide(const Caller& caller, const model::Leaf& leaf) {
                       caller.who.name + " is not an approver of policy '" + policy->name +
                           "' (approvers: " + Json(policy->approvers).dump() + ")");
   if (policy->four_eyes && same_person(caller, leaf.spec.submitted_by))
-    return make_error(ErrorCode::forbidden, "four_eyes: " + caller.who.name +
-                                                " submitted " + leaf.id +
-                                                " and may not decide its gates");
+    return make_error(ErrorCode::forbidden, "four_eyes: " + caller.who.name + " submitted " +
+                                                leaf.id + " and may not decide its gates");
   return {};
 }
 

@@ -61,9 +61,12 @@ void grant(std::set<Role>& roles, Role r, const std::vector<std::string>& who,
 
 std::string_view to_string(Role r) {
   switch (r) {
-    case Role::submit: return "submit";
-    case Role::approve: return "approve";
-    case Role::admin: return "admin";
+    case Role::submit:
+      return "submit";
+    case Role::approve:
+      return "approve";
+    case Role::admin:
+      return "admin";
   }
   return "?";
 }

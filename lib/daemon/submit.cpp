@@ -168,9 +168,10 @@ Status resolve_policy(SubmitPlan& plan, const config::Config& cfg, const model::
     HARNESS_TRY_ASSIGN(base, model::policy_from_json(previous->spec.policy));
     if (!plan.policy_name.empty() && plan.policy_name != base.name) {
       if (!admin)
-        return make_error(ErrorCode::forbidden,
-                          "session " + plan.session + " keeps its policy '" + base.name +
-                              "'; narrow it with --ask/--deny/--allow (only an admin may change it)");
+        return make_error(
+            ErrorCode::forbidden,
+            "session " + plan.session + " keeps its policy '" + base.name +
+                "'; narrow it with --ask/--deny/--allow (only an admin may change it)");
       HARNESS_TRY(from_config(plan.policy_name));
     }
   } else if (!plan.policy_name.empty()) {

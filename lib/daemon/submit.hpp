@@ -20,8 +20,8 @@ struct InputFile {
 struct SubmitPlan {
   model::LeafSpec spec;
   std::vector<InputFile> inputs;
-  std::string session;  // non-empty: resume this session
-  std::string policy_name;      // "policy" of the body; empty = the default (or the session's)
+  std::string session;         // non-empty: resume this session
+  std::string policy_name;     // "policy" of the body; empty = the default (or the session's)
   model::Narrowing narrowing;  // "ask", "allow", "deny" of the body
 };
 

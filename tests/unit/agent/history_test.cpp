@@ -138,7 +138,9 @@ TEST_CASE("gate verdicts reach the pending call they decided") {
   log.respond("lf_a", 1, "", {bash("c1", "git push"), bash("c2", "git push --tags")});
   log.add("lf_a", event::gate_opened, Json{{"gate", 1}, {"call_id", "c1"}});
   log.add("lf_a", event::gate_decided,
-          Json{{"gate", 1}, {"verdict", "rejected"}, {"message", "not today"},
+          Json{{"gate", 1},
+               {"verdict", "rejected"},
+               {"message", "not today"},
                {"by", {{"name", "bob"}}}});
   log.add("lf_a", event::gate_opened, Json{{"gate", 2}, {"call_id", "c2"}});
   auto h = build_history(log.events, "lf_a");

@@ -119,7 +119,8 @@ TEST_CASE("a rejection with stop ends the leaf rejected in the same batch") {
   REQUIRE(apply_event(l, ev("leaf_submitted", to_json(LeafSpec{}), 1)));
   REQUIRE(apply_event(l, ev("leaf_started", Json::object(), 2)));
   REQUIRE(apply_event(l, ev("gate_opened", Json{{"gate", 1}}, 3)));
-  REQUIRE(apply_event(l, ev("gate_decided", Json{{"gate", 1}, {"verdict", "rejected"}, {"stop", true}}, 4)));
+  REQUIRE(apply_event(
+      l, ev("gate_decided", Json{{"gate", 1}, {"verdict", "rejected"}, {"stop", true}}, 4)));
   auto fin = finished_event(LeafState::rejected, reason::rejected, "no");
   REQUIRE(apply_event(l, ev(fin.type, fin.data, 5)));
   CHECK(l.state == LeafState::rejected);
