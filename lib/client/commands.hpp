@@ -17,6 +17,8 @@ int cmd_logs(Context& ctx, const LogsOptions& opts);
 int cmd_cancel(Context& ctx, const LeafIdOptions& opts);
 // Never fails because the daemon is down: says so and exits 0.
 int cmd_version(Context& ctx);
+// The daemon's self-check as a checklist: 0 all passed, 3 any failed, 10 daemon unreachable.
+int cmd_doctor(Context& ctx);
 
 // harnessctl's own version.
 inline constexpr const char* k_client_version = "0.1.0";
