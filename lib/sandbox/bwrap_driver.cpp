@@ -127,7 +127,9 @@ harness::Result<std::vector<std::string>> BwrapDriver::shell_argv(const LeafCont
   a.insert(a.end(), {"--proc", "/proc", "--dev", "/dev"});
   // tmpfs lives in memory: bounded, so /tmp cannot take the host's RAM. Room for a file of the
   // maximal size plus the channel's capture of a maximal stdout (in /tmp/.harness) and slack.
-  for (const char* tmp : {"/tmp", "/dev/shm"}) {
+  // The channel's capture files (ChannelLimits::private_dir, /tmp/.harness) get a tmpfs of
+  // their own, so a command that fills /tmp cannot also swallow its own output and exit status.
+  for (const char* tmp : {"/tmp", "/tmp/.harness", "/dev/shm"}) {
     if (m_profile.file_size_mb > 0)
       a.insert(a.end(), {"--size", std::to_string((2 * m_profile.file_size_mb + 16) << 20)});
     a.insert(a.end(), {"--tmpfs", tmp});

@@ -129,6 +129,7 @@ TEST_CASE("bwrap: /tmp and /dev/shm are bounded, /dev and the root are read-only
       "echo shm-full$i; done; echo x > /dev/evil || echo dev-ro; echo x > /dev/null && echo ok");
   REQUIRE(r.has_value());
   CHECK(r->out == "a-ok\ntmp-full8\ntmp-full9\nshm-full9\ndev-ro\nok\n");
+  CHECK(r->err.find("No space left on device") != std::string::npos);
 }
 
 TEST_CASE("bwrap: only the leaf's workspace of the host is visible and writable") {
