@@ -50,6 +50,16 @@ void close_turn(History& h, Open& open, bool current_leaf) {
 }
 }  // namespace
 
+std::string verdict_text(const model::Json& decided) {
+  std::string by = "someone";
+  if (auto it = decided.find("by"); it != decided.end() && it->is_object())
+    by = it->value("name", by);
+  std::string text = decided.value("verdict", "") + " by " + by;
+  std::string message = decided.value("message", "");
+  if (!message.empty()) text += ": " + message;
+  return text;
+}
+
 std::string interrupted_result_text(const model::ToolCall& call) {
   return "error: the " + call.name +
          " call was interrupted (the daemon restarted while it ran) and was not re-run; its "
@@ -93,6 +103,21 @@ History build_history(const std::vector<Event>& events, const std::string& leaf_
         open_leaf = e.leaf;
       }
       h.messages.push_back(std::move(m));
+    } else if (e.type == model::event::gate_opened && open.response) {
+      std::string id = e.data.value("call_id", "");
+      for (auto& pc : open.calls) {
+        if (pc.call.id != id) continue;
+        pc.gate = GateStatus::open;
+        pc.gate_no = e.data.value("gate", 0);
+      }
+    } else if (e.type == model::event::gate_decided && open.response) {
+      int gate = e.data.value("gate", 0);
+      for (auto& pc : open.calls) {
+        if (pc.gate_no != gate || pc.gate != GateStatus::open) continue;
+        bool approved = e.data.value("verdict", "") == "approved";
+        pc.gate = approved ? GateStatus::approved : GateStatus::rejected;
+        pc.verdict_text = verdict_text(e.data);
+      }
     } else if (e.type == model::event::tool_started && open.response) {
       std::string id = e.data.value("call_id", "");
       for (auto& pc : open.calls)

@@ -13,9 +13,15 @@ namespace harness::agent {
 // What the log says about one tool call of the last model response.
 enum class CallStatus { not_started, started, finished };
 
+// A human verdict on a call, when it went through a gate.
+enum class GateStatus { none, open, approved, rejected };
+
 struct PendingCall {
   model::ToolCall call;
   CallStatus status = CallStatus::not_started;
+  GateStatus gate = GateStatus::none;
+  int gate_no = 0;
+  std::string verdict_text;  // "approved by alice: ok" / "rejected by bob: not today"
 };
 
 struct History {
@@ -36,6 +42,9 @@ struct History {
 // `events`: the session's log in seq order. `leaf_id`: the leaf being run (its own
 // leaf_submitted must be in the log).
 History build_history(const std::vector<model::Event>& events, const std::string& leaf_id);
+
+// "approved by alice: ship it" from a gate_decided event's data.
+std::string verdict_text(const model::Json& decided);
 
 // The result text given to the model for a call that started before a crash and whose end was
 // never recorded: it is not re-run, its effects are unknown.

@@ -6,7 +6,7 @@
 
 namespace harness::agent {
 
-LeafManager::LeafManager(AgentContext ctx) : m_ctx(ctx) {}
+LeafManager::LeafManager(AgentContext ctx) : m_ctx(ctx), m_gate_timer(ctx.loop) {}
 
 void LeafManager::recover(std::function<void(Status)> done) {
   m_ctx.journal->store().list_unfinished(
@@ -14,11 +14,18 @@ void LeafManager::recover(std::function<void(Status)> done) {
         if (!r) return done(r.error());
         size_t resumed = 0, queued = 0;
         // Leaves that were mid-run go first; they already held a slot before the crash.
+        size_t parked = 0;
         for (const auto& leaf : *r) {
           if (leaf.state == model::LeafState::queued) continue;
+          if (leaf.state == model::LeafState::awaiting_approval) {
+            watch_gate(leaf);  // holds nothing until a verdict
+            ++parked;
+            continue;
+          }
           m_queue.push_back(Waiting{leaf, true});
           ++resumed;
         }
+        if (parked) spdlog::info("recovery: {} leaves await approval", parked);
         for (const auto& leaf : *r) {
           if (leaf.state != model::LeafState::queued) continue;
           m_queue.push_back(Waiting{leaf, false});
@@ -49,7 +56,11 @@ void LeafManager::start(Waiting w) {
   std::string id = w.leaf.id;
   auto runner =
       std::make_shared<LeafRunner>(m_ctx, std::move(w.leaf), [this](const std::string& leaf_id) {
-        m_running.erase(leaf_id);
+        auto it = m_running.find(leaf_id);
+        if (it == m_running.end()) return;
+        if (it->second->leaf().state == model::LeafState::awaiting_approval && !m_shutting_down)
+          watch_gate(it->second->leaf());
+        m_running.erase(it);
         pump();
       });
   m_running[id] = runner;
@@ -78,10 +89,121 @@ void LeafManager::cancel(const std::string& id, store::Callback<model::Leaf> cb)
 
 void LeafManager::shutdown() {
   m_shutting_down = true;
+  m_gate_timer.stop();
   m_queue.clear();
   auto running = m_running;
   for (auto& [id, runner] : running) runner->stop();
   m_running.clear();
+}
+
+void LeafManager::watch_gate(const model::Leaf& leaf) {
+  if (!leaf.gate.is_object()) return;
+  auto expires = leaf.gate.value("expires_at", model::Json());
+  if (!expires.is_string()) return;
+  auto at = parse_rfc3339(expires.get<std::string>());
+  if (!at) return;
+  m_gate_deadlines.emplace(*at, std::make_pair(leaf.id, leaf.open_gate));
+  arm_gate_timer();
+}
+
+void LeafManager::arm_gate_timer() {
+  if (m_gate_deadlines.empty() || m_shutting_down) return m_gate_timer.stop();
+  std::int64_t wait = m_gate_deadlines.begin()->first - now_ms();
+  m_gate_timer.start(static_cast<std::uint64_t>(std::max<std::int64_t>(wait, 0)),
+                     [this] { expire_gates(); });
+}
+
+void LeafManager::expire_gates() {
+  TimeMs now = now_ms();
+  while (!m_gate_deadlines.empty() && m_gate_deadlines.begin()->first <= now) {
+    auto [leaf_id, gate] = m_gate_deadlines.begin()->second;
+    m_gate_deadlines.erase(m_gate_deadlines.begin());
+    VerdictRequest req;
+    req.gate = gate;
+    req.stop = true;
+    req.message = "gate " + std::to_string(gate) + " expired before anyone decided";
+    req.by = model::Json{{"name", "gate_timeout"}, {"uid", nullptr}, {"transport", "daemon"}};
+    decide(leaf_id, std::move(req), [leaf_id](Result<VerdictResult> r) {
+      // conflict: decided or cancelled meanwhile, nothing to expire.
+      if (r && !r->already) spdlog::info("leaf {}: gate timed out, leaf rejected", leaf_id);
+    });
+  }
+  arm_gate_timer();
+}
+
+void LeafManager::decide(const std::string& leaf_id, VerdictRequest req,
+                         store::Callback<VerdictResult> cb) {
+  m_ctx.journal->store().get_leaf(leaf_id, [this, leaf_id, req, cb](Result<model::Leaf> r) {
+    if (!r) return cb(r.error());
+    const model::Leaf& leaf = *r;
+    int gate = req.gate ? req.gate : leaf.open_gate;
+    if (gate == 0 && leaf.gates == 0)
+      return cb(make_error(ErrorCode::conflict, "leaf " + leaf_id + " has no gate; it is " +
+                                                    std::string(model::to_string(leaf.state))));
+    if (gate == 0) gate = leaf.gates;  // the last gate, to explain how it was decided
+    if (leaf.state != model::LeafState::awaiting_approval || gate != leaf.open_gate)
+      return explain_decided(leaf_id, req, gate, cb);
+    model::Json verdict{{"gate", gate},
+                        {"verdict", req.approve ? "approved" : "rejected"},
+                        {"stop", !req.approve && req.stop},
+                        {"message", req.message},
+                        {"by", req.by},
+                        {"at", format_rfc3339(now_ms())}};
+    std::vector<model::EventDraft> drafts{{std::string(model::event::gate_decided), verdict}};
+    bool stop = !req.approve && req.stop;
+    if (stop) {
+      std::string who = req.by.value("name", "someone");
+      drafts.push_back(model::finished_event(
+          model::LeafState::rejected, model::reason::rejected,
+          "rejected at gate " + std::to_string(gate) + " by " + who +
+              (req.message.empty() ? "" : ": " + req.message)));
+    }
+    m_ctx.journal->append(leaf_id, std::move(drafts),
+                          [this, leaf_id, req, gate, verdict, stop, cb](Result<store::AppendResult> a) {
+                            if (!a) {
+                              if (a.error().code == ErrorCode::conflict)
+                                return explain_decided(leaf_id, req, gate, cb);
+                              return cb(a.error());
+                            }
+                            model::Leaf now = a->leaf;
+                            VerdictResult out{now, verdict, false};
+                            if (stop) return write_envelope(m_ctx.loop, now, [cb, out] { cb(out); });
+                            enqueue(now);
+                            cb(out);
+                          });
+  });
+}
+
+// The gate is not open: find how it was decided, to answer "already" or explain the conflict.
+void LeafManager::explain_decided(const std::string& leaf_id, const VerdictRequest& req, int gate,
+                                  store::Callback<VerdictResult> cb) {
+  m_ctx.journal->store().get_leaf(leaf_id, [this, leaf_id, req, gate, cb](Result<model::Leaf> l) {
+    if (!l) return cb(l.error());
+    model::Leaf leaf = *l;
+    store::EventQuery q{leaf.session, leaf.id, 0, 0};
+    m_ctx.journal->store().read_events(q, [leaf, req, gate, cb](Result<std::vector<model::Event>> ev) {
+      if (!ev) return cb(ev.error());
+      std::string state(model::to_string(leaf.state));
+      for (const auto& e : *ev) {
+        if (e.type != model::event::gate_decided || e.data.value("gate", 0) != gate) continue;
+        bool approved = e.data.value("verdict", "") == "approved";
+        bool same = approved == req.approve && (approved || e.data.value("stop", false) == req.stop);
+        if (same) return cb(VerdictResult{leaf, e.data, true});
+        std::string who = e.data.contains("by") && e.data["by"].is_object()
+                              ? e.data["by"].value("name", "someone")
+                              : "someone";
+        return cb(make_error(ErrorCode::conflict,
+                             "gate " + std::to_string(gate) + " of " + leaf.id + " was already " +
+                                 e.data.value("verdict", "") + " by " + who + " at " +
+                                 e.data.value("at", "") + "; the leaf is " + state));
+      }
+      if (gate > leaf.gates)
+        return cb(make_error(ErrorCode::conflict, "leaf " + leaf.id + " has no gate " +
+                                                      std::to_string(gate) + "; it is " + state));
+      cb(make_error(ErrorCode::conflict, "gate " + std::to_string(gate) + " of " + leaf.id +
+                                             " is not open; the leaf is " + state));
+    });
+  });
 }
 
 }  // namespace harness::agent

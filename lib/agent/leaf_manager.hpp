@@ -9,9 +9,11 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <map>
 #include <unordered_map>
 
 #include "lib/agent/runner.hpp"
+#include "lib/loop/timer.hpp"
 
 namespace harness::agent {
 
@@ -30,6 +32,23 @@ class LeafManager {
   // Stops every runner without writing anything: the leaves resume after the next start.
   void shutdown();
 
+  struct VerdictRequest {
+    int gate = 0;  // 0 = the open gate
+    bool approve = false;
+    bool stop = false;  // reject only: end the leaf `rejected`
+    std::string message;
+    model::Json by;  // {"name","uid","transport","remote"}
+  };
+  struct VerdictResult {
+    model::Leaf leaf;
+    model::Json verdict;   // the gate_decided data
+    bool already = false;  // the same verdict had been given before; nothing changed
+  };
+  // Records a verdict on a gate (the caller has checked who may give it). The first verdict
+  // wins: the same verdict again answers `already`; any other is conflict, naming what happened.
+  // Approve and plain reject continue the leaf; reject with stop ends it `rejected`.
+  void decide(const std::string& leaf_id, VerdictRequest req, store::Callback<VerdictResult> cb);
+
   size_t running_count() const { return m_running.size(); }
   size_t queued_count() const { return m_queue.size(); }
 
@@ -40,10 +59,18 @@ class LeafManager {
   };
   void pump();
   void start(Waiting w);
+  // Gate timeouts: one timer for the earliest deadline of all parked leaves.
+  void watch_gate(const model::Leaf& leaf);
+  void arm_gate_timer();
+  void expire_gates();
+  void explain_decided(const std::string& leaf_id, const VerdictRequest& req, int gate,
+                       store::Callback<VerdictResult> cb);
 
   AgentContext m_ctx;
   std::deque<Waiting> m_queue;
   std::unordered_map<std::string, std::shared_ptr<LeafRunner>> m_running;
+  std::multimap<TimeMs, std::pair<std::string, int>> m_gate_deadlines;  // -> (leaf, gate)
+  loop::Timer m_gate_timer;
   bool m_shutting_down = false;
 };
 

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "lib/agent/envelope.hpp"
+#include "lib/agent/gates.hpp"
 #include "lib/loop/defer.hpp"
 #include "lib/sandbox/tools.hpp"
 
@@ -35,6 +36,9 @@ void LeafRunner::start(bool recovered) {
   EventDraft first{
       std::string(recovered ? model::event::leaf_recovered : model::event::leaf_started),
       recovered ? Json{{"after", "crash"}} : Json::object()};
+  if (!m_leaf.spec.policy.is_null()) {
+    if (auto p = model::policy_from_json(m_leaf.spec.policy)) m_policy = std::move(*p);
+  }
   append({std::move(first)}, [this](const model::Leaf& leaf) {
     if (!m_model || !m_sandbox) {
       // The profile was removed from the config while the leaf waited.
@@ -42,7 +46,9 @@ void LeafRunner::start(bool recovered) {
                     "model profile '" + leaf.spec.model + "' or sandbox profile '" +
                         leaf.spec.sandbox + "' is no longer configured");
     }
-    std::int64_t left = leaf.started_at + leaf_timeout_ms(leaf, *m_ctx.config) - now_ms();
+    // Time spent waiting at gates does not count against max_duration.
+    std::int64_t left =
+        leaf.started_at + leaf.gate_wait_ms + leaf_timeout_ms(leaf, *m_ctx.config) - now_ms();
     std::weak_ptr<LeafRunner> weak = weak_from_this();
     m_deadline.start(static_cast<std::uint64_t>(std::max<std::int64_t>(left, 0)), [weak] {
       auto self = weak.lock();
@@ -86,6 +92,7 @@ void LeafRunner::call_model() {
   req.system = m_ctx.config->system_prompt;
   req.messages = m_messages;
   req.tools = sandbox::tool_specs();
+  req.tools.push_back(request_approval_spec());
   req.max_tokens = m_model->max_tokens;
   int turn = m_turn + 1;
   std::weak_ptr<LeafRunner> weak = weak_from_this();
@@ -162,33 +169,35 @@ void LeafRunner::run_next_call() {
            {"duration_ms", 0}};
     return record_result(pc.call, std::move(d), std::move(res));
   }
-  run_tool(pc.call);
+  handle_call(pc);
 }
 
 void LeafRunner::run_tool(const model::ToolCall& call) {
   Json started{{"call_id", call.id}, {"name", call.name}, {"input", call.input}};
   append({{std::string(model::event::tool_started), std::move(started)}}, [this, call](
                                                                               const model::Leaf&) {
-    if (Status s = ensure_channel(); !s)
-      return finish(LeafState::failed, model::reason::sandbox_error, s.error().message);
-    sandbox::ToolLimits lim{m_sandbox->tool_timeout_ms, m_sandbox->output_cap_bytes};
-    std::weak_ptr<LeafRunner> weak = weak_from_this();
-    TimeMs t0 = now_ms();
-    sandbox::run_tool(
-        *m_channel, *m_driver, call, lim, [weak, call, t0](Result<sandbox::ToolOutcome> r) {
-          auto self = weak.lock();
-          if (!self || self->m_stopped) return;
-          if (!r) {
-            return self->finish(LeafState::failed, model::reason::sandbox_error,
-                                "sandbox '" + self->m_sandbox->name + "' (" +
-                                    self->m_sandbox->driver + "): " + r.error().message);
-          }
-          Json d{{"call_id", call.id},      {"name", call.name},    {"output", r->content},
-                 {"is_error", r->is_error}, {"interrupted", false}, {"duration_ms", now_ms() - t0}};
-          d["exit_code"] = r->exit_code ? Json(*r->exit_code) : Json(nullptr);
-          self->record_result(call, std::move(d),
-                              model::ToolResult{call.id, r->content, r->is_error});
-        });
+    with_channel([this, call](Status s) {
+      if (!s) return finish(LeafState::failed, model::reason::sandbox_error, s.error().message);
+      sandbox::ToolLimits lim{m_sandbox->tool_timeout_ms, m_sandbox->output_cap_bytes};
+      std::weak_ptr<LeafRunner> weak = weak_from_this();
+      TimeMs t0 = now_ms();
+      sandbox::run_tool(
+          *m_channel, *m_driver, call, lim, [weak, call, t0](Result<sandbox::ToolOutcome> r) {
+            auto self = weak.lock();
+            if (!self || self->m_stopped) return;
+            if (!r) {
+              return self->finish(LeafState::failed, model::reason::sandbox_error,
+                                  "sandbox '" + self->m_sandbox->name + "' (" +
+                                      self->m_sandbox->driver + "): " + r.error().message);
+            }
+            Json d{{"call_id", call.id},   {"name", call.name},
+                   {"output", r->content}, {"is_error", r->is_error},
+                   {"interrupted", false}, {"duration_ms", now_ms() - t0}};
+            d["exit_code"] = r->exit_code ? Json(*r->exit_code) : Json(nullptr);
+            self->record_result(call, std::move(d),
+                                model::ToolResult{call.id, r->content, r->is_error});
+          });
+    });
   });
 }
 
@@ -201,22 +210,30 @@ void LeafRunner::record_result(const model::ToolCall& call, Json data, model::To
          });
 }
 
-Status LeafRunner::ensure_channel() {
-  if (m_channel) return {};
+// Makes the driver, lets it prepare the leaf's sandbox (create a container, lease a pod: may
+// take a while, async), then opens the channel. `next` is not called if the runner stopped.
+void LeafRunner::with_channel(std::function<void(Status)> next) {
+  if (m_channel) return next({});
   auto drv = sandbox::make_driver(*m_sandbox);
   if (!drv)
-    return make_error(drv.error().code,
-                      "sandbox '" + m_sandbox->name + "': " + drv.error().message);
+    return next(
+        make_error(drv.error().code, "sandbox '" + m_sandbox->name + "': " + drv.error().message));
   m_driver = std::move(*drv);
   sandbox::LeafContext lc{m_leaf.id, m_leaf.spec.workspace};
-  auto argv = m_driver->shell_argv(lc);
-  if (!argv)
-    return make_error(argv.error().code,
-                      "sandbox '" + m_sandbox->name + "': " + argv.error().message);
-  m_channel = std::make_unique<sandbox::Channel>(m_ctx.loop, std::move(*argv),
-                                                 sandbox::sandbox_env(*m_sandbox),
-                                                 sandbox::channel_limits(*m_sandbox));
-  return {};
+  std::weak_ptr<LeafRunner> weak = weak_from_this();
+  m_driver->prepare(m_ctx.loop, lc, [weak, lc, next = std::move(next)](Status st) {
+    auto self = weak.lock();
+    if (!self || self->m_stopped) return;
+    if (!st) return next(st);
+    auto argv = self->m_driver->shell_argv(lc);
+    if (!argv)
+      return next(make_error(argv.error().code,
+                             "sandbox '" + self->m_sandbox->name + "': " + argv.error().message));
+    self->m_channel = std::make_unique<sandbox::Channel>(
+        self->m_ctx.loop, std::move(*argv), self->m_driver->launch_env(*self->m_sandbox),
+        sandbox::channel_limits(*self->m_sandbox, lc));
+    next({});
+  });
 }
 
 void LeafRunner::append(std::vector<EventDraft> drafts,
@@ -245,6 +262,7 @@ void LeafRunner::finish(LeafState state, std::string_view reason, std::string me
   m_deadline.stop();
   if (m_model_call) m_ctx.models->cancel(std::exchange(m_model_call, 0));
   loop::defer_destroy(m_ctx.loop, std::move(m_channel));
+  if (m_driver) m_driver->finish(m_ctx.loop, [] {});
   auto self = shared_from_this();
   m_ctx.journal->append(
       m_leaf.id, {model::finished_event(state, reason, message, result)},
@@ -267,6 +285,7 @@ void LeafRunner::stop() {
     m_deadline.stop();
     if (m_model_call) m_ctx.models->cancel(std::exchange(m_model_call, 0));
     loop::defer_destroy(m_ctx.loop, std::move(m_channel));
+    if (m_driver) m_driver->finish(m_ctx.loop, [] {});
   }
   release();
 }

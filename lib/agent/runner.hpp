@@ -18,6 +18,7 @@
 #include "lib/agent/journal.hpp"
 #include "lib/config/config.hpp"
 #include "lib/loop/timer.hpp"
+#include "lib/model/policy.hpp"
 #include "lib/model_api/client.hpp"
 #include "lib/sandbox/channel.hpp"
 #include "lib/sandbox/driver.hpp"
@@ -48,6 +49,8 @@ class LeafRunner : public std::enable_shared_from_this<LeafRunner> {
   // shutting down and the leaf resumes after restart). Calls on_done.
   void stop();
   const std::string& id() const { return m_leaf.id; }
+  // The leaf row as last persisted by this runner (awaiting_approval after it parked at a gate).
+  const model::Leaf& leaf() const { return m_leaf; }
 
  private:
   void on_history(std::vector<model::Event> events);
@@ -55,8 +58,13 @@ class LeafRunner : public std::enable_shared_from_this<LeafRunner> {
   void on_model_done(Result<model::ModelResponse> r, TimeMs started);
   void run_next_call();
   void run_tool(const model::ToolCall& call);
+  // Gates (gates.cpp): policy checks, opening a gate and parking, applying verdicts.
+  void handle_call(const PendingCall& pc);
+  void open_gate(const model::ToolCall& call, std::string_view kind, const model::Rule* rule);
+  void open_gate_with(const model::ToolCall& call, model::Json gate);
+  void park();
   void record_result(const model::ToolCall& call, model::Json data, model::ToolResult result);
-  Status ensure_channel();
+  void with_channel(std::function<void(Status)> next);
   void finish(model::LeafState state, std::string_view reason, std::string message,
               std::optional<std::string> result = std::nullopt);
   void release();
@@ -68,6 +76,7 @@ class LeafRunner : public std::enable_shared_from_this<LeafRunner> {
   DoneFn m_on_done;
   const model::ModelProfile* m_model = nullptr;
   const model::SandboxProfile* m_sandbox = nullptr;
+  model::Policy m_policy;
 
   std::vector<model::Message> m_messages;
   std::vector<PendingCall> m_calls;  // the current turn's tool calls

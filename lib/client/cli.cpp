@@ -20,6 +20,7 @@ struct Parsed {
   ListOptions list;
   LogsOptions logs;
   CompletionOptions completion;
+  VerdictOptions approve, reject;
 };
 
 // How a flag's value completes, recorded while wiring so completions follow the real flags.
@@ -77,6 +78,17 @@ void add_submit_flags(Cli& c, CLI::App& s, SubmitOptions& o, bool with_session, 
     s.add_flag("--follow", o.follow, "show the leaf's progress live");
   }
   s.add_flag("-q,--quiet", o.quiet, "print only the leaf id");
+}
+
+void add_verdict_flags(Cli& c, CLI::App& s, VerdictOptions& o, bool with_stop) {
+  s.add_option("id", o.id, "leaf id")->required();
+  hint(c.hints,
+       s.add_option("--gate", o.gate, "gate number N (default: the open gate)")
+           ->check(CLI::PositiveNumber),
+       ValueKind::text);
+  hint(c.hints, s.add_option("-m,--message", o.message, "a message recorded with the verdict"),
+       ValueKind::text);
+  if (with_stop) s.add_flag("--stop", o.stop, "end the leaf rejected instead of telling the model");
 }
 
 // One row of the command table: name, aliases, help, its flags, and what runs it.
@@ -163,6 +175,21 @@ const std::vector<CommandEntry>& command_table() {
        "cancel a leaf",
        [](Cli& c, CLI::App& s) { s.add_option("id", c.p.cancel.id, "leaf id")->required(); },
        [](Context& ctx, Parsed& p) { return cmd_cancel(ctx, p.cancel); }},
+      {"approvals",
+       {},
+       "list open gates waiting for a verdict",
+       [](Cli&, CLI::App&) {},
+       [](Context& ctx, Parsed&) { return cmd_approvals(ctx); }},
+      {"approve",
+       {},
+       "approve a leaf's open gate: the gated call runs and the leaf continues",
+       [](Cli& c, CLI::App& s) { add_verdict_flags(c, s, c.p.approve, false); },
+       [](Context& ctx, Parsed& p) { return cmd_verdict(ctx, p.approve, Verdict::approve); }},
+      {"reject",
+       {},
+       "reject a leaf's open gate: the model is told no (--stop ends the leaf)",
+       [](Cli& c, CLI::App& s) { add_verdict_flags(c, s, c.p.reject, true); },
+       [](Context& ctx, Parsed& p) { return cmd_verdict(ctx, p.reject, Verdict::reject); }},
       {"version",
        {},
        "print the client's and the daemon's versions",

@@ -47,7 +47,11 @@ int cmd_wait(Context& ctx, const WaitOptions& o) {
     if (!ctx.json()) ctx.io.out << id << "  " << format_summary(*leaf, ctx.out_style()) << "\n";
     if (this_code == exit_code::timeout)
       ctx.io.err << "harnessctl: " << id << " is still " << field(*leaf, "state")
-                 << " after --timeout " << o.timeout << "\n";
+                 << " after --timeout " << o.timeout
+                 << (field(*leaf, "state") == "awaiting_approval"
+                         ? " (see: harnessctl approvals; harnessctl approve " + id + ")"
+                         : std::string())
+                 << "\n";
   }
   if (ctx.json()) {
     if (o.ids.size() > 1)

@@ -4,6 +4,7 @@
 
 #include "lib/client/context.hpp"
 #include "lib/client/options.hpp"
+#include "lib/client/verdict.hpp"
 
 namespace harness::client {
 
@@ -15,6 +16,11 @@ int cmd_status(Context& ctx, const LeafIdOptions& opts);
 int cmd_list(Context& ctx, const ListOptions& opts);
 int cmd_logs(Context& ctx, const LogsOptions& opts);
 int cmd_cancel(Context& ctx, const LeafIdOptions& opts);
+// GET /v1/approvals as a table (or JSON); "no open gates" on stderr when there are none.
+int cmd_approvals(Context& ctx);
+// approve / reject: POSTs the verdict and says what happened; "already" answers exit 0,
+// 403 exits 4, 409 exits 1, an unknown leaf 9.
+int cmd_verdict(Context& ctx, const VerdictOptions& opts, Verdict verdict);
 // Never fails because the daemon is down: says so and exits 0.
 int cmd_version(Context& ctx);
 // The daemon's self-check as a checklist: 0 all passed, 3 any failed, 10 daemon unreachable.

@@ -4,33 +4,15 @@
 #include <sstream>
 #include <vector>
 
+#include "lib/client/gate_format.hpp"
+#include "lib/client/json_fields.hpp"
+
 namespace harness::client {
 namespace {
-std::string str(const Json& j, const char* key, const std::string& fallback = "") {
-  if (!j.is_object()) return fallback;
-  auto it = j.find(key);
-  if (it == j.end() || !it->is_string()) return fallback;
-  return it->get<std::string>();
-}
-
-std::int64_t num(const Json& j, const char* key, std::int64_t fallback = 0) {
-  if (!j.is_object()) return fallback;
-  auto it = j.find(key);
-  if (it == j.end() || !it->is_number()) return fallback;
-  return it->get<std::int64_t>();
-}
-
-bool flag(const Json& j, const char* key) {
-  auto it = j.is_object() ? j.find(key) : j.end();
-  return j.is_object() && it != j.end() && it->is_boolean() && it->get<bool>();
-}
-
-const Json& obj(const Json& j, const char* key) {
-  static const Json k_empty = Json::object();
-  if (!j.is_object()) return k_empty;
-  auto it = j.find(key);
-  return it != j.end() && it->is_object() ? *it : k_empty;
-}
+using jf::flag;
+using jf::num;
+using jf::obj;
+using jf::str;
 
 std::string tokens(const Json& usage) {
   return group_thousands(num(usage, "input_tokens")) + " in / " +
@@ -72,6 +54,10 @@ std::string tool_result_line(const Json& d, const Style& st) {
   std::string took = "(" + ms_text(num(d, "duration_ms")) + ")";
   std::string out = str(d, "output");
   if (flag(d, "interrupted")) return st.yellow("→ interrupted") + " " + took + "\n";
+  if (flag(d, "denied")) {
+    std::string rule = str(d, "rule");
+    return st.red("→ denied by policy") + (rule.empty() ? "" : " (rule " + rule + ")") + "\n";
+  }
   auto code = d.find("exit_code");
   bool has_code = code != d.end() && code->is_number();
   bool error = flag(d, "is_error") || (has_code && code->get<int>() != 0);
@@ -153,6 +139,8 @@ std::string format_event(const Json& e, const Style& st) {
   if (type == "model_error") return model_error_line(d, st);
   if (type == "tool_started") return tool_call_line(d, st);
   if (type == "tool_finished") return tool_result_line(d, st);
+  if (type == "gate_opened") return format_gate_opened(e, st);
+  if (type == "gate_decided") return format_gate_decided(d, st);
   if (type == "leaf_finished") {
     std::string line = styled_state(str(d, "state"), st) + " (" + str(d, "reason", "-") + ")";
     std::string msg = str(d, "message");
@@ -187,6 +175,8 @@ std::string format_status(const Json& leaf, const Style& st) {
       {"message", first_line(str(leaf, "message", "-"), 200)},
       {"model", str(leaf, "model", "-")},
       {"sandbox", str(leaf, "sandbox", "-")},
+      {"policy", str(obj(leaf, "policy"), "name", "-")},
+      {"submitter", format_who(obj(leaf, "submitted_by"))},
       {"workdir", str(leaf, "workdir", "-")},
       {"workspace", str(leaf, "workspace", "-")},
       {"envelope", str(leaf, "envelope", "-")},
@@ -199,6 +189,9 @@ std::string format_status(const Json& leaf, const Style& st) {
       {"prompt", first_line(str(leaf, "prompt"), 200)},
       {"result", result.empty() ? "-" : first_line(result, 200)},
   };
+  // The open gate goes right under the state, and only while there is one.
+  if (leaf.is_object() && leaf.contains("gate") && leaf["gate"].is_object())
+    rows.insert(rows.begin() + 3, {"gate", format_gate_status(leaf["gate"], str(leaf, "id"))});
   std::string out;
   for (const auto& [k, v] : rows) out += k + ":" + std::string(10 - k.size(), ' ') + v + "\n";
   return out;

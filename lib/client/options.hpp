@@ -60,6 +60,14 @@ struct LogsOptions {
   std::int64_t since = 0;  // events with seq > since
 };
 
+// approve and reject.
+struct VerdictOptions {
+  std::string id;
+  int gate = 0;         // --gate N; 0 = the leaf's open gate
+  std::string message;  // -m MSG; empty = none
+  bool stop = false;    // reject --stop
+};
+
 struct CompletionOptions {
   std::string shell;
 };

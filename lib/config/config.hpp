@@ -13,9 +13,25 @@
 
 #include "lib/base/result.hpp"
 #include "lib/config/environment.hpp"
+#include "lib/model/policy.hpp"
 #include "lib/model/profiles.hpp"
 
 namespace harness::config {
+
+// A bearer token for TCP callers: who it names and which roles it carries.
+struct TokenGrant {
+  std::string name;                // [auth.tokens.NAME]; "token-N" for the top-level `tokens` list
+  std::string sha256_hex;          // SHA-256 of the token, lowercase hex
+  std::vector<std::string> roles;  // of "submit", "approve", "admin"
+};
+
+// [auth] (SPEC §11): who may do what. Without the section every caller has every role.
+struct AuthConfig {
+  bool configured = false;   // an [auth] section (or an [auth.tokens.NAME]) exists
+  std::string socket_group;  // group of the 0660 socket; "" = the daemon's primary group
+  std::vector<std::string> submit, approve, admin;  // "user:NAME" / "group:NAME"
+  std::vector<TokenGrant> tokens;                   // [auth.tokens.NAME], then the top-level tokens
+};
 
 // The daemon's settings after all layers are applied. Read-only once loaded; pass by const&.
 struct Config {
@@ -35,6 +51,8 @@ struct Config {
   std::vector<std::string> tokens;
   std::map<std::string, model::ModelProfile> models;       // by name; no built-in "default"
   std::map<std::string, model::SandboxProfile> sandboxes;  // always holds "default"
+  std::map<std::string, model::Policy> policies;           // [policies.NAME], by name
+  AuthConfig auth;
   // Key ("max_running", "models.local.provider") -> "default" | "FILE:LINE" | "env HARNESS_X" |
   // "flag --x". Section headers ("models.local") map to where they were declared.
   std::map<std::string, std::string> origins;

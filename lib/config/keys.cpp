@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "lib/model/policy.hpp"
+
 namespace harness::config {
 namespace {
 
@@ -57,6 +59,30 @@ std::string check_env_assignment(std::string_view v) {
   return "NAME=VALUE entries";
 }
 
+std::string check_rule(std::string_view v) {
+  if (model::parse_rule(v)) return "";
+  return "rules TOOL or TOOL:GLOB, TOOL one of bash, read_file, write_file, edit_file, "
+         "list_files, grep, request_approval or *";
+}
+
+std::string check_principal(std::string_view v) {
+  if (model::check_principal(v)) return "";
+  return "user:NAME or group:NAME";
+}
+
+std::string check_role(std::string_view v) {
+  if (v == "submit" || v == "approve" || v == "admin") return "";
+  return "roles submit, approve or admin";
+}
+
+std::string check_group_name(std::string_view v) {
+  bool ok = v.find_first_not_of(
+                "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                "0123456789._-") == std::string_view::npos &&
+            !v.starts_with('-');
+  return ok ? "" : "a group name (letters, digits, '.', '_', '-'), or \"\" for the daemon's group";
+}
+
 Result<std::string> derive_state_dir(const ConstTarget&, const Environment& env) {
   return default_state_dir(env);
 }
@@ -79,6 +105,31 @@ Result<std::string> derive_api_key_env(const ConstTarget& t, const Environment&)
   if (t.model->provider == "anthropic") return std::string("ANTHROPIC_API_KEY");
   if (t.model->provider == "openai") return std::string("OPENAI_API_KEY");
   return std::string();
+}
+
+bool is_container_driver(const ConstTarget& t) {
+  return t.sandbox->driver == "podman" || t.sandbox->driver == "docker";
+}
+bool if_kubectl(const ConstTarget& t) {
+  return t.sandbox->driver == "kubectl";
+}
+
+// podman/docker: exactly one of container and image.
+std::string validate_container_or_image(const ConstTarget& t) {
+  if (!is_container_driver(t)) return "";
+  bool c = !t.sandbox->container.empty(), i = !t.sandbox->image.empty();
+  if (c && i) return "set either 'container' (exec into it) or 'image' (one per leaf), not both";
+  if (!c && !i) return "driver " + t.sandbox->driver + " needs 'container' or 'image'";
+  return "";
+}
+
+// kubectl: exactly one of pod and selector.
+std::string validate_pod_or_selector(const ConstTarget& t) {
+  if (!if_kubectl(t)) return "";
+  bool p = !t.sandbox->pod.empty(), s = !t.sandbox->selector.empty();
+  if (p && s) return "set either 'pod' or 'selector', not both";
+  if (!p && !s) return "driver kubectl needs 'pod' or 'selector'";
+  return "";
 }
 
 bool always(const ConstTarget&) {
@@ -138,6 +189,52 @@ const std::array k_keys = {
           .default_text = k_system_prompt, .doc = "The daemon's default system prompt."},
   KeySpec{.scope = Scope::top, .name = "tokens", .kind = Kind::token_list, .slot = &Config::tokens,
           .default_text = "", .doc = "Bearer tokens accepted on TCP: plain (min. 8 chars) or \"sha256:HEX\"."},
+
+  // [policies.NAME]
+  KeySpec{.scope = Scope::policy, .name = "allow", .kind = Kind::string_list, .slot = &model::Policy::allow,
+          .default_text = "", .doc = "Tool calls that run without asking: TOOL or TOOL:GLOB over the command or path.",
+          .check = check_rule},
+  KeySpec{.scope = Scope::policy, .name = "ask", .kind = Kind::string_list, .slot = &model::Policy::ask,
+          .default_text = "", .doc = "Tool calls that wait at a gate for a human verdict.",
+          .check = check_rule},
+  KeySpec{.scope = Scope::policy, .name = "deny", .kind = Kind::string_list, .slot = &model::Policy::deny,
+          .default_text = "", .doc = "Tool calls refused outright (the model gets an error).",
+          .check = check_rule},
+  KeySpec{.scope = Scope::policy, .name = "default", .kind = Kind::choice, .slot = &model::Policy::fallback,
+          .default_text = "allow", .doc = "The verdict for calls no rule matches (the strictest matching rule wins).",
+          .choices = "allow|ask|deny"},
+  KeySpec{.scope = Scope::policy, .name = "approvers", .kind = Kind::string_list, .slot = &model::Policy::approvers,
+          .default_text = "", .doc = "Who may decide this policy's gates (user:NAME, group:NAME); [] = anyone with approve.",
+          .check = check_principal},
+  KeySpec{.scope = Scope::policy, .name = "four_eyes", .kind = Kind::boolean, .slot = &model::Policy::four_eyes,
+          .default_text = "false", .doc = "Whether the submitter is forbidden to decide their own leaf's gates."},
+  KeySpec{.scope = Scope::policy, .name = "gate_timeout", .kind = Kind::duration, .slot = &model::Policy::gate_timeout_ms,
+          .default_text = "0s", .doc = "An open gate rejects and stops the leaf after this long; \"0s\" = never.",
+          .min = 0, .max = 365 * k_day},
+
+  // [auth]
+  KeySpec{.scope = Scope::auth, .name = "socket_group", .kind = Kind::string, .slot = &AuthConfig::socket_group,
+          .default_text = "", .doc = "Group of the 0660 unix socket; \"\" = the daemon's primary group.",
+          .check = check_group_name},
+  KeySpec{.scope = Scope::auth, .name = "submit", .kind = Kind::string_list, .slot = &AuthConfig::submit,
+          .default_text = "", .doc = "Who may submit, resume and cancel leaves (user:NAME, group:NAME).",
+          .check = check_principal},
+  KeySpec{.scope = Scope::auth, .name = "approve", .kind = Kind::string_list, .slot = &AuthConfig::approve,
+          .default_text = "", .doc = "Who may approve and reject gates.",
+          .check = check_principal},
+  KeySpec{.scope = Scope::auth, .name = "admin", .kind = Kind::string_list, .slot = &AuthConfig::admin,
+          .default_text = "", .doc = "Who may do everything (except bypass four_eyes).",
+          .check = check_principal},
+
+  // [auth.tokens.NAME]
+  KeySpec{.scope = Scope::auth_token, .name = "token", .kind = Kind::token, .slot = &TokenGrant::sha256_hex,
+          .default_text = "", .doc = "The bearer token in plain text (min. 8 chars); kept only as its SHA-256.",
+          .hidden = true},
+  KeySpec{.scope = Scope::auth_token, .name = "sha256", .kind = Kind::sha256, .slot = &TokenGrant::sha256_hex,
+          .default_text = "", .doc = "SHA-256 of the bearer token, hex (instead of token)."},
+  KeySpec{.scope = Scope::auth_token, .name = "roles", .kind = Kind::string_list, .slot = &TokenGrant::roles,
+          .default_text = "", .doc = "Roles of the token's bearer: submit, approve, admin.",
+          .check = check_role, .required = always},
 
   // [models.NAME]
   KeySpec{.scope = Scope::model, .name = "provider", .kind = Kind::choice, .slot = &ModelProfile::provider,
@@ -200,6 +297,36 @@ const std::array k_keys = {
   KeySpec{.scope = Scope::sandbox, .name = "env", .kind = Kind::string_list, .slot = &SandboxProfile::env,
           .default_text = "", .doc = "NAME=VALUE set inside the sandbox (nothing else is passed in).",
           .check = check_env_assignment},
+  // [sandboxes.NAME] for podman/docker
+  KeySpec{.scope = Scope::sandbox, .name = "global_args", .kind = Kind::string_list, .slot = &SandboxProfile::global_args,
+          .default_text = "", .doc = "podman/docker: arguments right after the binary on every call."},
+  KeySpec{.scope = Scope::sandbox, .name = "container", .kind = Kind::string, .slot = &SandboxProfile::container,
+          .default_text = "", .doc = "podman/docker: existing container to exec into; kubectl: container in the pod."},
+  KeySpec{.scope = Scope::sandbox, .name = "image", .kind = Kind::string, .slot = &SandboxProfile::image,
+          .default_text = "", .doc = "podman/docker: image of the hardened container created per leaf.",
+          .validate = validate_container_or_image},
+  KeySpec{.scope = Scope::sandbox, .name = "create_args", .kind = Kind::string_list, .slot = &SandboxProfile::create_args,
+          .default_text = "", .doc = "podman/docker: extra arguments for the per-leaf `run` call."},
+  KeySpec{.scope = Scope::sandbox, .name = "user", .kind = Kind::string, .slot = &SandboxProfile::user,
+          .default_text = "", .doc = "podman/docker: --user of the per-leaf container; \"\" = the image's."},
+  // [sandboxes.NAME] for kubectl
+  KeySpec{.scope = Scope::sandbox, .name = "namespace", .kind = Kind::string, .slot = &SandboxProfile::kube_namespace,
+          .default_text = "default", .doc = "kubectl: namespace of the pods."},
+  KeySpec{.scope = Scope::sandbox, .name = "pod", .kind = Kind::string, .slot = &SandboxProfile::pod,
+          .default_text = "", .doc = "kubectl: the pod to exec into."},
+  KeySpec{.scope = Scope::sandbox, .name = "selector", .kind = Kind::string, .slot = &SandboxProfile::selector,
+          .default_text = "", .doc = "kubectl: label selector of a pool of pods, leased per leaf.",
+          .validate = validate_pod_or_selector},
+  KeySpec{.scope = Scope::sandbox, .name = "context", .kind = Kind::string, .slot = &SandboxProfile::context,
+          .default_text = "", .doc = "kubectl: --context; \"\" = the kubeconfig's current one."},
+  KeySpec{.scope = Scope::sandbox, .name = "kubeconfig", .kind = Kind::path, .slot = &SandboxProfile::kubeconfig,
+          .default_text = "", .doc = "kubectl: --kubeconfig; \"\" = kubectl's default."},
+  KeySpec{.scope = Scope::sandbox, .name = "max_leaves_per_pod", .kind = Kind::integer, .slot = &SandboxProfile::max_leaves_per_pod,
+          .default_text = "4", .doc = "kubectl with selector: leaves sharing one pod at once; more wait.",
+          .min = 1, .max = 10'000},
+  KeySpec{.scope = Scope::sandbox, .name = "request_timeout", .kind = Kind::duration, .slot = &SandboxProfile::request_timeout_ms,
+          .default_text = "30s", .doc = "kubectl: --request-timeout of every call.",
+          .min = k_sec, .max = k_hour},
 };
 // clang-format on
 

@@ -1,7 +1,8 @@
 #pragma once
 // The one table of config keys. Each row says where the key lives (top level, [models.NAME],
-// [sandboxes.NAME]), its type, default, bounds, environment variable, flag and a line of docs;
-// parsing, validation, defaults and to_toml() are all driven from it.
+// [sandboxes.NAME], [policies.NAME], [auth], [auth.tokens.NAME]), its type, default, bounds,
+// environment variable, flag and a line of docs; parsing, validation, defaults and to_toml() are
+// all driven from it.
 
 #include <cstdint>
 #include <optional>
@@ -16,7 +17,14 @@
 
 namespace harness::config {
 
-enum class Scope { top, model, sandbox };
+enum class Scope {
+  top,
+  model,
+  sandbox,
+  policy,      // [policies.NAME]
+  auth,        // [auth]
+  auth_token,  // [auth.tokens.NAME]
+};
 
 enum class Kind {
   string,       // any string; `check` may restrict it
@@ -27,21 +35,32 @@ enum class Kind {
   boolean,      // true | false
   string_list,  // an array of strings; `check` applies to each element
   token_list,   // an array of bearer tokens, stored as SHA-256 hex
+  token,        // one bearer token (min. 8 chars), stored as SHA-256 hex; "" default = unset
+  sha256,       // 64 hex digits, stored lowercase; "" default = unset
 };
 
-// Where a key's value is stored: a member of Config, ModelProfile or SandboxProfile.
-using Slot = std::variant<std::string Config::*, int Config::*, std::int64_t Config::*,
-                          std::vector<std::string> Config::*, std::string model::ModelProfile::*,
-                          int model::ModelProfile::*, std::int64_t model::ModelProfile::*,
-                          std::string model::SandboxProfile::*, bool model::SandboxProfile::*,
-                          std::int64_t model::SandboxProfile::*,
-                          std::vector<std::string> model::SandboxProfile::*>;
+// Where a key's value is stored: a member of Config, ModelProfile, SandboxProfile, Policy,
+// AuthConfig or TokenGrant. Rule lists and verdicts are stored parsed, read back as text.
+using Slot = std::variant<
+    std::string Config::*, int Config::*, std::int64_t Config::*,
+    std::vector<std::string> Config::*, std::string model::ModelProfile::*,
+    int model::ModelProfile::*, std::int64_t model::ModelProfile::*,
+    std::string model::SandboxProfile::*, bool model::SandboxProfile::*,
+    std::int64_t model::SandboxProfile::*, std::vector<std::string> model::SandboxProfile::*,
+    // [policies.NAME], [auth], [auth.tokens.NAME]
+    std::vector<model::Rule> model::Policy::*, model::Verdict model::Policy::*,
+    std::vector<std::string> model::Policy::*, bool model::Policy::*, std::int64_t model::Policy::*,
+    std::string AuthConfig::*, std::vector<std::string> AuthConfig::*, std::string TokenGrant::*,
+    std::vector<std::string> TokenGrant::*>;
 
 // The objects one key may be stored into; only the one matching the key's scope must be set.
 struct Target {
   Config* config = nullptr;
   model::ModelProfile* model = nullptr;
   model::SandboxProfile* sandbox = nullptr;
+  model::Policy* policy = nullptr;
+  AuthConfig* auth = nullptr;
+  TokenGrant* token = nullptr;
 };
 
 // The same, read-only.
@@ -49,12 +68,21 @@ struct ConstTarget {
   const Config* config = nullptr;
   const model::ModelProfile* model = nullptr;
   const model::SandboxProfile* sandbox = nullptr;
+  const model::Policy* policy = nullptr;
+  const AuthConfig* auth = nullptr;
+  const TokenGrant* token = nullptr;
 
   ConstTarget() = default;
   ConstTarget(const Config* c, const model::ModelProfile* m = nullptr,
               const model::SandboxProfile* s = nullptr)
       : config(c), model(m), sandbox(s) {}
-  ConstTarget(const Target& t) : config(t.config), model(t.model), sandbox(t.sandbox) {}  // NOLINT
+  ConstTarget(const Target& t)  // NOLINT: implicit by design
+      : config(t.config),
+        model(t.model),
+        sandbox(t.sandbox),
+        policy(t.policy),
+        auth(t.auth),
+        token(t.token) {}
 };
 
 struct KeySpec {
@@ -74,6 +102,10 @@ struct KeySpec {
   Result<std::string> (*derive)(const ConstTarget&,
                                 const Environment&) = nullptr;  // computed default
   bool (*required)(const ConstTarget&) = nullptr;  // must be given (and non-empty) when true
+  // A check across keys of one section, run after defaults: "" when fine, else the problem
+  // (reported at this key's origin, or the section's when the key was not set in the file).
+  std::string (*validate)(const ConstTarget&) = nullptr;
+  bool hidden = false;  // not written by to_toml (another key shows its value)
 };
 
 // Every key, in the order to_toml() writes them.

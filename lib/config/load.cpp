@@ -45,6 +45,7 @@ class Loader {
     HARNESS_TRY(apply_environment());
     HARNESS_TRY(apply_flags(flags));
     HARNESS_TRY(finish(Scope::top, Target{&m_config}, ""));
+    HARNESS_TRY(finish_auth());
     for (auto& [name, profile] : m_config.models)
       HARNESS_TRY(finish(Scope::model, Target{nullptr, &profile}, "models." + name + "."));
     if (!m_config.sandboxes.count("default")) HARNESS_TRY(add_builtin_sandbox());
@@ -92,12 +93,8 @@ class Loader {
 
   Status read_entry(const TomlEntry& e) {
     const std::string& head = e.path[0];
-    // TODO(#3): [auth] and [policies.NAME] are parsed by the auth/policy issue; accepted here so
-    // configs written for it already load.
-    if (head == "auth" || head == "policies") {
-      if (e.path.size() == 1 && !e.is_table) return error_at(e, head, "expected a table");
-      return {};
-    }
+    if (head == "policies") return read_policy_entry(e);
+    if (head == "auth") return read_auth_entry(e);
     if (head == "models" || head == "sandboxes") {
       Scope scope = head == "models" ? Scope::model : Scope::sandbox;
       if (e.path.size() == 1) {
@@ -111,7 +108,7 @@ class Loader {
     if (!key)
       return error_at(e, head,
                       "unknown key (allowed at the top level: " + key_names(Scope::top) +
-                          ", [models.NAME], [sandboxes.NAME])");
+                          ", [models.NAME], [sandboxes.NAME], [policies.NAME], [auth])");
     return apply(*key, Target{&m_config}, head, value_of(e), origin(e), location(e));
   }
 
@@ -155,6 +152,127 @@ class Loader {
     return apply(*key, t, full, value_of(e), origin(e), location(e));
   }
 
+  // [policies.NAME] and its keys.
+  Status read_policy_entry(const TomlEntry& e) {
+    if (e.path.size() == 1) {
+      if (!e.is_table) return error_at(e, "policies", "expected tables [policies.NAME]");
+      return {};
+    }
+    std::string section = "policies." + e.path[1];
+    if (e.path.size() == 2) {
+      HARNESS_TRY(open_section(e, section));
+      model::Policy& p = m_config.policies[e.path[1]];
+      p.name = e.path[1];
+      return apply_static_defaults(Scope::policy, policy_target(p), section + ".");
+    }
+    return read_section_key(e, Scope::policy, section,
+                            policy_target(m_config.policies.at(e.path[1])));
+  }
+
+  static Target policy_target(model::Policy& p) {
+    Target t;
+    t.policy = &p;
+    return t;
+  }
+
+  // [auth], its keys, and [auth.tokens.NAME] with its keys.
+  Status read_auth_entry(const TomlEntry& e) {
+    AuthConfig& auth = m_config.auth;
+    Target t;
+    t.auth = &auth;
+    if (e.path.size() == 1) {
+      if (!e.is_table) return error_at(e, "auth", "expected a table [auth]");
+      auth.configured = true;
+      m_config.origins["auth"] = origin(e);
+      return apply_static_defaults(Scope::auth, t, "auth.");
+    }
+    if (e.path[1] != "tokens") return read_section_key(e, Scope::auth, "auth", t);
+    if (e.path.size() == 2) {
+      if (!e.is_table) return error_at(e, "auth.tokens", "expected tables [auth.tokens.NAME]");
+      return {};
+    }
+    std::string section = "auth.tokens." + e.path[2];
+    if (e.path.size() == 3) {
+      HARNESS_TRY(open_section(e, section));
+      if (is_reserved_token_name(e.path[2]))
+        return error_at(e, section, "names token-N are reserved for the top-level tokens");
+      auth.tokens.push_back(TokenGrant{e.path[2], {}, {}});
+      t.token = &auth.tokens.back();
+      return apply_static_defaults(Scope::auth_token, t, section + ".");
+    }
+    t.token = find_token(e.path[2]);
+    return read_section_key(e, Scope::auth_token, section, t);
+  }
+
+  static bool is_reserved_token_name(std::string_view name) {
+    return name.starts_with("token-") && name.size() > 6 &&
+           name.find_first_not_of("0123456789", 6) == std::string_view::npos;
+  }
+
+  TokenGrant* find_token(const std::string& name) {
+    for (TokenGrant& g : m_config.auth.tokens)
+      if (g.name == name) return &g;
+    HARNESS_ASSERT(false);  // the table entry comes before its keys
+    return nullptr;
+  }
+
+  // A named section header: a table with a usable name; records where it was declared.
+  Status open_section(const TomlEntry& e, const std::string& section) {
+    if (!e.is_table) return error_at(e, section, "expected a table of settings");
+    if (!is_profile_name(e.path.back()))
+      return error_at(e, section, "names may use letters, digits, '_' and '-'");
+    m_config.origins[section] = origin(e);
+    return {};
+  }
+
+  Status read_section_key(const TomlEntry& e, Scope scope, const std::string& section,
+                          const Target& t) {
+    std::string full = section + "." + e.path[section_depth(scope)];
+    const KeySpec* key = find_key(scope, e.path[section_depth(scope)]);
+    if (!key || e.path.size() > section_depth(scope) + 1)
+      return error_at(
+          e, full,
+          "unknown key (allowed in [" + section_pattern(scope) + "]: " + key_names(scope) + ")");
+    return apply(*key, t, full, value_of(e), origin(e), location(e));
+  }
+
+  static std::size_t section_depth(Scope scope) {
+    return scope == Scope::auth ? 1 : scope == Scope::auth_token ? 3 : 2;
+  }
+
+  static std::string section_pattern(Scope scope) {
+    if (scope == Scope::auth) return "auth";
+    if (scope == Scope::auth_token) return "auth.tokens.NAME";
+    return "policies.NAME";
+  }
+
+  // Required keys of [policies.*] and [auth.tokens.*]; a token given exactly once (token or
+  // sha256) and not twice under two names; then the top-level tokens as grants of every role.
+  Status finish_auth() {
+    for (auto& [name, p] : m_config.policies)
+      HARNESS_TRY(finish(Scope::policy, policy_target(p), "policies." + name + "."));
+    std::map<std::string, std::string> seen;  // hash -> grant name
+    for (TokenGrant& g : m_config.auth.tokens) {
+      Target t;
+      t.token = &g;
+      std::string section = "auth.tokens." + g.name;
+      HARNESS_TRY(finish(Scope::auth_token, t, section + "."));
+      bool plain = m_config.origins[section + ".token"] != k_default;
+      bool hashed = m_config.origins[section + ".sha256"] != k_default;
+      if (plain == hashed)
+        return make_error(ErrorCode::invalid, m_config.origins[section] + ": [" + section +
+                                                  "] needs exactly one of 'token' or 'sha256'");
+      if (!seen.emplace(g.sha256_hex, g.name).second)
+        return make_error(ErrorCode::invalid, m_config.origins[section] + ": [" + section +
+                                                  "] has the same token as [auth.tokens." +
+                                                  seen[g.sha256_hex] + "]");
+    }
+    for (std::size_t i = 0; i < m_config.tokens.size(); ++i)
+      m_config.auth.tokens.push_back(TokenGrant{
+          "token-" + std::to_string(i + 1), m_config.tokens[i], {"submit", "approve", "admin"}});
+    return {};
+  }
+
   Status apply_environment() {
     for (const KeySpec& key : all_keys()) {
       if (key.env.empty()) continue;
@@ -196,6 +314,21 @@ class Loader {
       return make_error(ErrorCode::invalid, m_config.origins[section] + ": [" + section +
                                                 "] needs '" + std::string(key.name) +
                                                 "': " + std::string(key.doc));
+    }
+    return validate(scope, t, prefix);
+  }
+
+  // Cross-key checks (validate): reported where the key was set, else where its section was.
+  Status validate(Scope scope, const Target& t, const std::string& prefix) {
+    for (const KeySpec& key : all_keys()) {
+      if (key.scope != scope || !key.validate) continue;
+      std::string problem = key.validate(t);
+      if (problem.empty()) continue;
+      std::string full = prefix + std::string(key.name);
+      std::string section = prefix.empty() ? "" : prefix.substr(0, prefix.size() - 1);
+      std::string where = m_config.origins[full];
+      if (where == k_default) where = m_config.origins[section];
+      return make_error(ErrorCode::invalid, where + ": [" + section + "]: " + problem);
     }
     return {};
   }

@@ -11,11 +11,15 @@ namespace {
 void write_keys(std::string& out, const Config& config, Scope scope, const ConstTarget& t,
                 const std::string& prefix, bool with_comments) {
   for (const KeySpec& key : all_keys()) {
-    if (key.scope != scope) continue;
+    if (key.scope != scope || key.hidden) continue;
     std::string line = std::string(key.name) + " = " + render_toml(key, load(key, t));
     if (with_comments) {
       out += "# " + std::string(key.doc) + "\n";
       auto origin = config.origins.find(prefix + std::string(key.name));
+      // A token given in plain text is shown by its hash; say where the token came from.
+      if (key.scope == Scope::auth_token && key.name == "sha256" &&
+          (origin == config.origins.end() || origin->second == "default"))
+        origin = config.origins.find(prefix + "token");
       if (origin != config.origins.end()) line += "  # " + origin->second;
     }
     out += line + "\n";
@@ -41,6 +45,34 @@ void write_section(std::string& out, const Config& config, Scope scope,
   }
 }
 
+// "\n[NAME]  # origin\n" followed by the section's keys.
+void write_table(std::string& out, const Config& config, Scope scope, const ConstTarget& t,
+                 const std::string& header, bool with_comments) {
+  out += "\n[" + header + "]";
+  auto origin = config.origins.find(header);
+  if (with_comments && origin != config.origins.end()) out += "  # " + origin->second;
+  out += "\n";
+  write_keys(out, config, scope, t, header + ".", with_comments);
+}
+
+void write_policies_and_auth(std::string& out, const Config& config, bool with_comments) {
+  for (const auto& [name, policy] : config.policies) {
+    ConstTarget t;
+    t.policy = &policy;
+    write_table(out, config, Scope::policy, t, "policies." + name, with_comments);
+  }
+  if (!config.auth.configured) return;
+  ConstTarget t;
+  t.auth = &config.auth;
+  write_table(out, config, Scope::auth, t, "auth", with_comments);
+  for (std::size_t i = 0; i + config.tokens.size() < config.auth.tokens.size(); ++i) {
+    // The last tokens.size() grants come from the top-level `tokens`, written above.
+    ConstTarget g;
+    g.token = &config.auth.tokens[i];
+    write_table(out, config, Scope::auth_token, g, "auth.tokens." + g.token->name, with_comments);
+  }
+}
+
 }  // namespace
 
 std::string to_toml(const Config& config, bool with_comments) {
@@ -52,6 +84,7 @@ std::string to_toml(const Config& config, bool with_comments) {
   write_keys(out, config, Scope::top, ConstTarget(&config), "", with_comments);
   write_section(out, config, Scope::model, config.models, with_comments);
   write_section(out, config, Scope::sandbox, config.sandboxes, with_comments);
+  write_policies_and_auth(out, config, with_comments);
   return out;
 }
 

@@ -123,6 +123,20 @@ Result<std::string> token_hash(std::string_view token, const RawValue& raw) {
   return sha256_hex(token);
 }
 
+// One token (Kind::token) or its hash (Kind::sha256). "" from a default means "not given".
+Result<Value> convert_secret(const KeySpec& key, const RawValue& raw) {
+  if (!is_text(raw)) return expected("a string", raw);
+  if (raw.type == Type::text && raw.text.empty()) return Value(std::string());
+  if (key.kind == Kind::token) {
+    if (raw.text.starts_with("sha256:"))
+      return expected("a plain token (use sha256 = \"HEX\")", raw);
+    HARNESS_TRY_ASSIGN(std::string hex, token_hash(raw.text, raw));
+    return Value(std::move(hex));
+  }
+  HARNESS_TRY_ASSIGN(std::string hex, token_hash("sha256:" + raw.text, raw));
+  return Value(std::move(hex));
+}
+
 Result<Value> convert_list(const KeySpec& key, const RawValue& raw) {
   std::vector<std::string> items;
   if (raw.type == Type::string_array)
@@ -153,8 +167,14 @@ void with_field(const KeySpec& key, const TargetT& t, F&& f) {
             return (HARNESS_ASSERT(t.config), t.config->*m);
           else if constexpr (std::is_same_v<C, model::ModelProfile>)
             return (HARNESS_ASSERT(t.model), t.model->*m);
-          else
+          else if constexpr (std::is_same_v<C, model::SandboxProfile>)
             return (HARNESS_ASSERT(t.sandbox), t.sandbox->*m);
+          else if constexpr (std::is_same_v<C, model::Policy>)
+            return (HARNESS_ASSERT(t.policy), t.policy->*m);
+          else if constexpr (std::is_same_v<C, AuthConfig>)
+            return (HARNESS_ASSERT(t.auth), t.auth->*m);
+          else
+            return (HARNESS_ASSERT(t.token), t.token->*m);
         };
         f(pick(member));
       },
@@ -177,6 +197,9 @@ Result<Value> convert(const KeySpec& key, const RawValue& raw) {
     case Kind::string_list:
     case Kind::token_list:
       return convert_list(key, raw);
+    case Kind::token:
+    case Kind::sha256:
+      return convert_secret(key, raw);
   }
   return expected("a known kind", raw);
 }
@@ -187,6 +210,12 @@ void store(const KeySpec& key, const Target& target, const Value& value) {
     if constexpr (std::is_same_v<T, int> || std::is_same_v<T, std::int64_t>) {
       HARNESS_ASSERT(std::holds_alternative<std::int64_t>(value));
       field = static_cast<T>(std::get<std::int64_t>(value));
+    } else if constexpr (std::is_same_v<T, std::vector<model::Rule>>) {
+      field.clear();  // convert() already checked every rule
+      for (const std::string& text : std::get<std::vector<std::string>>(value))
+        field.push_back(*model::parse_rule(text));
+    } else if constexpr (std::is_same_v<T, model::Verdict>) {
+      field = *model::parse_verdict(std::get<std::string>(value));
     } else {
       HARNESS_ASSERT(std::holds_alternative<T>(value));
       field = std::get<T>(value);
@@ -198,10 +227,17 @@ Value load(const KeySpec& key, const ConstTarget& target) {
   Value out;
   with_field(key, target, [&](auto& field) {
     using T = std::decay_t<decltype(field)>;
-    if constexpr (std::is_same_v<T, int>)
+    if constexpr (std::is_same_v<T, int>) {
       out = static_cast<std::int64_t>(field);
-    else
+    } else if constexpr (std::is_same_v<T, std::vector<model::Rule>>) {
+      std::vector<std::string> texts;
+      for (const model::Rule& r : field) texts.push_back(r.text);
+      out = std::move(texts);
+    } else if constexpr (std::is_same_v<T, model::Verdict>) {
+      out = std::string(model::to_string(field));
+    } else {
       out = field;
+    }
   });
   return out;
 }

@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include "lib/base/time.hpp"
-#include "lib/daemon/auth.hpp"
 
 namespace harness::daemon {
 namespace {
@@ -34,40 +33,52 @@ bool match(std::string_view pattern, std::string_view path, std::vector<std::str
 
 const std::vector<Api::Route>& Api::routes() {
   static const std::vector<Route> table{
-      {"GET", "/healthz", &Api::healthz},
-      {"GET", "/readyz", &Api::readyz},
-      {"GET", "/v1/version", &Api::version},
-      {"POST", "/v1/leaves", &Api::submit},
-      {"GET", "/v1/leaves", &Api::list_leaves},
-      {"GET", "/v1/leaves/{}", &Api::get_leaf},
-      {"GET", "/v1/leaves/{}/events", &Api::events},
-      {"GET", "/v1/leaves/{}/wait", &Api::wait},
-      {"POST", "/v1/leaves/{}/cancel", &Api::cancel},
-      {"POST", "/v1/sessions/{}/leaves", &Api::resume},
-      {"GET", "/v1/sessions/{}", &Api::get_session},
+      {"GET", "/healthz", Need::none, &Api::healthz},
+      {"GET", "/readyz", Need::none, &Api::readyz},
+      {"GET", "/v1/version", Need::none, &Api::version},
+      {"POST", "/v1/leaves", Need::submit, &Api::submit},
+      {"GET", "/v1/leaves", Need::any, &Api::list_leaves},
+      {"GET", "/v1/leaves/{}", Need::any, &Api::get_leaf},
+      {"GET", "/v1/leaves/{}/events", Need::any, &Api::events},
+      {"GET", "/v1/leaves/{}/wait", Need::any, &Api::wait},
+      {"POST", "/v1/leaves/{}/cancel", Need::submit, &Api::cancel},
+      {"POST", "/v1/leaves/{}/approve", Need::approve, &Api::approve},
+      {"POST", "/v1/leaves/{}/reject", Need::approve, &Api::reject},
+      {"GET", "/v1/approvals", Need::any, &Api::approvals},
+      {"POST", "/v1/sessions/{}/leaves", Need::submit, &Api::resume},
+      {"GET", "/v1/sessions/{}", Need::any, &Api::get_session},
   };
   return table;
 }
 
-bool Api::authorized(const http::Request& req) const {
-  if (req.transport != "tcp") return true;  // the unix socket is guarded by its file mode
-  return token_allowed(req.header("authorization"), m_s.config->tokens);
+Status Api::check_access(const Caller& caller, Need need) {
+  if (need == Need::none) return {};
+  if (!caller.authenticated)
+    return make_error(ErrorCode::unauthorized,
+                      "a valid 'Authorization: Bearer TOKEN' header is required");
+  auto refuse = [&](std::string_view role) {
+    return make_error(ErrorCode::forbidden, caller.who.name + " lacks the '" + std::string(role) +
+                                                "' role (granted in [auth] of harnessd's config)");
+  };
+  if (need == Need::any && !caller.has_any()) return refuse("submit, approve or admin");
+  if (need == Need::submit && !caller.has(Role::submit)) return refuse("submit");
+  if (need == Need::approve && !caller.has(Role::approve)) return refuse("approve");
+  return {};
 }
 
 void Api::handle(http::Request&& req, std::shared_ptr<http::Responder> res) {
   TimeMs t0 = now_ms();
-  if (!authorized(req)) {
-    return res->send_error(make_error(ErrorCode::unauthorized,
-                                      "a valid 'Authorization: Bearer TOKEN' header is required"));
-  }
   Params params;
   bool path_known = false;
   for (const auto& r : routes()) {
     if (!match(r.pattern, req.path, params)) continue;
     path_known = true;
     if (r.method != req.method) continue;
-    (this->*r.fn)(req, res, params);
-    spdlog::debug("{} {} dispatched in {}ms", req.method, req.path, now_ms() - t0);
+    Caller caller = identify(req, *m_s.config);
+    if (Status s = check_access(caller, r.need); !s) return res->send_error(s.error());
+    (this->*r.fn)(req, res, params, caller);
+    spdlog::debug("{} {} by {} dispatched in {}ms", req.method, req.path, caller.who.name,
+                  now_ms() - t0);
     return;
   }
   if (path_known)
@@ -76,11 +87,11 @@ void Api::handle(http::Request&& req, std::shared_ptr<http::Responder> res) {
   res->send_error(make_error(ErrorCode::not_found, "no route for " + req.method + " " + req.path));
 }
 
-void Api::healthz(const http::Request&, const Res& res, const Params&) {
+void Api::healthz(const http::Request&, const Res& res, const Params&, const Caller& caller) {
   res->send_json(200, Json{{"status", "ok"}});
 }
 
-void Api::readyz(const http::Request&, const Res& res, const Params&) {
+void Api::readyz(const http::Request&, const Res& res, const Params&, const Caller& caller) {
   if (!*m_s.ready)
     return res->send_error(make_error(ErrorCode::unavailable, "recovery is still running"));
   m_s.store->ping([res](Result<bool> r) {
@@ -91,11 +102,11 @@ void Api::readyz(const http::Request&, const Res& res, const Params&) {
   });
 }
 
-void Api::version(const http::Request&, const Res& res, const Params&) {
+void Api::version(const http::Request&, const Res& res, const Params&, const Caller& caller) {
   res->send_json(200, Json{{"version", HARNESS_VERSION}, {"api", 1}});
 }
 
-void Api::list_leaves(const http::Request& req, const Res& res, const Params&) {
+void Api::list_leaves(const http::Request& req, const Res& res, const Params&, const Caller& caller) {
   store::LeafFilter f;
   if (auto it = req.query.find("state"); it != req.query.end() && !it->second.empty()) {
     auto st = model::parse_leaf_state(it->second);
@@ -123,21 +134,29 @@ void Api::list_leaves(const http::Request& req, const Res& res, const Params&) {
   });
 }
 
-void Api::get_leaf(const http::Request&, const Res& res, const Params& p) {
+void Api::get_leaf(const http::Request&, const Res& res, const Params& p, const Caller& caller) {
   m_s.store->get_leaf(p[0], [res](Result<model::Leaf> r) {
     if (!r) return res->send_error(r.error());
     res->send_json(200, model::to_json(*r));
   });
 }
 
-void Api::cancel(const http::Request&, const Res& res, const Params& p) {
-  m_s.leaves->cancel(p[0], [res](Result<model::Leaf> r) {
+void Api::cancel(const http::Request&, const Res& res, const Params& p, const Caller& caller) {
+  Services s = m_s;
+  m_s.store->get_leaf(p[0], [s, res, caller](Result<model::Leaf> r) {
     if (!r) return res->send_error(r.error());
-    res->send_json(200, model::to_json(*r));
+    if (!caller.has(Role::admin) && !same_person(caller, r->spec.submitted_by))
+      return res->send_error(make_error(
+          ErrorCode::forbidden, caller.who.name + " may not cancel " + r->id +
+                                    ": only its submitter or an admin may"));
+    s.leaves->cancel(r->id, [res](Result<model::Leaf> c) {
+      if (!c) return res->send_error(c.error());
+      res->send_json(200, model::to_json(*c));
+    });
   });
 }
 
-void Api::get_session(const http::Request&, const Res& res, const Params& p) {
+void Api::get_session(const http::Request&, const Res& res, const Params& p, const Caller& caller) {
   m_s.store->get_session(p[0], [res](Result<model::Session> r) {
     if (!r) return res->send_error(r.error());
     Json leaves = Json::array();

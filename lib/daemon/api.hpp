@@ -11,6 +11,7 @@
 
 #include "lib/agent/leaf_manager.hpp"
 #include "lib/config/config.hpp"
+#include "lib/daemon/identity.hpp"
 #include "lib/daemon/watchers.hpp"
 #include "lib/http/server.hpp"
 #include "lib/store/store.hpp"
@@ -37,29 +38,39 @@ class Api {
  private:
   using Res = std::shared_ptr<http::Responder>;
   using Params = std::vector<std::string>;
-  using Fn = void (Api::*)(const http::Request&, const Res&, const Params&);
+  using Fn = void (Api::*)(const http::Request&, const Res&, const Params&, const Caller&);
+  // The role a route needs; `any` = any role at all, `none` = open (health checks).
+  enum class Need { none, any, submit, approve };
   struct Route {
     std::string_view method;
     std::string_view pattern;  // "{}" matches one path segment
+    Need need;
     Fn fn;
   };
   static const std::vector<Route>& routes();
+  // 401/403 with a message naming what is missing, or ok.
+  static Status check_access(const Caller& caller, Need need);
 
-  bool authorized(const http::Request& req) const;
+  void healthz(const http::Request&, const Res&, const Params&, const Caller&);
+  void readyz(const http::Request&, const Res&, const Params&, const Caller&);
+  void version(const http::Request&, const Res&, const Params&, const Caller&);
+  void submit(const http::Request&, const Res&, const Params&, const Caller&);
+  void resume(const http::Request&, const Res&, const Params&, const Caller&);
+  void list_leaves(const http::Request&, const Res&, const Params&, const Caller&);
+  void get_leaf(const http::Request&, const Res&, const Params&, const Caller&);
+  void events(const http::Request&, const Res&, const Params&, const Caller&);
+  void wait(const http::Request&, const Res&, const Params&, const Caller&);
+  void cancel(const http::Request&, const Res&, const Params&, const Caller&);
+  void get_session(const http::Request&, const Res&, const Params&, const Caller&);
 
-  void healthz(const http::Request&, const Res&, const Params&);
-  void readyz(const http::Request&, const Res&, const Params&);
-  void version(const http::Request&, const Res&, const Params&);
-  void submit(const http::Request&, const Res&, const Params&);
-  void resume(const http::Request&, const Res&, const Params&);
-  void list_leaves(const http::Request&, const Res&, const Params&);
-  void get_leaf(const http::Request&, const Res&, const Params&);
-  void events(const http::Request&, const Res&, const Params&);
-  void wait(const http::Request&, const Res&, const Params&);
-  void cancel(const http::Request&, const Res&, const Params&);
-  void get_session(const http::Request&, const Res&, const Params&);
+  void approvals(const http::Request&, const Res&, const Params&, const Caller&);
+  void approve(const http::Request&, const Res&, const Params&, const Caller&);
+  void reject(const http::Request&, const Res&, const Params&, const Caller&);
 
-  void submit_plan(const http::Request& req, const Res& res, const std::string& session_path);
+  void submit_plan(const http::Request& req, const Res& res, const std::string& session_path,
+                   const Caller& caller);
+  void verdict(const http::Request& req, const Res& res, const std::string& leaf_id,
+               bool approve, const Caller& caller);
   void follow(const model::Leaf& leaf, std::int64_t after, const Res& res);
 
   Services m_s;

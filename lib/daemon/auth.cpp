@@ -13,16 +13,17 @@ bool equal_constant_time(std::string_view a, std::string_view b) {
 }
 }  // namespace
 
-bool token_allowed(std::string_view authorization, const std::vector<std::string>& tokens) {
+const config::TokenGrant* find_token(std::string_view authorization,
+                                     const std::vector<config::TokenGrant>& grants) {
   constexpr std::string_view k_prefix = "Bearer ";
-  if (authorization.substr(0, k_prefix.size()) != k_prefix) return false;
+  if (authorization.substr(0, k_prefix.size()) != k_prefix) return nullptr;
   std::string_view given = authorization.substr(k_prefix.size());
-  if (given.empty()) return false;
-  // Only hashes are kept in memory; compare the caller's hash against each.
+  if (given.empty()) return nullptr;
   std::string hash = config::sha256_hex(given);
-  bool ok = false;
-  for (const auto& t : tokens) ok |= equal_constant_time(hash, t);
-  return ok;
+  const config::TokenGrant* found = nullptr;
+  for (const auto& g : grants)
+    if (equal_constant_time(hash, g.sha256_hex) && !found) found = &g;
+  return found;
 }
 
 }  // namespace harness::daemon

@@ -1,14 +1,16 @@
 #pragma once
 // Bearer tokens for TCP callers.
 
-#include <string>
 #include <string_view>
 #include <vector>
 
+#include "lib/config/config.hpp"
+
 namespace harness::daemon {
 
-// True when `authorization` is "Bearer T" and SHA-256(T) is one of `token_hashes` (lowercase
-// hex). Compares in constant time, so response timing does not leak how much matched.
-bool token_allowed(std::string_view authorization, const std::vector<std::string>& token_hashes);
+// The grant whose token `authorization` ("Bearer T") carries, or null. Only SHA-256 hashes are
+// kept; every grant is compared in constant time, so timing does not leak how much matched.
+const config::TokenGrant* find_token(std::string_view authorization,
+                                     const std::vector<config::TokenGrant>& grants);
 
 }  // namespace harness::daemon

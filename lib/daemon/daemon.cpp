@@ -1,5 +1,6 @@
 #include "lib/daemon/daemon.hpp"
 
+#include <grp.h>
 #include <signal.h>
 #include <stddef.h>
 #include <sys/socket.h>
@@ -9,6 +10,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <vector>
 
 #include <spdlog/spdlog.h>
 
@@ -39,6 +41,16 @@ void sd_notify(const char* state) {
   ::sendto(fd, state, std::strlen(state), MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&addr),
            static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + p.size()));
   ::close(fd);
+}
+
+Result<gid_t> group_id(const std::string& name) {
+  group gr{};
+  group* found = nullptr;
+  std::vector<char> buf(16384);
+  if (getgrnam_r(name.c_str(), &gr, buf.data(), buf.size(), &found) != 0 || !found)
+    return make_error(ErrorCode::invalid, "[auth] socket_group '" + name +
+                                              "' is not a group on this host (groupadd it)");
+  return found->gr_gid;
 }
 
 Result<std::pair<std::string, int>> split_host_port(const std::string& listen) {
@@ -108,7 +120,14 @@ int Daemon::run() {
       });
   if (Status s = make_dirs(m_cfg.socket.substr(0, m_cfg.socket.rfind('/')), 0755); !s)
     return fail("socket dir: " + s.error().message);
-  if (Status s = p.server->listen_unix(m_cfg.socket, 0660); !s) return fail(s.error().message);
+  gid_t group = static_cast<gid_t>(-1);
+  if (!m_cfg.auth.socket_group.empty()) {
+    auto g = group_id(m_cfg.auth.socket_group);
+    if (!g) return fail(g.error().message);
+    group = *g;
+  }
+  if (Status s = p.server->listen_unix(m_cfg.socket, 0660, group); !s)
+    return fail(s.error().message);
   spdlog::info("listening on {}", m_cfg.socket);
   if (!m_cfg.listen.empty()) {
     auto hp = split_host_port(m_cfg.listen);

@@ -127,6 +127,7 @@ struct Run : std::enable_shared_from_this<Run> {
   Json daemon;
   std::vector<Json> slots;
   int pending = 0;
+  std::vector<std::unique_ptr<sandbox::Driver>> drivers;
   std::vector<std::unique_ptr<sandbox::Channel>> channels;
   std::vector<std::string> workspaces;
   std::unique_ptr<loop::Timer> store_timer;
@@ -138,6 +139,7 @@ struct Run : std::enable_shared_from_this<Run> {
     Json report{{"daemon", daemon}, {"checks", Json(slots)}, {"ok", ok}};
     loop::defer(loop, [self = shared_from_this()] {
       self->channels.clear();
+      self->drivers.clear();
       self->store_timer.reset();
       std::error_code ec;
       for (const auto& w : self->workspaces) std::filesystem::remove_all(w, ec);
@@ -169,9 +171,28 @@ void check_store(const std::shared_ptr<Run>& run, store::Store& store, std::size
   });
 }
 
+void report_sandbox(const std::shared_ptr<Run>& run, const model::SandboxProfile& p,
+                    std::size_t slot, const Result<sandbox::ExecResult>& r, std::int64_t ms) {
+  if (!r) {
+    run->slots[slot] =
+        check("sandbox", p.name, false, r.error().message, sandbox_fix(p, r.error().message));
+  } else if (r->timed_out || r->exit_code != 0 || r->out != "ok\n") {
+    std::string why = r->timed_out ? "`echo ok` timed out"
+                                   : "`echo ok` answered exit " + std::to_string(r->exit_code) +
+                                         ": " + r->out + r->err;
+    run->slots[slot] = check("sandbox", p.name, false, why, sandbox_fix(p, why));
+  } else {
+    run->slots[slot] = check("sandbox", p.name, true,
+                             p.driver + ": started, `echo ok` answered in " + std::to_string(ms) +
+                                 " ms (" + limits_summary(p) + ")");
+  }
+}
+
+// The runner's lifecycle, for real: make_driver -> prepare -> shell_argv -> Channel -> exec ->
+// finish (which removes a per-leaf container or returns a lease).
 void check_sandbox(const std::shared_ptr<Run>& run, const model::SandboxProfile& p,
                    std::size_t slot) {
-  auto fail = [&](const std::string& why) {
+  auto fail = [run, p, slot](const std::string& why) {
     run->slots[slot] = check("sandbox", p.name, false, why, sandbox_fix(p, why));
     run->finish_one();
   };
@@ -180,36 +201,34 @@ void check_sandbox(const std::shared_ptr<Run>& run, const model::SandboxProfile&
   std::string ws = make_workspace();
   if (ws.empty()) return fail("cannot create a scratch workspace in the temp directory");
   run->workspaces.push_back(ws);
-  auto argv = (*drv)->shell_argv(sandbox::LeafContext{"doctor", ws});
-  if (!argv) return fail(argv.error().message);
-  auto limits = sandbox::channel_limits(p);
-  limits.kill_grace_ms = 500;
-  limits.backstop_grace_ms = 2'000;
-  run->channels.push_back(std::make_unique<sandbox::Channel>(run->loop, std::move(*argv),
-                                                             sandbox::sandbox_env(p), limits));
-  sandbox::ExecRequest req;
-  req.command = "echo ok";
-  req.timeout_ms = k_sandbox_timeout_ms;
+  sandbox::Driver* driver = drv->get();
+  run->drivers.push_back(std::move(*drv));
+  sandbox::LeafContext ctx{"doctor-" + p.name, ws};
   auto started = std::chrono::steady_clock::now();
-  run->channels.back()->exec(std::move(req), [run, p, slot,
-                                              started](Result<sandbox::ExecResult> r) {
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                  std::chrono::steady_clock::now() - started)
-                  .count();
-    if (!r) {
-      run->slots[slot] =
-          check("sandbox", p.name, false, r.error().message, sandbox_fix(p, r.error().message));
-    } else if (r->timed_out || r->exit_code != 0 || r->out != "ok\n") {
-      std::string why = r->timed_out ? "`echo ok` timed out"
-                                     : "`echo ok` answered exit " + std::to_string(r->exit_code) +
-                                           ": " + r->out + r->err;
-      run->slots[slot] = check("sandbox", p.name, false, why, sandbox_fix(p, why));
-    } else {
-      run->slots[slot] = check("sandbox", p.name, true,
-                               p.driver + ": started, `echo ok` answered in " + std::to_string(ms) +
-                                   " ms (" + limits_summary(p) + ")");
-    }
-    run->finish_one();
+  driver->prepare(run->loop, ctx, [run, p, slot, ctx, driver, started, fail](Status st) {
+    if (!st) return driver->finish(run->loop, [fail, st] { fail(st.error().message); });
+    auto argv = driver->shell_argv(ctx);
+    if (!argv) return driver->finish(run->loop, [fail, e = argv.error()] { fail(e.message); });
+    auto limits = sandbox::channel_limits(p, ctx);
+    limits.kill_grace_ms = 500;
+    limits.backstop_grace_ms = 2'000;
+    run->channels.push_back(std::make_unique<sandbox::Channel>(run->loop, std::move(*argv),
+                                                               driver->launch_env(p), limits));
+    sandbox::Channel* ch = run->channels.back().get();
+    sandbox::ExecRequest req;
+    req.command = "echo ok";
+    req.timeout_ms = k_sandbox_timeout_ms;
+    ch->exec(std::move(req), [run, p, slot, driver, ch, started](Result<sandbox::ExecResult> r) {
+      auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::steady_clock::now() - started)
+                    .count();
+      report_sandbox(run, p, slot, r, ms);
+      // Not inside the channel's own callback: close it and finish the driver on the next tick.
+      loop::defer(run->loop, [run, driver, ch] {
+        ch->close();
+        driver->finish(run->loop, [run] { run->finish_one(); });
+      });
+    });
   });
 }
 

@@ -85,7 +85,7 @@ struct Waiter {
 };
 }  // namespace
 
-void Api::events(const http::Request& req, const Res& res, const Params& p) {
+void Api::events(const http::Request& req, const Res& res, const Params& p, const Caller& caller) {
   auto after = int_param(req, "after", 0, 0, INT64_MAX / 2);
   if (!after) return res->send_error(after.error());
   bool follow_mode = req.query.count("follow") && req.query.at("follow") != "0";
@@ -166,7 +166,7 @@ void Api::follow(const model::Leaf& leaf, std::int64_t after, const Res& res) {
   (*read_page)();
 }
 
-void Api::wait(const http::Request& req, const Res& res, const Params& p) {
+void Api::wait(const http::Request& req, const Res& res, const Params& p, const Caller& caller) {
   auto timeout_s = int_param(req, "timeout", 30, 0, 3600);
   if (!timeout_s) return res->send_error(timeout_s.error());
   auto w = std::make_shared<Waiter>(m_s.loop);

@@ -96,6 +96,20 @@ Status parse_fields(const Json& body, const config::Config& cfg, SubmitPlan& pla
       s.labels[k] = v.get<std::string>();
     }
   }
+  HARNESS_TRY(check_type(body, "policy", V::string, "a string"));
+  plan.policy_name = body.value("policy", "");
+  for (const char* key : {"ask", "allow", "deny"}) {
+    auto it = body.find(key);
+    if (it == body.end() || it->is_null()) continue;
+    auto& list = std::string_view(key) == "ask"     ? plan.narrowing.ask
+                 : std::string_view(key) == "allow" ? plan.narrowing.allow
+                                                    : plan.narrowing.deny;
+    if (!it->is_array()) return bad(std::string("field '") + key + "' must be an array of rules");
+    for (const auto& r : *it) {
+      if (!r.is_string()) return bad(std::string("field '") + key + "' must hold strings");
+      list.push_back(r.get<std::string>());
+    }
+  }
   return parse_inputs(body, cfg, plan);
 }
 
@@ -136,6 +150,37 @@ Result<SubmitPlan> parse_submit(const std::string& body, const std::string& sess
   // Resumed leaves validate after inheriting from the previous leaf.
   if (plan.session.empty()) HARNESS_TRY(validate_plan(plan, cfg));
   return plan;
+}
+
+Status resolve_policy(SubmitPlan& plan, const config::Config& cfg, const model::Leaf* previous,
+                      bool admin) {
+  model::Policy base;
+  base.name = "default";
+  auto from_config = [&](const std::string& name) -> Status {
+    auto it = cfg.policies.find(name);
+    if (it == cfg.policies.end())
+      return invalid("unknown policy '" + name + "' (configured: " + profile_names(cfg.policies) +
+                     ")");
+    base = it->second;
+    return {};
+  };
+  if (previous && !previous->spec.policy.is_null()) {
+    HARNESS_TRY_ASSIGN(base, model::policy_from_json(previous->spec.policy));
+    if (!plan.policy_name.empty() && plan.policy_name != base.name) {
+      if (!admin)
+        return make_error(ErrorCode::forbidden,
+                          "session " + plan.session + " keeps its policy '" + base.name +
+                              "'; narrow it with --ask/--deny/--allow (only an admin may change it)");
+      HARNESS_TRY(from_config(plan.policy_name));
+    }
+  } else if (!plan.policy_name.empty()) {
+    HARNESS_TRY(from_config(plan.policy_name));
+  } else if (cfg.policies.count("default")) {
+    HARNESS_TRY(from_config("default"));
+  }
+  HARNESS_TRY_ASSIGN(model::Policy effective, model::narrow(base, plan.narrowing));
+  plan.spec.policy = model::to_json(effective);
+  return {};
 }
 
 void inherit_from(SubmitPlan& plan, const model::Leaf& previous) {

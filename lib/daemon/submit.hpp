@@ -8,6 +8,7 @@
 
 #include "lib/config/config.hpp"
 #include "lib/model/leaf.hpp"
+#include "lib/model/policy.hpp"
 
 namespace harness::daemon {
 
@@ -20,6 +21,8 @@ struct SubmitPlan {
   model::LeafSpec spec;
   std::vector<InputFile> inputs;
   std::string session;  // non-empty: resume this session
+  std::string policy_name;      // "policy" of the body; empty = the default (or the session's)
+  model::Narrowing narrowing;  // "ask", "allow", "deny" of the body
 };
 
 // Parses and validates a submit body (docs/api.md). `session_from_path` is the {id} of
@@ -29,6 +32,11 @@ Result<SubmitPlan> parse_submit(const std::string& body, const std::string& sess
 // Fills defaults a resumed leaf inherits from the session's previous leaf (model, sandbox,
 // workdir/workspace) for the fields the request left unset.
 void inherit_from(SubmitPlan& plan, const model::Leaf& previous);
+// Sets spec.policy to the effective policy: the named config policy (new session) or the
+// session's (resume, `previous`), narrowed by the request. invalid for an unknown policy or a bad
+// rule; forbidden when a resume names another policy and `admin` is false.
+Status resolve_policy(SubmitPlan& plan, const config::Config& cfg, const model::Leaf* previous,
+                      bool admin);
 // Checks profiles and the workdir against the config (invalid, naming what is wrong).
 Status validate_plan(SubmitPlan& plan, const config::Config& cfg);
 // Creates the envelope (and a fresh workspace unless one is set) under `state_dir`, writes the

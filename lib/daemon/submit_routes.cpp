@@ -12,19 +12,22 @@
 
 namespace harness::daemon {
 
-void Api::submit(const http::Request& req, const Res& res, const Params&) {
-  submit_plan(req, res, "");
+void Api::submit(const http::Request& req, const Res& res, const Params&, const Caller& caller) {
+  submit_plan(req, res, "", caller);
 }
 
-void Api::resume(const http::Request& req, const Res& res, const Params& p) {
-  submit_plan(req, res, p[0]);
+void Api::resume(const http::Request& req, const Res& res, const Params& p, const Caller& caller) {
+  submit_plan(req, res, p[0], caller);
 }
 
-void Api::submit_plan(const http::Request& req, const Res& res, const std::string& session_path) {
+void Api::submit_plan(const http::Request& req, const Res& res, const std::string& session_path,
+                      const Caller& caller) {
   auto parsed = parse_submit(req.body, session_path, *m_s.config);
   if (!parsed) return res->send_error(parsed.error());
   auto plan = std::make_shared<SubmitPlan>(std::move(*parsed));
   plan->spec.idempotency_key = req.header("idempotency-key");
+  plan->spec.submitted_by = caller.to_json();
+  bool admin = caller.has(Role::admin);
   Services s = m_s;
 
   // Writes the leaf once the plan is complete and valid.
@@ -59,11 +62,18 @@ void Api::submit_plan(const http::Request& req, const Res& res, const std::strin
         });
   };
 
-  if (plan->session.empty()) return write();
+  if (plan->session.empty()) {
+    if (Status p = resolve_policy(*plan, *m_s.config, nullptr, admin); !p)
+      return res->send_error(p.error());
+    return write();
+  }
   // Resume: the session must exist; unset settings come from its latest leaf.
-  m_s.store->get_session(plan->session, [s, plan, res, write](Result<model::Session> r) {
+  m_s.store->get_session(plan->session, [s, plan, res, write, admin](Result<model::Session> r) {
     if (!r) return res->send_error(r.error());
-    if (!r->leaves.empty()) inherit_from(*plan, r->leaves.back());
+    const model::Leaf* previous = r->leaves.empty() ? nullptr : &r->leaves.back();
+    if (previous) inherit_from(*plan, *previous);
+    if (Status p = resolve_policy(*plan, *s.config, previous, admin); !p)
+      return res->send_error(p.error());
     if (Status v = validate_plan(*plan, *s.config); !v) return res->send_error(v.error());
     write();
   });

@@ -1,5 +1,6 @@
 #include "lib/model/leaf.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 
@@ -116,6 +117,8 @@ Json to_json(const LeafSpec& s) {
          {"envelope", str_or_null(s.envelope)},
          {"workspace", str_or_null(s.workspace)}};
   if (!s.idempotency_key.empty()) j["idempotency_key"] = s.idempotency_key;
+  j["policy"] = s.policy;
+  j["submitted_by"] = s.submitted_by;
   return j;
 }
 
@@ -135,6 +138,8 @@ Result<LeafSpec> spec_from_json(const Json& j) {
   HARNESS_TRY(get_opt(j, "idempotency_key", s.idempotency_key));
   HARNESS_TRY(get_opt(j, "envelope", s.envelope));
   HARNESS_TRY(get_opt(j, "workspace", s.workspace));
+  if (auto it = j.find("policy"); it != j.end()) s.policy = *it;
+  if (auto it = j.find("submitted_by"); it != j.end()) s.submitted_by = *it;
   return s;
 }
 
@@ -152,6 +157,9 @@ Json to_json(const Leaf& l) {
   j["usage"] = to_json(l.usage);
   j["turns"] = l.turns;
   j["last_seq"] = l.last_seq;
+  j["gates"] = l.gates;
+  j["gate"] = l.gate;
+  j["gate_wait_ms"] = l.gate_wait_ms;
   return j;
 }
 
@@ -173,6 +181,12 @@ Result<Leaf> leaf_from_json(const Json& j) {
   if (j.contains("usage")) l.usage = usage_from_json(j["usage"]);
   HARNESS_TRY(get_opt(j, "turns", l.turns));
   HARNESS_TRY(get_opt(j, "last_seq", l.last_seq));
+  HARNESS_TRY(get_opt(j, "gates", l.gates));
+  HARNESS_TRY(get_opt(j, "gate_wait_ms", l.gate_wait_ms));
+  if (auto it = j.find("gate"); it != j.end() && it->is_object()) {
+    l.gate = *it;
+    l.open_gate = it->value("gate", 0);
+  }
   return l;
 }
 
@@ -222,6 +236,24 @@ Status apply_event(Leaf& leaf, const Event& e) {
     if (is_terminal(leaf.state)) return move_to(LeafState::running);
     leaf.usage += usage_from_json(e.data.value("usage", Json::object()));
     leaf.turns = e.data.value("turn", leaf.turns);
+  } else if (e.type == event::gate_opened) {
+    HARNESS_TRY(move_to(LeafState::awaiting_approval));
+    leaf.open_gate = e.data.value("gate", 0);
+    leaf.gates = std::max(leaf.gates, leaf.open_gate);
+    leaf.gate = e.data;
+    leaf.gate["opened_at"] = format_rfc3339(e.ts);
+  } else if (e.type == event::gate_decided) {
+    int gate = e.data.value("gate", 0);
+    if (leaf.state != LeafState::awaiting_approval || gate == 0 || gate != leaf.open_gate)
+      return make_error(ErrorCode::conflict,
+                        "gate " + std::to_string(gate) + " of leaf " + leaf.id + " is not open");
+    if (auto opened = parse_rfc3339(leaf.gate.value("opened_at", "")))
+      leaf.gate_wait_ms += std::max<std::int64_t>(0, e.ts - *opened);
+    leaf.open_gate = 0;
+    leaf.gate = nullptr;
+    // A rejection that stops the leaf is followed by leaf_finished(rejected) in the same
+    // append; the leaf stays awaiting_approval until then.
+    if (!e.data.value("stop", false)) HARNESS_TRY(move_to(LeafState::running));
   } else if (e.type == event::leaf_finished) {
     HARNESS_TRY_ASSIGN(LeafState to, parse_leaf_state(e.data.value("state", "")));
     if (!is_terminal(to)) return bad("leaf_finished needs a terminal state");
@@ -231,6 +263,8 @@ Status apply_event(Leaf& leaf, const Event& e) {
     if (e.data.contains("result") && e.data["result"].is_string())
       leaf.result = e.data["result"].get<std::string>();
     leaf.finished_at = e.ts;
+    leaf.open_gate = 0;
+    leaf.gate = nullptr;
   } else if (is_terminal(leaf.state)) {
     return make_error(ErrorCode::conflict,
                       "leaf " + leaf.id + " is already " + std::string(to_string(leaf.state)));

@@ -66,6 +66,8 @@ struct LeafSpec {
   std::map<std::string, std::string> labels;
   std::string idempotency_key;
   // Set by the daemon at submit:
+  Json policy;        // the effective policy (model::Policy JSON); null = allow everything
+  Json submitted_by;  // {"name","uid","transport"} of the caller who submitted
   std::string envelope;   // <state_dir>/leaves/<id>: result.json + DONE land here
   std::string workspace;  // the host directory the sandbox sees as its workspace
 };
@@ -84,6 +86,10 @@ struct Leaf {
   Usage usage;
   int turns = 0;
   std::int64_t last_seq = 0;  // seq of the last event of this leaf applied to the row
+  int gates = 0;              // gates opened so far (numbered 1, 2, ...)
+  int open_gate = 0;          // the gate awaiting a verdict; 0 = none
+  Json gate;                  // the open gate's gate_opened data (+ opened_at); null = none
+  std::int64_t gate_wait_ms = 0;  // time spent awaiting verdicts (not counted as run time)
 };
 
 // Event type names (the log's vocabulary).
@@ -96,6 +102,8 @@ inline constexpr std::string_view model_response = "model_response";
 inline constexpr std::string_view model_error = "model_error";
 inline constexpr std::string_view tool_started = "tool_started";
 inline constexpr std::string_view tool_finished = "tool_finished";
+inline constexpr std::string_view gate_opened = "gate_opened";
+inline constexpr std::string_view gate_decided = "gate_decided";
 inline constexpr std::string_view leaf_finished = "leaf_finished";
 }  // namespace event
 

@@ -24,7 +24,7 @@ struct ModelProfile {
 
 struct SandboxProfile {
   std::string name;
-  std::string driver = "bwrap";  // bwrap (podman, docker, kubectl, host: later)
+  std::string driver = "bwrap";  // bwrap | podman | docker | kubectl (host: later)
   std::string binary;            // default: the driver's name on PATH
   bool network = false;
   std::int64_t tool_timeout_ms = 120'000;     // default per tool call; the model may ask for less
@@ -34,6 +34,21 @@ struct SandboxProfile {
   std::int64_t file_size_mb = 1024;
   std::int64_t cpu_seconds = 0;  // 0 = unlimited
   std::vector<std::string> env;  // extra NAME=VALUE set inside the sandbox (the allowlist)
+  // podman/docker: global_args go right after the binary on every call; exactly one of
+  // container (exec into it) or image (one container per leaf, created with create_args).
+  std::vector<std::string> global_args;
+  std::string container;  // podman/docker: existing container; kubectl: container in the pod
+  std::string image;
+  std::vector<std::string> create_args;
+  std::string user;  // podman/docker --user for a per-leaf container; "" = the image's
+  // kubectl: exactly one of pod or selector; leases cap leaves per pod.
+  std::string kube_namespace = "default";  // config key "namespace"
+  std::string pod;
+  std::string selector;
+  std::string context;
+  std::string kubeconfig;
+  std::int64_t max_leaves_per_pod = 4;
+  std::int64_t request_timeout_ms = 30'000;
 };
 
 }  // namespace harness::model

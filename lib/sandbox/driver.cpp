@@ -3,6 +3,9 @@
 #include <unistd.h>
 
 #include "lib/sandbox/bwrap_driver.hpp"
+#include "lib/sandbox/kubectl_driver.hpp"
+#include "lib/sandbox/lease.hpp"
+#include "lib/sandbox/podman_driver.hpp"
 
 namespace harness::sandbox {
 namespace {
@@ -21,9 +24,25 @@ void set_env(std::vector<std::string>& env, const std::string& kv) {
 
 }  // namespace
 
-harness::Result<std::unique_ptr<Driver>> make_driver(const model::SandboxProfile& profile) {
+harness::Result<std::unique_ptr<Driver>> make_driver(const model::SandboxProfile& profile,
+                                                     LeaseTable* leases) {
   if (profile.driver == "bwrap") return std::unique_ptr<Driver>(new BwrapDriver(profile));
+  if (profile.driver == "podman" || profile.driver == "docker") {
+    if (profile.container.empty() == profile.image.empty())
+      return make_error(ErrorCode::invalid, "set exactly one of 'container' and 'image'");
+    return std::unique_ptr<Driver>(new PodmanDriver(profile));
+  }
+  if (profile.driver == "kubectl") {
+    if (profile.pod.empty() == profile.selector.empty())
+      return make_error(ErrorCode::invalid, "set exactly one of 'pod' and 'selector'");
+    LeaseTable& table = leases ? *leases : LeaseTable::process_wide();
+    return std::unique_ptr<Driver>(new KubectlDriver(profile, table));
+  }
   return make_error(ErrorCode::invalid, "driver " + profile.driver + " is not supported yet");
+}
+
+std::vector<std::string> Driver::launch_env(const model::SandboxProfile& profile) const {
+  return sandbox_env(profile);
 }
 
 std::vector<std::string> sandbox_env(const model::SandboxProfile& profile) {
@@ -40,6 +59,15 @@ ChannelLimits channel_limits(const model::SandboxProfile& profile) {
   l.file_size_mb = profile.file_size_mb;
   l.cpu_seconds = profile.cpu_seconds;
   l.pids_max = geteuid() == 0 ? 0 : profile.pids_max;
+  return l;
+}
+
+ChannelLimits channel_limits(const model::SandboxProfile& profile, const LeafContext& ctx) {
+  ChannelLimits l = channel_limits(profile);
+  l.private_dir = "/tmp/.harness/" + ctx.leaf_id;
+  // Containers and pods get their process/memory caps from the runtime (--pids-limit,
+  // --memory, the pod's limits); RLIMIT_NPROC there counts the container uid's processes.
+  if (profile.driver != "bwrap") l.pids_max = 0;
   return l;
 }
 

@@ -5,7 +5,7 @@ _harnessctl() {
   prev="${COMP_WORDS[COMP_CWORD-1]}"
   for ((i = 1; i < COMP_CWORD; i++)); do
     case "${COMP_WORDS[i]}" in
-      submit|run|resume|wait|status|get|ls|list|logs|cancel|version|doctor|completion) cmd="${COMP_WORDS[i]}"; break ;;
+      submit|run|resume|wait|status|get|ls|list|logs|cancel|approvals|approve|reject|version|doctor|completion) cmd="${COMP_WORDS[i]}"; break ;;
     esac
   done
   case "$cmd" in
@@ -115,6 +115,31 @@ _harnessctl() {
         -o|--output) COMPREPLY=($(compgen -W "text json wide" -- "$cur")); return 0 ;;
       esac
       COMPREPLY=($(compgen -W "-h --help --version --socket --url -o --output --no-color" -- "$cur")) ;;
+    approvals)
+      case "$prev" in
+        --socket) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --url) return 0 ;;
+        -o|--output) COMPREPLY=($(compgen -W "text json wide" -- "$cur")); return 0 ;;
+      esac
+      COMPREPLY=($(compgen -W "-h --help --version --socket --url -o --output --no-color" -- "$cur")) ;;
+    approve)
+      case "$prev" in
+        --gate) return 0 ;;
+        -m|--message) return 0 ;;
+        --socket) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --url) return 0 ;;
+        -o|--output) COMPREPLY=($(compgen -W "text json wide" -- "$cur")); return 0 ;;
+      esac
+      COMPREPLY=($(compgen -W "--gate -m --message -h --help --version --socket --url -o --output --no-color" -- "$cur")) ;;
+    reject)
+      case "$prev" in
+        --gate) return 0 ;;
+        -m|--message) return 0 ;;
+        --socket) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --url) return 0 ;;
+        -o|--output) COMPREPLY=($(compgen -W "text json wide" -- "$cur")); return 0 ;;
+      esac
+      COMPREPLY=($(compgen -W "--gate -m --message --stop -h --help --version --socket --url -o --output --no-color" -- "$cur")) ;;
     version)
       case "$prev" in
         --socket) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
@@ -143,7 +168,7 @@ _harnessctl() {
         --url) return 0 ;;
         -o|--output) COMPREPLY=($(compgen -W "text json wide" -- "$cur")); return 0 ;;
       esac
-      COMPREPLY=($(compgen -W "submit run resume wait status get ls list logs cancel version doctor completion -h --help --version --socket --url -o --output --no-color" -- "$cur")) ;;
+      COMPREPLY=($(compgen -W "submit run resume wait status get ls list logs cancel approvals approve reject version doctor completion -h --help --version --socket --url -o --output --no-color" -- "$cur")) ;;
   esac
 }
 complete -F _harnessctl harnessctl

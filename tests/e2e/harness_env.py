@@ -362,3 +362,27 @@ def closed_port():
     port = s.getsockname()[1]
     s.close()
     return port
+
+
+# ---------------------------------------------------------------- nested config (gates, auth)
+
+
+def to_toml_tree(config, prefix=()):
+    """TOML for any nesting of dicts: scalars and lists as keys, dicts as [a.b.c] tables. Unlike
+    to_toml it also writes sections with keys of their own next to sub-tables, like
+    `[auth] submit = […]` together with `[auth.tokens.ci]`."""
+    lines = []
+    scalars = {k: v for k, v in config.items() if not isinstance(v, dict)}
+    tables = {k: v for k, v in config.items() if isinstance(v, dict)}
+    if prefix and (scalars or not tables):
+        lines += ["", "[" + ".".join(prefix) + "]"]
+    lines += [f"{k} = {_toml_value(v)}" for k, v in scalars.items()]
+    for k, v in tables.items():
+        lines += to_toml_tree(v, prefix + (k,)).splitlines()
+    return "\n".join(lines) + "\n"
+
+
+def use_tree_config(daemon):
+    """Makes `daemon` write its config with to_toml_tree (call before start())."""
+    daemon.write_config = lambda: daemon.config_path.write_text(to_toml_tree(daemon.config))
+    return daemon

@@ -131,3 +131,20 @@ TEST_CASE("a final answer persisted before a crash is recognised") {
   CHECK(h.final_text == "42");
   CHECK(h.turns == 1);
 }
+
+TEST_CASE("gate verdicts reach the pending call they decided") {
+  Log log;
+  log.submit("lf_a", "push it");
+  log.respond("lf_a", 1, "", {bash("c1", "git push"), bash("c2", "git push --tags")});
+  log.add("lf_a", event::gate_opened, Json{{"gate", 1}, {"call_id", "c1"}});
+  log.add("lf_a", event::gate_decided,
+          Json{{"gate", 1}, {"verdict", "rejected"}, {"message", "not today"},
+               {"by", {{"name", "bob"}}}});
+  log.add("lf_a", event::gate_opened, Json{{"gate", 2}, {"call_id", "c2"}});
+  auto h = build_history(log.events, "lf_a");
+  REQUIRE(h.calls.size() == 2);
+  CHECK(h.calls[0].gate == harness::agent::GateStatus::rejected);
+  CHECK(h.calls[0].verdict_text == "rejected by bob: not today");
+  CHECK(h.calls[1].gate == harness::agent::GateStatus::open);
+  CHECK(h.calls[1].gate_no == 2);
+}

@@ -82,6 +82,9 @@ TEST_CASE("labels, limits, timeout and policy flags become body fields") {
   CHECK(r->body["deny"] == Json::array({"write_file"}));
   CHECK_FALSE(r->body.contains("allow"));
   CHECK(r->body["budget_usd"] == 1.5);
+  o.allow = {"read_file:*", "bash:make test"};
+  CHECK(build(o)->body["allow"] == Json::array({"read_file:*", "bash:make test"}));
+  o.allow.clear();
 
   o.timeout = "1500ms";
   CHECK(build(o)->body["timeout_s"] == 1.5);

@@ -76,17 +76,28 @@ TEST_CASE("defaults follow XDG variables and root") {
 
 TEST_CASE("the key table's defaults agree with the structs' initializers") {
   // Code that builds a Config or profile by hand must see the same defaults as the daemon.
-  auto c = parse("[models.m]\nprovider = \"replay\"\nfile = \"/r.jsonl\"\n");
-  REQUIRE(c.has_value());
+  auto c = parse(
+      "[models.m]\nprovider = \"replay\"\nfile = \"/r.jsonl\"\n[policies.p]\n[auth]\n"
+      "[auth.tokens.t]\ntoken = \"12345678\"\nroles = []\n");
+  REQUIRE_MESSAGE(c.has_value(), test::why(c));
   Config plain;
   model::ModelProfile plain_model;
   model::SandboxProfile plain_sandbox;
+  model::Policy plain_policy;
+  TokenGrant plain_token;
   for (const KeySpec& key : all_keys()) {
     if (key.derive || key.name == "system_prompt" || key.name == "file") continue;
     CAPTURE(key.name);
     ConstTarget parsed(&*c, &c->models.at("m"), &c->sandboxes.at("default"));
+    parsed.policy = &c->policies.at("p");
+    parsed.auth = &c->auth;
+    parsed.token = &c->auth.tokens.at(0);
     ConstTarget fresh(&plain, &plain_model, &plain_sandbox);
-    if (key.scope == Scope::model && key.name == "provider") continue;  // required, no default
+    fresh.policy = &plain_policy;
+    fresh.auth = &plain.auth;
+    fresh.token = &plain_token;
+    if (key.scope == Scope::model && key.name == "provider") continue;    // required, no default
+    if (key.scope == Scope::auth_token && key.name != "roles") continue;  // the secret itself
     CHECK(render_toml(key, load(key, parsed)) == render_toml(key, load(key, fresh)));
   }
 }
@@ -144,7 +155,7 @@ binary = "/usr/local/bin/bwrap"
 ask = ["bash:git push*"]
 
 [auth]
-admins = ["user:root"]
+admin = ["user:root"]
 )");
   REQUIRE_MESSAGE(c.has_value(), test::why(c));
   CHECK(c->listen == "127.0.0.1:7070");

@@ -94,3 +94,34 @@ TEST_CASE("messages round-trip with tool calls and results") {
   CHECK(ub->role == Role::user);
   CHECK(ub->tool_results.at(0).is_error);
 }
+
+TEST_CASE("gates park the leaf and a verdict on the open gate resumes it") {
+  Leaf l;
+  REQUIRE(apply_event(l, ev("leaf_submitted", to_json(LeafSpec{}), 1)));
+  REQUIRE(apply_event(l, ev("leaf_started", Json::object(), 2)));
+  REQUIRE(apply_event(l, ev("gate_opened", Json{{"gate", 1}, {"call_id", "c"}}, 3)));
+  CHECK(l.state == LeafState::awaiting_approval);
+  CHECK(l.open_gate == 1);
+  CHECK(l.gate["opened_at"].is_string());
+  auto wrong = apply_event(l, ev("gate_decided", Json{{"gate", 2}, {"verdict", "approved"}}, 4));
+  REQUIRE_FALSE(wrong.has_value());
+  CHECK(wrong.error().code == ErrorCode::conflict);
+  REQUIRE(apply_event(l, ev("gate_decided", Json{{"gate", 1}, {"verdict", "approved"}}, 5)));
+  CHECK(l.state == LeafState::running);
+  CHECK(l.open_gate == 0);
+  CHECK(l.gate_wait_ms == 2000);  // opened at seq 3 (3 s), decided at seq 5 (5 s)
+  auto again = apply_event(l, ev("gate_decided", Json{{"gate", 1}, {"verdict", "approved"}}, 6));
+  CHECK_FALSE(again.has_value());
+}
+
+TEST_CASE("a rejection with stop ends the leaf rejected in the same batch") {
+  Leaf l;
+  REQUIRE(apply_event(l, ev("leaf_submitted", to_json(LeafSpec{}), 1)));
+  REQUIRE(apply_event(l, ev("leaf_started", Json::object(), 2)));
+  REQUIRE(apply_event(l, ev("gate_opened", Json{{"gate", 1}}, 3)));
+  REQUIRE(apply_event(l, ev("gate_decided", Json{{"gate", 1}, {"verdict", "rejected"}, {"stop", true}}, 4)));
+  auto fin = finished_event(LeafState::rejected, reason::rejected, "no");
+  REQUIRE(apply_event(l, ev(fin.type, fin.data, 5)));
+  CHECK(l.state == LeafState::rejected);
+  CHECK(l.gate.is_null());
+}

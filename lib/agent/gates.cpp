@@ -1,0 +1,144 @@
+// Gates in the agent loop. Before a tool call runs, the leaf's policy decides it: allow runs it,
+// deny answers the model with an error result, ask (or a request_approval call) opens a gate:
+// the gate_opened event is persisted, the channel is closed and the runner ends, leaving only
+// the leaf's rows. A verdict appends gate_decided and starts a new runner, which finds the
+// decision in the log (history.cpp) and applies it here: approved calls run without a second
+// policy check, rejected ones answer the model with the approver's message.
+
+#include "lib/agent/gates.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "lib/agent/diff.hpp"
+#include "lib/agent/runner.hpp"
+#include "lib/base/fs.hpp"
+#include "lib/loop/defer.hpp"
+#include "lib/sandbox/tool_util.hpp"
+
+namespace harness::agent {
+namespace {
+using model::Json;
+
+constexpr std::string_view k_request_approval = "request_approval";
+constexpr size_t k_preview_file_cap = 4u << 20;
+
+// The host path of a workspace path the model gave, or "" if it leaves the workspace.
+std::string host_path(const std::string& host_workspace, const std::string& input) {
+  auto inside = sandbox::tool_util::resolve_path("/workspace", input);
+  if (!inside) return "";
+  return host_workspace + inside->substr(std::string_view("/workspace").size());
+}
+}  // namespace
+
+model::ToolSpec request_approval_spec() {
+  return model::ToolSpec{
+      std::string(k_request_approval),
+      "Ask a human to approve an action before you take it. The leaf pauses until someone "
+      "approves or rejects; the verdict and the approver's message are returned to you.",
+      Json{{"type", "object"},
+           {"properties",
+            {{"summary", {{"type", "string"}, {"description", "what you want to do and why"}}},
+             {"proposed_action",
+              {{"type", "string"}, {"description", "the exact action you will take if approved"}}}}},
+           {"required", Json::array({"summary", "proposed_action"})}}};
+}
+
+void gate_preview(uv_loop_t* loop, const std::string& host_workspace, const model::ToolCall& call,
+                  std::function<void(Json)> done) {
+  const Json& in = call.input;
+  if (call.name == "bash") return done(Json{{"command", in.value("command", "")}});
+  if (call.name != "write_file" && call.name != "edit_file") return done(Json::object());
+  std::string path = in.value("path", "");
+  std::string file = host_path(host_workspace, path);
+  auto preview = std::make_shared<Json>(Json::object());
+  loop::run_blocking(
+      loop,
+      [preview, file, path, call] {
+        auto old = file.empty() ? Result<std::string>(Error{}) : read_file(file, k_preview_file_cap);
+        std::string before = old ? *old : "";
+        const Json& in = call.input;
+        if (call.name == "write_file") {
+          (*preview)["diff"] = unified_diff(before, in.value("content", ""), path);
+        } else {
+          (*preview)["diff"] = edit_preview(before, in.value("old", ""), in.value("new", ""),
+                                            in.value("replace_all", false), path);
+        }
+      },
+      [preview, done] { done(*preview); });
+}
+
+void LeafRunner::handle_call(const PendingCall& pc) {
+  const model::ToolCall& call = pc.call;
+  bool is_request = call.name == k_request_approval;
+  switch (pc.gate) {
+    case GateStatus::approved:
+      if (is_request) {
+        Json d{{"call_id", call.id}, {"name", call.name}, {"output", pc.verdict_text},
+               {"is_error", false}, {"exit_code", nullptr}, {"duration_ms", 0}};
+        return record_result(call, std::move(d), model::ToolResult{call.id, pc.verdict_text, false});
+      }
+      return run_tool(call);
+    case GateStatus::rejected: {
+      std::string text = is_request ? pc.verdict_text
+                                    : "this call was not run: it was " + pc.verdict_text +
+                                          " (gate " + std::to_string(pc.gate_no) + ")";
+      Json d{{"call_id", call.id}, {"name", call.name}, {"output", text}, {"is_error", true},
+             {"exit_code", nullptr}, {"rejected", true}, {"duration_ms", 0}};
+      return record_result(call, std::move(d), model::ToolResult{call.id, text, true});
+    }
+    case GateStatus::open:
+      // A verdict is still pending: nothing to run until it comes.
+      return park();
+    case GateStatus::none:
+      break;
+  }
+  if (is_request) return open_gate(call, "request_approval", nullptr);
+  model::Decision decision = model::decide(m_policy, call);
+  if (decision.verdict == model::Verdict::allow) return run_tool(call);
+  if (decision.verdict == model::Verdict::ask) return open_gate(call, "policy", decision.rule);
+  std::string rule = decision.rule ? decision.rule->text : "default deny";
+  std::string text = "denied by policy '" + m_policy.name + "' (rule " + rule +
+                     "): this call was not run";
+  Json d{{"call_id", call.id}, {"name", call.name},  {"output", text},     {"is_error", true},
+         {"exit_code", nullptr}, {"denied", true},   {"rule", rule},       {"duration_ms", 0}};
+  record_result(call, std::move(d), model::ToolResult{call.id, text, true});
+}
+
+void LeafRunner::open_gate(const model::ToolCall& call, std::string_view kind,
+                           const model::Rule* rule) {
+  Json gate{{"gate", m_leaf.gates + 1}, {"call_id", call.id}, {"tool", call.name},
+            {"input", call.input},      {"kind", kind},
+            {"rule", rule ? Json(rule->text) : Json(nullptr)},
+            {"command", nullptr},       {"diff", nullptr},
+            {"summary", nullptr},       {"proposed_action", nullptr}};
+  if (call.name == k_request_approval) {
+    gate["summary"] = call.input.value("summary", "");
+    gate["proposed_action"] = call.input.value("proposed_action", "");
+  }
+  gate["expires_at"] = m_policy.gate_timeout_ms > 0
+                           ? Json(format_rfc3339(now_ms() + m_policy.gate_timeout_ms))
+                           : Json(nullptr);
+  std::weak_ptr<LeafRunner> weak = weak_from_this();
+  gate_preview(m_ctx.loop, m_leaf.spec.workspace, call, [weak, call, gate](Json preview) mutable {
+    auto self = weak.lock();
+    if (!self || self->m_stopped) return;
+    for (auto& [k, v] : preview.items()) gate[k] = v;
+    self->open_gate_with(call, std::move(gate));
+  });
+}
+
+void LeafRunner::open_gate_with(const model::ToolCall& call, Json gate) {
+  int number = gate.value("gate", 0);
+  append({{std::string(model::event::gate_opened), std::move(gate)}},
+         [this, number, call](const model::Leaf&) {
+           spdlog::info("leaf {} awaiting approval: gate {} ({})", m_leaf.id, number, call.name);
+           park();
+         });
+}
+
+void LeafRunner::park() {
+  // The gate is durable; keep nothing for the leaf but its rows.
+  stop();
+}
+
+}  // namespace harness::agent

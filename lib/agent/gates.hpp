@@ -1,0 +1,23 @@
+#pragma once
+// Gates: the request_approval tool and what an approver is shown before a gated call runs.
+
+#include <uv.h>
+
+#include <functional>
+#include <string>
+
+#include "lib/model/conversation.hpp"
+
+namespace harness::agent {
+
+// The daemon-handled tool the model calls to ask a human: opens a gate; the verdict and its
+// message are the tool's result.
+model::ToolSpec request_approval_spec();
+
+// What a gate shows: {"command": …} for bash; {"diff": …} (unified) for write_file/edit_file,
+// computed against the file in the leaf's workspace on the host; {} otherwise. Reads files off
+// the loop thread; `done` runs on the loop.
+void gate_preview(uv_loop_t* loop, const std::string& host_workspace, const model::ToolCall& call,
+                  std::function<void(model::Json preview)> done);
+
+}  // namespace harness::agent

@@ -1,0 +1,101 @@
+// GET /v1/approvals, POST /v1/leaves/{id}/approve and /reject: who may decide is checked here
+// (role, the policy's approvers, four_eyes); recording the verdict exactly once is the
+// LeafManager's job.
+
+#include "lib/daemon/api.hpp"
+
+namespace harness::daemon {
+namespace {
+using Json = nlohmann::json;
+
+// May `caller` decide gates of `leaf`? forbidden naming the rule that refuses it.
+Status may_decide(const Caller& caller, const model::Leaf& leaf) {
+  auto policy = leaf.spec.policy.is_null() ? Result<model::Policy>(model::Policy{})
+                                           : model::policy_from_json(leaf.spec.policy);
+  if (!policy) return policy.error();
+  if (!policy->approvers.empty() && !model::principal_matches(caller.who, policy->approvers))
+    return make_error(ErrorCode::forbidden,
+                      caller.who.name + " is not an approver of policy '" + policy->name +
+                          "' (approvers: " + Json(policy->approvers).dump() + ")");
+  if (policy->four_eyes && same_person(caller, leaf.spec.submitted_by))
+    return make_error(ErrorCode::forbidden, "four_eyes: " + caller.who.name +
+                                                " submitted " + leaf.id +
+                                                " and may not decide its gates");
+  return {};
+}
+
+Json approval_of(const model::Leaf& leaf) {
+  Json a = leaf.gate;
+  a["leaf"] = leaf.id;
+  a["session"] = leaf.session;
+  a["submitted_by"] = leaf.spec.submitted_by;
+  a["prompt"] = leaf.spec.prompt;
+  return a;
+}
+
+Result<Json> parse_body(const std::string& body) {
+  if (body.empty()) return Json::object();
+  Json j = Json::parse(body, nullptr, false);
+  if (j.is_discarded() || !j.is_object())
+    return make_error(ErrorCode::bad_request, "request body must be a JSON object");
+  if (j.contains("gate") && !j["gate"].is_number_integer())
+    return make_error(ErrorCode::bad_request, "field 'gate' must be an integer");
+  if (j.contains("message") && !j["message"].is_string())
+    return make_error(ErrorCode::bad_request, "field 'message' must be a string");
+  if (j.contains("stop") && !j["stop"].is_boolean())
+    return make_error(ErrorCode::bad_request, "field 'stop' must be true or false");
+  return j;
+}
+}  // namespace
+
+void Api::approvals(const http::Request&, const Res& res, const Params&, const Caller& caller) {
+  store::LeafFilter f;
+  f.state = model::LeafState::awaiting_approval;
+  f.limit = 1000;
+  m_s.store->list_leaves(f, [res, caller](Result<store::LeafPage> r) {
+    if (!r) return res->send_error(r.error());
+    Json list = Json::array();
+    // Oldest first: the longest-waiting gate is the most urgent.
+    for (auto it = r->leaves.rbegin(); it != r->leaves.rend(); ++it) {
+      const model::Leaf& leaf = *it;
+      if (!leaf.gate.is_object()) continue;
+      bool may = caller.has(Role::approve) && may_decide(caller, leaf).has_value();
+      if (may || caller.has(Role::admin) || same_person(caller, leaf.spec.submitted_by))
+        list.push_back(approval_of(leaf));
+    }
+    res->send_json(200, Json{{"approvals", std::move(list)}});
+  });
+}
+
+void Api::approve(const http::Request& req, const Res& res, const Params& p, const Caller& caller) {
+  verdict(req, res, p[0], true, caller);
+}
+
+void Api::reject(const http::Request& req, const Res& res, const Params& p, const Caller& caller) {
+  verdict(req, res, p[0], false, caller);
+}
+
+void Api::verdict(const http::Request& req, const Res& res, const std::string& leaf_id,
+                  bool approve, const Caller& caller) {
+  auto body = parse_body(req.body);
+  if (!body) return res->send_error(body.error());
+  agent::LeafManager::VerdictRequest vr;
+  vr.gate = body->value("gate", 0);
+  vr.approve = approve;
+  vr.stop = !approve && body->value("stop", false);
+  vr.message = body->value("message", "");
+  vr.by = caller.to_json();
+  Services s = m_s;
+  m_s.store->get_leaf(leaf_id, [s, res, caller, vr](Result<model::Leaf> r) {
+    if (!r) return res->send_error(r.error());
+    if (Status ok = may_decide(caller, *r); !ok) return res->send_error(ok.error());
+    s.leaves->decide(r->id, vr, [res](Result<agent::LeafManager::VerdictResult> d) {
+      if (!d) return res->send_error(d.error());
+      res->send_json(200, Json{{"leaf", model::to_json(d->leaf)},
+                               {"verdict", d->verdict},
+                               {"already", d->already}});
+    });
+  });
+}
+
+}  // namespace harness::daemon

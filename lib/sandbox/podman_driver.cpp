@@ -1,0 +1,115 @@
+// Loop thread only: prepare() chains helper processes (ChildRun) through loop callbacks.
+#include "lib/sandbox/podman_driver.hpp"
+
+#include "lib/loop/defer.hpp"
+#include "lib/sandbox/remote_shell.hpp"
+
+namespace harness::sandbox {
+namespace {
+
+// PID 1 of the per-leaf container: sleeps forever but exits at once on TERM (sh as PID 1
+// ignores TERM by default, which would make every `rm -f` wait out the stop timeout).
+constexpr const char* k_idle = "trap 'exit 0' TERM; while :; do sleep 3600 & wait $!; done";
+
+}  // namespace
+
+PodmanDriver::PodmanDriver(model::SandboxProfile profile) : m_profile(std::move(profile)) {}
+
+PodmanDriver::~PodmanDriver() {
+  // A leaf that ended without finish() (daemon stopping) still must not leak its container.
+  if (!m_profile.image.empty() && m_loop && !m_finished)
+    run_detached(m_loop, remove_argv(m_leaf_id), client_env());
+}
+
+std::vector<std::string> PodmanDriver::base_argv() const {
+  std::vector<std::string> a{m_profile.binary.empty() ? m_profile.driver : m_profile.binary};
+  a.insert(a.end(), m_profile.global_args.begin(), m_profile.global_args.end());
+  return a;
+}
+
+std::string PodmanDriver::container_for(const std::string& leaf_id) const {
+  return m_profile.image.empty() ? m_profile.container : "harness-" + leaf_id;
+}
+
+std::vector<std::string> PodmanDriver::create_argv(const LeafContext& ctx) const {
+  auto a = base_argv();
+  a.insert(a.end(), {"run", "-d", "--rm=false", "--name", container_for(ctx.leaf_id), "--label",
+                     "harness.leaf=" + ctx.leaf_id, "--read-only", "--tmpfs", "/tmp",
+                     "--cap-drop=ALL", "--security-opt", "no-new-privileges"});
+  if (!m_profile.network) a.insert(a.end(), {"--network", "none"});
+  a.insert(a.end(), {"--pids-limit", std::to_string(m_profile.pids_max), "--memory",
+                     std::to_string(m_profile.memory_mb) + "m"});
+  if (!m_profile.user.empty()) a.insert(a.end(), {"--user", m_profile.user});
+  a.insert(a.end(), {"-v", ctx.workspace + ":/workspace:rw", "-w", "/workspace"});
+  a.insert(a.end(), m_profile.create_args.begin(), m_profile.create_args.end());
+  a.insert(a.end(), {m_profile.image, "sh", "-c", k_idle});
+  return a;
+}
+
+std::vector<std::string> PodmanDriver::remove_argv(const std::string& leaf_id) const {
+  auto a = base_argv();
+  a.insert(a.end(), {"rm", "-f", container_for(leaf_id)});
+  return a;
+}
+
+std::string PodmanDriver::workspace_path() const {
+  return m_profile.image.empty() ? "/workspace/" + m_leaf_id : "/workspace";
+}
+
+std::vector<std::string> PodmanDriver::launch_env(const model::SandboxProfile&) const {
+  return client_env();
+}
+
+harness::Result<std::vector<std::string>> PodmanDriver::shell_argv(const LeafContext& ctx) const {
+  auto a = base_argv();
+  a.insert(a.end(), {"exec", "-i", container_for(ctx.leaf_id)});
+  std::string workdir = m_profile.image.empty() ? "/workspace/" + ctx.leaf_id : "/workspace";
+  HARNESS_TRY_ASSIGN(auto sh, remote_shell(ctx, workdir, sandbox_env(m_profile)));
+  a.insert(a.end(), sh.begin(), sh.end());
+  return a;
+}
+
+// Runs one helper; a failure becomes unavailable "WHAT: <the tool's own message>".
+void PodmanDriver::step(std::vector<std::string> argv, std::string what,
+                        std::function<void(harness::Status)> next) {
+  m_child = std::make_unique<ChildRun>(m_loop);
+  m_child->start(
+      std::move(argv), client_env(),
+      [this, what = std::move(what), next = std::move(next)](auto r) {
+        loop::defer_destroy(m_loop, std::move(m_child));
+        if (!r) return next(make_error(ErrorCode::unavailable, what + ": " + r.error().message));
+        if (r->exit_code != 0)
+          return next(make_error(ErrorCode::unavailable, what + ": " + failure_text(*r)));
+        next({});
+      });
+}
+
+void PodmanDriver::prepare(uv_loop_t* loop, const LeafContext& ctx, PrepareDone done) {
+  m_loop = loop;
+  m_leaf_id = ctx.leaf_id;
+  m_host_workspace = ctx.workspace;
+  std::string name = "sandbox '" + m_profile.name + "' (" + m_profile.driver + ")";
+  if (m_profile.image.empty()) {
+    auto prefix = base_argv();
+    prefix.insert(prefix.end(), {"exec", "-i", m_profile.container});
+    return step(copy_in_argv(ctx.workspace, prefix, workspace_path()),
+                name + ": cannot copy the workspace into container " + m_profile.container,
+                std::move(done));
+  }
+  // A container left by a crashed daemon for this leaf is replaced (its workspace is the host's).
+  auto create = [this, ctx, name, done = std::move(done)](harness::Status) mutable {
+    step(create_argv(ctx), name + ": cannot create a container from image " + m_profile.image,
+         std::move(done));
+  };
+  step(remove_argv(ctx.leaf_id), "", std::move(create));
+}
+
+void PodmanDriver::finish(uv_loop_t* loop, std::function<void()> done) {
+  if (!m_profile.image.empty() && m_loop && !m_finished)
+    run_detached(loop, remove_argv(m_leaf_id), client_env());
+  m_finished = true;
+  m_child.reset();
+  done();
+}
+
+}  // namespace harness::sandbox

@@ -1,0 +1,49 @@
+#pragma once
+// The podman/docker driver (same code; the binary differs). Two modes:
+// - container = "NAME": exec into an existing container. Each leaf works in /workspace/<leaf id>
+//   inside it; prepare() copies the host workspace in (tar through an exec stream). Outputs are
+//   NOT copied back: they stay in the container (see README "Sandbox drivers").
+// - image = "IMAGE": prepare() creates a hardened container harness-<leaf id> with the host
+//   workspace bind-mounted at /workspace; finish() removes it.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "lib/sandbox/child.hpp"
+#include "lib/sandbox/driver.hpp"
+
+namespace harness::sandbox {
+
+class PodmanDriver final : public Driver {
+ public:
+  explicit PodmanDriver(model::SandboxProfile profile);
+  ~PodmanDriver() override;
+  void prepare(uv_loop_t* loop, const LeafContext& ctx, PrepareDone done) override;
+  void finish(uv_loop_t* loop, std::function<void()> done) override;
+  harness::Result<std::vector<std::string>> shell_argv(const LeafContext& ctx) const override;
+  std::string workspace_path() const override;
+  std::vector<std::string> launch_env(const model::SandboxProfile& profile) const override;
+
+  // The argv pieces, public for tests. BINARY GLOBAL_ARGS:
+  std::vector<std::string> base_argv() const;
+  // `run -d ... IMAGE sh -c LOOP` creating the per-leaf container (image mode).
+  std::vector<std::string> create_argv(const LeafContext& ctx) const;
+  // `rm -f harness-<leaf>` (image mode).
+  std::vector<std::string> remove_argv(const std::string& leaf_id) const;
+  // The container a leaf's shell runs in.
+  std::string container_for(const std::string& leaf_id) const;
+
+ private:
+  void step(std::vector<std::string> argv, std::string what,
+            std::function<void(harness::Status)> next);
+
+  model::SandboxProfile m_profile;
+  uv_loop_t* m_loop = nullptr;
+  std::string m_leaf_id;  // set by prepare()
+  std::string m_host_workspace;
+  bool m_finished = false;
+  std::unique_ptr<ChildRun> m_child;
+};
+
+}  // namespace harness::sandbox

@@ -1,0 +1,47 @@
+#include "lib/sandbox/remote_shell.hpp"
+
+namespace harness::sandbox {
+namespace {
+
+// $1 leaf id, $2 workdir, then NAME=VALUE. The marker path is assembled at run time, so this
+// shell's own command line never contains it and it does not kill itself. Killing by group
+// (-PID) reaches a command's children; by PID the watchdogs and stragglers.
+constexpr const char* k_prelude = R"SH(__h_m="/tmp/.harness/$1/"; __h_w=$2; shift 2
+for __h_p in /proc/[0-9]*; do
+  __h_p=${__h_p#/proc/}
+  [ "$__h_p" = "$$" ] && continue
+  case "$(tr '\0' ' ' <"/proc/$__h_p/cmdline" 2>/dev/null)" in
+    *"$__h_m"*) kill -KILL "-$__h_p" "$__h_p" 2>/dev/null ;;
+  esac
+done
+mkdir -p "$__h_w" && cd "$__h_w" || { echo "cannot enter the workspace $__h_w" >&2; exit 97; }
+exec env -i "$@" sh)SH";
+
+bool safe_id(const std::string& s) {
+  return !s.empty() && s.find_first_not_of(
+                           "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                           "0123456789_-") == std::string::npos;
+}
+
+}  // namespace
+
+harness::Result<std::vector<std::string>> remote_shell(const LeafContext& ctx,
+                                                       const std::string& workdir,
+                                                       const std::vector<std::string>& env) {
+  if (!safe_id(ctx.leaf_id))
+    return make_error(ErrorCode::invalid, "leaf id '" + ctx.leaf_id + "' is not [A-Za-z0-9_-]+");
+  std::vector<std::string> a{"sh", "-c", k_prelude, "sh", ctx.leaf_id, workdir};
+  a.insert(a.end(), env.begin(), env.end());
+  return a;
+}
+
+std::vector<std::string> copy_in_argv(const std::string& from,
+                                      const std::vector<std::string>& exec_prefix,
+                                      const std::string& workdir) {
+  std::vector<std::string> a{"sh", "-c", "tar -C \"$0\" -cf - . | \"$@\"", from};
+  a.insert(a.end(), exec_prefix.begin(), exec_prefix.end());
+  a.insert(a.end(), {"sh", "-c", "mkdir -p \"$1\" && tar -xf - -C \"$1\"", "sh", workdir});
+  return a;
+}
+
+}  // namespace harness::sandbox

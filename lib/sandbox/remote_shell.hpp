@@ -1,0 +1,29 @@
+#pragma once
+// What the container drivers (podman/docker, kubectl) run inside their sandbox: the shell the
+// channel talks to, behind a short prelude, and the workspace copy. Pure argv construction.
+
+#include <string>
+#include <vector>
+
+#include "lib/base/result.hpp"
+#include "lib/sandbox/driver.hpp"
+
+namespace harness::sandbox {
+
+// `sh -c PRELUDE sh LEAF WORKDIR NAME=VALUE...`, to append after an exec client's argv. The
+// prelude kills what earlier shells of this leaf left running (processes whose command line
+// holds the leaf's private dir /tmp/.harness/LEAF/, see channel_limits(profile, ctx)), creates
+// and enters WORKDIR, then `exec env -i NAME=VALUE... sh`, so the shell sees only `env`.
+// invalid if the leaf id has characters other than [A-Za-z0-9_-].
+harness::Result<std::vector<std::string>> remote_shell(const LeafContext& ctx,
+                                                       const std::string& workdir,
+                                                       const std::vector<std::string>& env);
+
+// A host command copying the host dir `from` into `workdir` inside the sandbox: `sh -c 'tar -C
+// FROM -cf - . | EXEC_PREFIX sh -c "mkdir -p W && tar -xf - -C W"'`. `exec_prefix` is the
+// client's argv up to the command it runs in the sandbox (e.g. "podman exec -i ctr").
+std::vector<std::string> copy_in_argv(const std::string& from,
+                                      const std::vector<std::string>& exec_prefix,
+                                      const std::string& workdir);
+
+}  // namespace harness::sandbox
