@@ -1,9 +1,9 @@
 #pragma once
 // The bubblewrap driver: new user/pid/ipc/uts/net/cgroup namespaces (nested user namespaces
 // disabled), read-only system binds, the workspace read-write at /workspace, a private size-bound
-// /tmp, capabilities dropped, a new session, and the seccomp filter of seccomp.hpp. The ulimits
-// (processes, memory, file size, CPU) are set by the channel's bootstrap inside the sandbox;
-// docs/sandbox.md says what each measure contains.
+// /tmp, capabilities dropped, a new session, the seccomp filter of seccomp.hpp, and for a root
+// daemon a pids cgroup per sandbox. The ulimits (memory, file size, CPU, and processes when not
+// root) are set by the channel's bootstrap; docs/sandbox.md says what each measure contains.
 
 #include <string>
 #include <vector>
