@@ -23,6 +23,8 @@ int cmd_approvals(Context& ctx);
 int cmd_verdict(Context& ctx, const VerdictOptions& opts, Verdict verdict);
 // Never fails because the daemon is down: says so and exits 0.
 int cmd_version(Context& ctx);
+// The daemon's self-check as a checklist: 0 all passed, 3 any failed, 10 daemon unreachable.
+int cmd_doctor(Context& ctx);
 
 // harnessctl's own version.
 inline constexpr const char* k_client_version = "0.1.0";

@@ -3,6 +3,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdlib>
+#include <fstream>
+
+#include "lib/sandbox/seccomp.hpp"
+
 namespace harness::sandbox {
 namespace {
 
@@ -31,7 +36,69 @@ std::vector<std::string> root_layout_args() {
   return args;
 }
 
+// Where a root daemon can cap a sandbox's processes: RLIMIT_NPROC never applies to host uid 0
+// (the kernel exempts root's user_struct, user namespace or not), so for root the cap is a pids
+// cgroup. A v1 pids hierarchy or a v2 root offering the pids controller; "" when neither is
+// writable (then only the rlimit, which does hold for a non-root daemon).
+std::string pids_cgroup_base() {
+  if (geteuid() != 0) return "";
+  if (access("/sys/fs/cgroup/pids/cgroup.procs", W_OK) == 0) return "/sys/fs/cgroup/pids/harness";
+  std::ifstream ctl("/sys/fs/cgroup/cgroup.subtree_control");
+  std::string word;
+  while (ctl >> word)
+    if (word == "pids" && access("/sys/fs/cgroup", W_OK) == 0) return "/sys/fs/cgroup/harness";
+  return "";
+}
+
+// Shell lines that move the wrapper (and so bwrap and everything in the sandbox) into a fresh
+// pids cgroup before exec, so no fork escapes the cap. Empty cgroups left by earlier sandboxes
+// (killed before they could clean up) are removed on the way; busy ones refuse rmdir.
+std::string join_pids_cgroup(const std::string& base, std::int64_t pids_max) {
+  if (base.empty() || pids_max <= 0) return "";
+  return "PATH=/usr/sbin:/usr/bin:/sbin:/bin; b=" + base +
+         "; c=$b/sbx-$$\n"
+         "mkdir -p $b && { [ ! -e $b/cgroup.subtree_control ] || "
+         "echo +pids >$b/cgroup.subtree_control; } 2>/dev/null\n"
+         "for d in $b/*/; do rmdir \"$d\" 2>/dev/null; done\n"
+         "mkdir $c && echo " +
+         std::to_string(pids_max) +
+         " >$c/pids.max && echo $$ >$c/cgroup.procs"
+         " || { echo \"cannot join the pids cgroup $c\" >&2; exit 97; }\n";
+}
+
+// Opens the seccomp program (a /proc/PID/fd/N path: digits and slashes only) as fd 3 and becomes
+// bwrap ("$0" is bwrap, "$@" its arguments).
+std::string exec_with_filter(const std::string& filter_path) {
+  return "exec \"$0\" \"$@\" 3<" + filter_path;
+}
+
 }  // namespace
+
+harness::Result<std::string> find_bwrap(const model::SandboxProfile& profile) {
+  std::string name = profile.binary.empty() ? "bwrap" : profile.binary;
+  auto missing = [&](const std::string& where) -> harness::Result<std::string> {
+    return make_error(ErrorCode::unavailable,
+                      "bwrap not found (" + where +
+                          "): install bubblewrap (apt-get install bubblewrap) or set "
+                          "sandboxes." +
+                          profile.name + ".binary");
+  };
+  if (name.find('/') != std::string::npos) {
+    if (access(name.c_str(), X_OK) == 0) return name;
+    return missing(name + ": no such file or directory");
+  }
+  const char* path = std::getenv("PATH");
+  std::string_view rest = path ? path : "";
+  while (!rest.empty()) {
+    auto colon = rest.find(':');
+    std::string dir(rest.substr(0, colon));
+    std::string full = (dir.empty() ? "." : dir) + "/" + name;
+    if (access(full.c_str(), X_OK) == 0) return full;
+    if (colon == std::string_view::npos) break;
+    rest.remove_prefix(colon + 1);
+  }
+  return missing("'" + name + "' is not on PATH");
+}
 
 BwrapDriver::BwrapDriver(model::SandboxProfile profile)
     : m_profile(std::move(profile)), m_root_args(root_layout_args()) {}
@@ -41,8 +108,13 @@ harness::Result<std::vector<std::string>> BwrapDriver::shell_argv(const LeafCont
     return make_error(ErrorCode::invalid,
                       "sandbox '" + m_profile.name + "': the workspace must be an absolute path");
   }
-  std::vector<std::string> a{m_profile.binary.empty() ? "bwrap" : m_profile.binary};
-  a.insert(a.end(), {"--unshare-all", "--unshare-user", "--disable-userns"});
+  HARNESS_TRY_ASSIGN(std::string bwrap, find_bwrap(m_profile));
+  HARNESS_TRY_ASSIGN(std::string filter, seccomp::filter_path());
+  static const std::string cgroup_base = pids_cgroup_base();
+  std::vector<std::string> a{
+      "/bin/sh", "-c", join_pids_cgroup(cgroup_base, m_profile.pids_max) + exec_with_filter(filter),
+      bwrap};
+  a.insert(a.end(), {"--unshare-all", "--unshare-user", "--disable-userns", "--seccomp", "3"});
   if (m_profile.network) a.push_back("--share-net");
   a.insert(a.end(), {"--die-with-parent", "--new-session", "--cap-drop", "ALL", "--clearenv"});
   for (const auto& kv : sandbox_env(m_profile)) {
@@ -52,10 +124,20 @@ harness::Result<std::vector<std::string>> BwrapDriver::shell_argv(const LeafCont
   a.insert(a.end(), {"--ro-bind", "/usr", "/usr"});
   a.insert(a.end(), m_root_args.begin(), m_root_args.end());
   for (const char* f : k_etc_files) a.insert(a.end(), {"--ro-bind-try", f, f});
-  a.insert(a.end(), {"--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"});
+  a.insert(a.end(), {"--proc", "/proc", "--dev", "/dev"});
+  // tmpfs lives in memory: bounded, so /tmp cannot take the host's RAM. Room for a file of the
+  // maximal size plus the channel's capture of a maximal stdout (in /tmp/.harness) and slack.
+  // The channel's capture files (ChannelLimits::private_dir, /tmp/.harness) get a tmpfs of
+  // their own, so a command that fills /tmp cannot also swallow its own output and exit status.
+  for (const char* tmp : {"/tmp", "/tmp/.harness", "/dev/shm"}) {
+    if (m_profile.file_size_mb > 0)
+      a.insert(a.end(), {"--size", std::to_string((2 * m_profile.file_size_mb + 16) << 20)});
+    a.insert(a.end(), {"--tmpfs", tmp});
+  }
   a.insert(a.end(), {"--bind", ctx.workspace, workspace_path(), "--chdir", workspace_path()});
   // The root itself is bwrap's tmpfs: make it read-only so only /workspace and /tmp take writes.
-  a.insert(a.end(), {"--remount-ro", "/", "--hostname", "sandbox", "/bin/sh"});
+  a.insert(a.end(),
+           {"--remount-ro", "/", "--remount-ro", "/dev", "--hostname", "sandbox", "/bin/sh"});
   return a;
 }
 

@@ -1,6 +1,9 @@
 #pragma once
-// The bubblewrap driver: new user/pid/ipc/uts/net(/cgroup) namespaces, read-only system binds,
-// the workspace read-write at /workspace, a private /tmp, capabilities dropped.
+// The bubblewrap driver: new user/pid/ipc/uts/net/cgroup namespaces (nested user namespaces
+// disabled), read-only system binds, the workspace read-write at /workspace, a private size-bound
+// /tmp, capabilities dropped, a new session, the seccomp filter of seccomp.hpp, and for a root
+// daemon a pids cgroup per sandbox. The ulimits (memory, file size, CPU, and processes when not
+// root) are set by the channel's bootstrap; docs/sandbox.md says what each measure contains.
 
 #include <string>
 #include <vector>
@@ -13,6 +16,9 @@ class BwrapDriver final : public Driver {
  public:
   // Reads the host's root layout once (which of /bin, /lib... are symlinks) to mirror it.
   explicit BwrapDriver(model::SandboxProfile profile);
+  // unavailable when the bwrap binary cannot be found (with how to install it) or the seccomp
+  // filter cannot be built; invalid for a relative workspace. The argv is /bin/sh opening the
+  // filter as fd 3 and exec'ing bwrap: bwrap only takes its filter as an inherited fd.
   harness::Result<std::vector<std::string>> shell_argv(const LeafContext& ctx) const override;
   std::string workspace_path() const override { return "/workspace"; }
 
@@ -20,5 +26,9 @@ class BwrapDriver final : public Driver {
   model::SandboxProfile m_profile;
   std::vector<std::string> m_root_args;  // --symlink / --ro-bind for /bin, /lib, ...
 };
+
+// The bwrap binary of `profile` resolved on the daemon's PATH (or as given when it contains a
+// '/'); unavailable "bwrap not found ...: apt-get install bubblewrap" when not executable.
+harness::Result<std::string> find_bwrap(const model::SandboxProfile& profile);
 
 }  // namespace harness::sandbox

@@ -40,8 +40,11 @@ bool parse_int(std::string_view s, std::int64_t& v) {
   return ec == std::errc() && p == s.data() + s.size();
 }
 
-// The shell functions. The watchdog is killed by group and by pid: a fast command can finish
-// before the watchdog has called setsid(), when its group does not exist yet. Variables are
+// The shell functions. When a command's own process ends, its whole process group is killed:
+// nothing it left in the background (a forgotten server, a fork bomb) outlives the tool call;
+// what must survive leaves the group with setsid and lives until the sandbox closes.
+// The watchdog is killed by group and by pid: a fast command can finish before the watchdog has
+// called setsid(), when its group does not exist yet. Variables are
 // prefixed __h_ and never exported; commands run as separate `sh FILE` processes, so they can
 // neither see nor clobber them.
 constexpr std::string_view k_functions = R"SH(
@@ -68,10 +71,11 @@ __h_run() {
   __h_w=$!
   wait "$__h_p"
   __h_rc=$?
+  kill -KILL -"$__h_p" 2>/dev/null
   kill -KILL -"$__h_w" 2>/dev/null; kill -KILL "$__h_w" 2>/dev/null
   wait "$__h_w" 2>/dev/null
   __h_to=0
-  if [ -e "$__h/to.$1" ]; then __h_to=1; kill -KILL -"$__h_p" 2>/dev/null; fi
+  [ -e "$__h/to.$1" ] && __h_to=1
   __h_os=$(__h_size "$__h/out")
   __h_es=$(__h_size "$__h/err")
   printf '__HARNESS_RES_%s %s %s %s %s\n' "$1" "$__h_rc" "$__h_to" ${__h_os:-0} ${__h_es:-0}

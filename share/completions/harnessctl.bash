@@ -5,7 +5,7 @@ _harnessctl() {
   prev="${COMP_WORDS[COMP_CWORD-1]}"
   for ((i = 1; i < COMP_CWORD; i++)); do
     case "${COMP_WORDS[i]}" in
-      submit|run|resume|wait|status|get|ls|list|logs|cancel|approvals|approve|reject|version|completion) cmd="${COMP_WORDS[i]}"; break ;;
+      submit|run|resume|wait|status|get|ls|list|logs|cancel|approvals|approve|reject|version|doctor|completion) cmd="${COMP_WORDS[i]}"; break ;;
     esac
   done
   case "$cmd" in
@@ -147,6 +147,13 @@ _harnessctl() {
         -o|--output) COMPREPLY=($(compgen -W "text json wide" -- "$cur")); return 0 ;;
       esac
       COMPREPLY=($(compgen -W "-h --help --version --socket --url -o --output --no-color" -- "$cur")) ;;
+    doctor)
+      case "$prev" in
+        --socket) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --url) return 0 ;;
+        -o|--output) COMPREPLY=($(compgen -W "text json wide" -- "$cur")); return 0 ;;
+      esac
+      COMPREPLY=($(compgen -W "-h --help --version --socket --url -o --output --no-color" -- "$cur")) ;;
     completion)
       case "$prev" in
         --socket) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
@@ -161,7 +168,7 @@ _harnessctl() {
         --url) return 0 ;;
         -o|--output) COMPREPLY=($(compgen -W "text json wide" -- "$cur")); return 0 ;;
       esac
-      COMPREPLY=($(compgen -W "submit run resume wait status get ls list logs cancel approvals approve reject version completion -h --help --version --socket --url -o --output --no-color" -- "$cur")) ;;
+      COMPREPLY=($(compgen -W "submit run resume wait status get ls list logs cancel approvals approve reject version doctor completion -h --help --version --socket --url -o --output --no-color" -- "$cur")) ;;
   esac
 }
 complete -F _harnessctl harnessctl

@@ -20,6 +20,7 @@ complete -c harnessctl -n '__fish_use_subcommand' -a approvals -d 'list open gat
 complete -c harnessctl -n '__fish_use_subcommand' -a approve -d 'approve a leaf\'s open gate: the gated call runs and the leaf continues'
 complete -c harnessctl -n '__fish_use_subcommand' -a reject -d 'reject a leaf\'s open gate: the model is told no (--stop ends the leaf)'
 complete -c harnessctl -n '__fish_use_subcommand' -a version -d 'print the client\'s and the daemon\'s versions'
+complete -c harnessctl -n '__fish_use_subcommand' -a doctor -d 'check the daemon, the store, every sandbox and model profile; say what to fix'
 complete -c harnessctl -n '__fish_use_subcommand' -a completion -d 'print a shell completion script'
 complete -c harnessctl -n '__fish_seen_subcommand_from submit' -s f -l file -r -F -d 'read the prompt from FILE (- for stdin)'
 complete -c harnessctl -n '__fish_seen_subcommand_from submit' -l model -x -d 'model profile NAME'

@@ -172,10 +172,12 @@ TEST_CASE("channel: the workspace is writable, the rest of the filesystem is not
   CHECK(access("/usr/evil", F_OK) != 0);
 }
 
-TEST_CASE("channel: a missing bwrap binary fails unavailable and never runs on the host") {
-  model::SandboxProfile p;
-  p.binary = "/nonexistent/bwrap";
-  SandboxFixture f(p);
+TEST_CASE("channel: a shell argv that cannot execute fails unavailable, never on the host") {
+  SKIP_WITHOUT_BWRAP();
+  SandboxFixture f;
+  auto argv = *f.driver->shell_argv(LeafContext{"lf_x", f.workspace});
+  argv[0] = "/nonexistent/bwrap";
+  f.open(argv, sandbox_env(f.profile));
   std::string marker = f.workspace + "/ran-on-host";
   auto r = f.exec("touch " + marker);
   REQUIRE_FALSE(r.has_value());
