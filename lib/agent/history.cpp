@@ -96,8 +96,7 @@ History build_history(const std::vector<Event>& events, const std::string& leaf_
         h.answered = m.tool_calls.empty();
         h.final_text = m.text;
       }
-      for (const auto& c : m.tool_calls)
-        open.calls.push_back(PendingCall{c, CallStatus::not_started});
+      for (const auto& c : m.tool_calls) open.calls.push_back(pending_call(c));
       if (!m.tool_calls.empty()) {
         open.response = &e;
         open_leaf = e.leaf;

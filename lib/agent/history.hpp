@@ -24,6 +24,13 @@ struct PendingCall {
   std::string verdict_text;  // "approved by alice: ok" / "rejected by bob: not today"
 };
 
+// A call nothing has happened to yet.
+inline PendingCall pending_call(const model::ToolCall& call) {
+  PendingCall pc;
+  pc.call = call;
+  return pc;
+}
+
 struct History {
   // The whole conversation of the session up to now, valid for any provider: every tool call
   // has a result (calls of earlier leaves that never finished get a synthetic "not run" one).

@@ -136,8 +136,7 @@ void LeafRunner::on_model_done(Result<model::ModelResponse> r, TimeMs started) {
                            "stopped after " + std::to_string(m_turn) +
                                " turns (max_turns) while the model still wanted to call tools");
            m_calls.clear();
-           for (const auto& c : resp.message.tool_calls)
-             m_calls.push_back(PendingCall{c, CallStatus::not_started});
+           for (const auto& c : resp.message.tool_calls) m_calls.push_back(pending_call(c));
            m_results.clear();
            m_known_results.clear();
            m_next_call = 0;

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "lib/base/time.hpp"
+#include "lib/daemon/doctor.hpp"
 
 namespace harness::daemon {
 namespace {
@@ -36,6 +37,7 @@ const std::vector<Api::Route>& Api::routes() {
       {"GET", "/healthz", Need::none, &Api::healthz},
       {"GET", "/readyz", Need::none, &Api::readyz},
       {"GET", "/v1/version", Need::none, &Api::version},
+      {"GET", "/v1/doctor", Need::any, &Api::doctor},
       {"POST", "/v1/leaves", Need::submit, &Api::submit},
       {"GET", "/v1/leaves", Need::any, &Api::list_leaves},
       {"GET", "/v1/leaves/{}", Need::any, &Api::get_leaf},
@@ -104,6 +106,11 @@ void Api::readyz(const http::Request&, const Res& res, const Params&, const Call
 
 void Api::version(const http::Request&, const Res& res, const Params&, const Caller& caller) {
   res->send_json(200, Json{{"version", HARNESS_VERSION}, {"api", 1}});
+}
+
+void Api::doctor(const http::Request&, const Res& res, const Params&, const Caller&) {
+  run_doctor(m_s.loop, *m_s.config, *m_s.store,
+             [res](Json report) { res->send_json(200, std::move(report)); });
 }
 
 void Api::list_leaves(const http::Request& req, const Res& res, const Params&,

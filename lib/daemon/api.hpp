@@ -63,6 +63,7 @@ class Api {
   void cancel(const http::Request&, const Res&, const Params&, const Caller&);
   void get_session(const http::Request&, const Res&, const Params&, const Caller&);
 
+  void doctor(const http::Request&, const Res&, const Params&, const Caller&);
   void approvals(const http::Request&, const Res&, const Params&, const Caller&);
   void approve(const http::Request&, const Res&, const Params&, const Caller&);
   void reject(const http::Request&, const Res&, const Params&, const Caller&);
