@@ -43,6 +43,13 @@ int http_status(ErrorCode code) {
   return 500;
 }
 
+ErrorCode error_code_from_status(long status) {
+  if (status == 502) return ErrorCode::unavailable;
+  for (const auto& c : k_codes)
+    if (c.status == status) return c.code;
+  return ErrorCode::internal;
+}
+
 namespace detail {
 void assert_failed(const char* expr, const char* file, int line) {
   std::fprintf(stderr, "%s:%d: assertion failed: %s\n", file, line, expr);

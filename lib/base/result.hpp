@@ -32,6 +32,9 @@ std::string_view to_string(ErrorCode code);
 ErrorCode error_code_from_string(std::string_view s);
 // The HTTP status for an error code.
 int http_status(ErrorCode code);
+// The inverse, for answers of our own API: the code whose status this is (502 counts as
+// unavailable); internal for anything else.
+ErrorCode error_code_from_status(long status);
 
 struct Error {
   ErrorCode code = ErrorCode::internal;

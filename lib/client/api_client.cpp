@@ -34,32 +34,6 @@ void global_init() {
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
-ErrorCode code_for_status(long status) {
-  switch (status) {
-    case 400:
-      return ErrorCode::bad_request;
-    case 401:
-      return ErrorCode::unauthorized;
-    case 403:
-      return ErrorCode::forbidden;
-    case 404:
-      return ErrorCode::not_found;
-    case 409:
-      return ErrorCode::conflict;
-    case 413:
-      return ErrorCode::too_large;
-    case 422:
-      return ErrorCode::invalid;
-    case 502:
-    case 503:
-      return ErrorCode::unavailable;
-    case 504:
-      return ErrorCode::timeout;
-    default:
-      return ErrorCode::internal;
-  }
-}
-
 // Maps a non-2xx answer back to an Error: the API's {"error":{"code","message"}} when present,
 // else the status.
 Error api_error(long status, const std::string& body) {
@@ -70,13 +44,14 @@ Error api_error(long status, const std::string& body) {
         e.contains("code") && e["code"].is_string() ? e["code"].get<std::string>() : "";
     std::string message =
         e.contains("message") && e["message"].is_string() ? e["message"].get<std::string>() : "";
-    ErrorCode ec = code.empty() ? code_for_status(status) : error_code_from_string(code);
+    ErrorCode ec = code.empty() ? error_code_from_status(status) : error_code_from_string(code);
     if (message.empty()) message = "harnessd answered HTTP " + std::to_string(status);
     return make_error(ec, message);
   }
   std::string snippet = body.substr(0, 200);
-  return make_error(code_for_status(status), "harnessd answered HTTP " + std::to_string(status) +
-                                                 (snippet.empty() ? "" : ": " + snippet));
+  return make_error(
+      error_code_from_status(status),
+      "harnessd answered HTTP " + std::to_string(status) + (snippet.empty() ? "" : ": " + snippet));
 }
 
 // Hands complete lines of a stream to the handler, keeping a partial last line buffered.

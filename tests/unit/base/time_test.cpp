@@ -49,3 +49,13 @@ TEST_CASE("base64 round-trips binary and rejects junk") {
   CHECK(*base64_decode("aGVs\nbG8=\n") == "hello");
   CHECK_FALSE(base64_decode("a$b").has_value());
 }
+
+TEST_CASE("error codes map to HTTP statuses and back") {
+  for (auto c :
+       {ErrorCode::bad_request, ErrorCode::unauthorized, ErrorCode::forbidden, ErrorCode::not_found,
+        ErrorCode::conflict, ErrorCode::too_large, ErrorCode::invalid, ErrorCode::unavailable,
+        ErrorCode::timeout, ErrorCode::internal})
+    CHECK(error_code_from_status(http_status(c)) == c);
+  CHECK(error_code_from_status(502) == ErrorCode::unavailable);
+  CHECK(error_code_from_status(418) == ErrorCode::internal);
+}
