@@ -1,5 +1,6 @@
 #include "lib/sandbox/bwrap_driver.hpp"
 
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -51,15 +52,26 @@ std::string pids_cgroup_base() {
 }
 
 // Shell lines that move the wrapper (and so bwrap and everything in the sandbox) into a fresh
-// pids cgroup before exec, so no fork escapes the cap. Empty cgroups left by earlier sandboxes
-// (killed before they could clean up) are removed on the way; busy ones refuse rmdir.
+// pids cgroup before exec, so no fork escapes the cap.
+// Removes the empty cgroups of sandboxes that have ended (busy ones refuse rmdir). Done here, with
+// a few in-memory cgroupfs syscalls, rather than by an rmdir process per cgroup in every
+// sandbox's start-up script.
+void sweep_pids_cgroups(const std::string& base) {
+  if (base.empty()) return;
+  DIR* dir = opendir(base.c_str());
+  if (!dir) return;
+  while (dirent* e = readdir(dir)) {
+    if (std::string_view(e->d_name).substr(0, 4) == "sbx-") rmdir((base + "/" + e->d_name).c_str());
+  }
+  closedir(dir);
+}
+
 std::string join_pids_cgroup(const std::string& base, std::int64_t pids_max) {
   if (base.empty() || pids_max <= 0) return "";
   return "PATH=/usr/sbin:/usr/bin:/sbin:/bin; b=" + base +
          "; c=$b/sbx-$$\n"
          "mkdir -p $b && { [ ! -e $b/cgroup.subtree_control ] || "
          "echo +pids >$b/cgroup.subtree_control; } 2>/dev/null\n"
-         "for d in $b/*/; do rmdir \"$d\" 2>/dev/null; done\n"
          "mkdir $c && echo " +
          std::to_string(pids_max) +
          " >$c/pids.max && echo $$ >$c/cgroup.procs"
@@ -111,6 +123,7 @@ harness::Result<std::vector<std::string>> BwrapDriver::shell_argv(const LeafCont
   HARNESS_TRY_ASSIGN(std::string bwrap, find_bwrap(m_profile));
   HARNESS_TRY_ASSIGN(std::string filter, seccomp::filter_path());
   static const std::string cgroup_base = pids_cgroup_base();
+  if (m_profile.pids_max > 0) sweep_pids_cgroups(cgroup_base);
   std::vector<std::string> a{
       "/bin/sh", "-c", join_pids_cgroup(cgroup_base, m_profile.pids_max) + exec_with_filter(filter),
       bwrap};
