@@ -52,7 +52,8 @@ std::string pids_cgroup_base() {
 }
 
 // Shell lines that move the wrapper (and so bwrap and everything in the sandbox) into a fresh
-// pids cgroup before exec, so no fork escapes the cap.
+// pids cgroup before exec, so no fork escapes the cap. The daemon sweeps empty cgroups when
+// other sandboxes start, which can remove this one between mkdir and the join: hence the retry.
 // Removes the empty cgroups of sandboxes that have ended (busy ones refuse rmdir). Done here, with
 // a few in-memory cgroupfs syscalls, rather than by an rmdir process per cgroup in every
 // sandbox's start-up script.
@@ -72,10 +73,11 @@ std::string join_pids_cgroup(const std::string& base, std::int64_t pids_max) {
          "; c=$b/sbx-$$\n"
          "mkdir -p $b && { [ ! -e $b/cgroup.subtree_control ] || "
          "echo +pids >$b/cgroup.subtree_control; } 2>/dev/null\n"
-         "mkdir $c && echo " +
+         "n=0; until mkdir -p $c 2>/dev/null && echo " +
          std::to_string(pids_max) +
-         " >$c/pids.max && echo $$ >$c/cgroup.procs"
-         " || { echo \"cannot join the pids cgroup $c\" >&2; exit 97; }\n";
+         " >$c/pids.max 2>/dev/null && echo $$ >$c/cgroup.procs 2>/dev/null; do\n"
+         "  n=$((n+1)); [ $n -lt 5 ] || { echo \"cannot join the pids cgroup $c\" >&2; exit 97; }\n"
+         "done\n";
 }
 
 // Opens the seccomp program (a /proc/PID/fd/N path: digits and slashes only) as fd 3 and becomes
