@@ -123,56 +123,55 @@ void LeafManager::expire_gates() {
     req.stop = true;
     req.message = "gate " + std::to_string(gate) + " expired before anyone decided";
     req.by = model::Json{{"name", "gate_timeout"}, {"uid", nullptr}, {"transport", "daemon"}};
-    decide(leaf_id, std::move(req), [leaf_id](Result<VerdictResult> r) {
-      // conflict: decided or cancelled meanwhile, nothing to expire.
-      if (r && !r->already) spdlog::info("leaf {}: gate timed out, leaf rejected", leaf_id);
+    m_ctx.journal->store().get_leaf(leaf_id, [this, req, leaf_id](Result<model::Leaf> l) {
+      if (!l) return;
+      decide(*l, req, [leaf_id](Result<VerdictResult> r) {
+        // conflict: decided or cancelled meanwhile, nothing to expire.
+        if (r && !r->already) spdlog::info("leaf {}: gate timed out, leaf rejected", leaf_id);
+      });
     });
   }
   arm_gate_timer();
 }
 
-void LeafManager::decide(const std::string& leaf_id, VerdictRequest req,
+void LeafManager::decide(const model::Leaf& leaf, VerdictRequest req,
                          store::Callback<VerdictResult> cb) {
-  m_ctx.journal->store().get_leaf(leaf_id, [this, leaf_id, req, cb](Result<model::Leaf> r) {
-    if (!r) return cb(r.error());
-    const model::Leaf& leaf = *r;
-    int gate = req.gate ? req.gate : leaf.open_gate;
-    if (gate == 0 && leaf.gates == 0)
-      return cb(make_error(ErrorCode::conflict, "leaf " + leaf_id + " has no gate; it is " +
-                                                    std::string(model::to_string(leaf.state))));
-    if (gate == 0) gate = leaf.gates;  // the last gate, to explain how it was decided
-    if (leaf.state != model::LeafState::awaiting_approval || gate != leaf.open_gate)
-      return explain_decided(leaf_id, req, gate, cb);
-    model::Json verdict{{"gate", gate},
-                        {"verdict", req.approve ? "approved" : "rejected"},
-                        {"stop", !req.approve && req.stop},
-                        {"message", req.message},
-                        {"by", req.by},
-                        {"at", format_rfc3339(now_ms())}};
-    std::vector<model::EventDraft> drafts{{std::string(model::event::gate_decided), verdict}};
-    bool stop = !req.approve && req.stop;
-    if (stop) {
-      std::string who = req.by.value("name", "someone");
-      drafts.push_back(model::finished_event(model::LeafState::rejected, model::reason::rejected,
-                                             "rejected at gate " + std::to_string(gate) + " by " +
-                                                 who +
-                                                 (req.message.empty() ? "" : ": " + req.message)));
-    }
-    m_ctx.journal->append(
-        leaf_id, std::move(drafts),
-        [this, leaf_id, req, gate, verdict, stop, cb](Result<store::AppendResult> a) {
-          if (!a) {
-            if (a.error().code == ErrorCode::conflict)
-              return explain_decided(leaf_id, req, gate, cb);
-            return cb(a.error());
-          }
-          model::Leaf now = a->leaf;
-          VerdictResult out{now, verdict, false};
-          if (stop) return write_envelope(m_ctx.loop, now, [cb, out] { cb(out); });
-          enqueue(now);
-          cb(out);
-        });
-  });
+  const std::string& leaf_id = leaf.id;
+  int gate = req.gate ? req.gate : leaf.open_gate;
+  if (gate == 0 && leaf.gates == 0)
+    return cb(make_error(ErrorCode::conflict, "leaf " + leaf_id + " has no gate; it is " +
+                                                  std::string(model::to_string(leaf.state))));
+  if (gate == 0) gate = leaf.gates;  // the last gate, to explain how it was decided
+  if (leaf.state != model::LeafState::awaiting_approval || gate != leaf.open_gate)
+    return explain_decided(leaf_id, req, gate, cb);
+  model::Json verdict{{"gate", gate},
+                      {"verdict", req.approve ? "approved" : "rejected"},
+                      {"stop", !req.approve && req.stop},
+                      {"message", req.message},
+                      {"by", req.by},
+                      {"at", format_rfc3339(now_ms())}};
+  std::vector<model::EventDraft> drafts{{std::string(model::event::gate_decided), verdict}};
+  bool stop = !req.approve && req.stop;
+  if (stop) {
+    std::string who = req.by.value("name", "someone");
+    drafts.push_back(model::finished_event(model::LeafState::rejected, model::reason::rejected,
+                                           "rejected at gate " + std::to_string(gate) + " by " +
+                                               who +
+                                               (req.message.empty() ? "" : ": " + req.message)));
+  }
+  m_ctx.journal->append(
+      leaf_id, std::move(drafts),
+      [this, leaf_id, req, gate, verdict, stop, cb](Result<store::AppendResult> a) {
+        if (!a) {
+          if (a.error().code == ErrorCode::conflict) return explain_decided(leaf_id, req, gate, cb);
+          return cb(a.error());
+        }
+        model::Leaf now = a->leaf;
+        VerdictResult out{now, verdict, false};
+        if (stop) return write_envelope(m_ctx.loop, now, [cb, out] { cb(out); });
+        enqueue(now);
+        cb(out);
+      });
 }
 
 // The gate is not open: find how it was decided, to answer "already" or explain the conflict.

@@ -44,10 +44,11 @@ class LeafManager {
     model::Json verdict;   // the gate_decided data
     bool already = false;  // the same verdict had been given before; nothing changed
   };
-  // Records a verdict on a gate (the caller has checked who may give it). The first verdict
+  // Records a verdict on a gate of `leaf` (a row the caller just read and checked who may
+  // decide; a verdict racing it is caught when appending). The first verdict
   // wins: the same verdict again answers `already`; any other is conflict, naming what happened.
   // Approve and plain reject continue the leaf; reject with stop ends it `rejected`.
-  void decide(const std::string& leaf_id, VerdictRequest req, store::Callback<VerdictResult> cb);
+  void decide(const model::Leaf& leaf, VerdictRequest req, store::Callback<VerdictResult> cb);
 
   size_t running_count() const { return m_running.size(); }
   size_t queued_count() const { return m_queue.size(); }

@@ -88,7 +88,7 @@ void Api::verdict(const http::Request& req, const Res& res, const std::string& l
   m_s.store->get_leaf(leaf_id, [s, res, caller, vr](Result<model::Leaf> r) {
     if (!r) return res->send_error(r.error());
     if (Status ok = may_decide(caller, *r); !ok) return res->send_error(ok.error());
-    s.leaves->decide(r->id, vr, [res](Result<agent::LeafManager::VerdictResult> d) {
+    s.leaves->decide(*r, vr, [res](Result<agent::LeafManager::VerdictResult> d) {
       if (!d) return res->send_error(d.error());
       res->send_json(200, Json{{"leaf", model::to_json(d->leaf)},
                                {"verdict", d->verdict},
