@@ -18,7 +18,8 @@ class Journal {
 
   explicit Journal(store::Store& store) : m_store(store) {}
 
-  // Appends `drafts` to the leaf's log; on success publishes them, then calls `cb`.
+  // Appends `drafts` to the leaf's log; on success publishes them, then calls `cb`. Strings in
+  // the drafts that are not UTF-8 are repaired (U+FFFD) first.
   void append(const std::string& leaf_id, std::vector<model::EventDraft> drafts,
               store::Callback<store::AppendResult> cb);
   // Publishes a leaf_submitted event the Store wrote in submit().

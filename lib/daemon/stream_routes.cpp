@@ -43,14 +43,15 @@ struct Follow {
   void send(const model::Event& e) {
     if (e.seq <= sent_seq) return;
     sent_seq = e.seq;
-    res->write_chunk(model::to_json(e).dump() + "\n");
+    res->write_chunk(model::dump_json(model::to_json(e)) + "\n");
   }
   void end(const model::Leaf& leaf) {
     if (ended) return;
     ended = true;
     heartbeat.stop();
     watchers->unwatch(leaf_id, token);
-    res->write_chunk(Json{{"type", "end"}, {"leaf", model::to_json(leaf)}}.dump() + "\n");
+    res->write_chunk(model::dump_json(Json{{"type", "end"}, {"leaf", model::to_json(leaf)}}) +
+                     "\n");
     res->end_stream();
   }
   void stop() {
