@@ -35,12 +35,13 @@ struct AuthConfig {
 
 // The daemon's settings after all layers are applied. Read-only once loaded; pass by const&.
 struct Config {
-  std::string state_dir;           // default: see default_state_dir()
-  std::string socket;              // default: see default_socket()
-  std::string listen;              // "" = no TCP; "HOST:PORT"
-  std::string store;               // default "sqlite:<state_dir>/harness.db"
-  std::string log_level = "info";  // trace|debug|info|warn|error
-  int max_running = 8;             // leaves running at once; the rest wait queued, FIFO
+  std::string state_dir;            // default: see default_state_dir()
+  std::string socket;               // default: see default_socket()
+  std::string listen;               // "" = no TCP; "HOST:PORT"
+  std::string store;                // default "sqlite:<state_dir>/harness.db"
+  std::string log_level = "info";   // trace|debug|info|warn|error
+  std::string log_format = "text";  // text|json (one object per line)
+  int max_running = 8;              // leaves running at once; the rest wait queued, FIFO
   int default_max_turns = 50;
   std::int64_t default_timeout_ms = 3'600'000;  // max_duration when a leaf gives none ("timeout")
   std::int64_t max_body_bytes = 8 << 20;
@@ -61,13 +62,14 @@ struct Config {
 
 // Values given on harnessd's command line; they win over everything else.
 struct Overrides {
-  std::optional<std::string> state_dir, socket, listen, store, log_level;
+  std::optional<std::string> state_dir, socket, listen, store, log_level, log_format;
 };
 
 // Loads defaults < file < environment (HARNESS_STATE_DIR, HARNESS_SOCKET, HARNESS_LISTEN,
-// HARNESS_STORE, HARNESS_LOG_LEVEL, HARNESS_MAX_RUNNING; empty counts as unset) < flags.
-// `path` empty: default_config_path() if that file exists, else no file. A given `path` that
-// does not exist is not_found. Bad content is invalid/bad_request naming FILE:LINE:COL and key.
+// HARNESS_STORE, HARNESS_LOG_LEVEL, HARNESS_LOG_FORMAT, HARNESS_MAX_RUNNING; empty counts as unset)
+// < flags. `path` empty: default_config_path() if that file exists, else no file. A given `path`
+// that does not exist is not_found. Bad content is invalid/bad_request naming FILE:LINE:COL and
+// key.
 Result<Config> load_config(const std::string& path, const Overrides& flags);
 // Same, with an explicit environment (tests, or a caller that already captured it).
 Result<Config> load_config(const std::string& path, const Overrides& flags, const Environment& env);
