@@ -35,13 +35,12 @@ struct AuthConfig {
 
 // The daemon's settings after all layers are applied. Read-only once loaded; pass by const&.
 struct Config {
-  std::string state_dir;            // default: see default_state_dir()
-  std::string socket;               // default: see default_socket()
-  std::string listen;               // "" = no TCP; "HOST:PORT"
-  std::string store;                // default "sqlite:<state_dir>/harness.db"
-  std::string log_level = "info";   // trace|debug|info|warn|error
-  std::string log_format = "text";  // text|json (one object per line)
-  int max_running = 8;              // leaves running at once; the rest wait queued, FIFO
+  std::string state_dir;           // default: see default_state_dir()
+  std::string socket;              // default: see default_socket()
+  std::string listen;              // "" = no TCP; "HOST:PORT"
+  std::string store;               // default "sqlite:<state_dir>/harness.db"
+  std::string log_level = "info";  // trace|debug|info|warn|error
+  int max_running = 8;             // leaves running at once; the rest wait queued, FIFO
   int default_max_turns = 50;
   std::int64_t default_timeout_ms = 3'600'000;  // max_duration when a leaf gives none ("timeout")
   std::int64_t max_body_bytes = 8 << 20;
@@ -58,6 +57,8 @@ struct Config {
   // "flag --x". Section headers ("models.local") map to where they were declared.
   std::map<std::string, std::string> origins;
   std::string source;  // the config file read; "" when only defaults, environment and flags
+  // log_format: "text", or "json" for one object per line.
+  std::string log_format = "text";
 };
 
 // Values given on harnessd's command line; they win over everything else.
@@ -66,10 +67,9 @@ struct Overrides {
 };
 
 // Loads defaults < file < environment (HARNESS_STATE_DIR, HARNESS_SOCKET, HARNESS_LISTEN,
-// HARNESS_STORE, HARNESS_LOG_LEVEL, HARNESS_LOG_FORMAT, HARNESS_MAX_RUNNING; empty counts as unset)
-// < flags. `path` empty: default_config_path() if that file exists, else no file. A given `path`
-// that does not exist is not_found. Bad content is invalid/bad_request naming FILE:LINE:COL and
-// key.
+// HARNESS_STORE, HARNESS_LOG_LEVEL, HARNESS_LOG_FORMAT, HARNESS_MAX_RUNNING; empty = unset) <
+// flags. `path` empty: default_config_path() if that file exists, else no file. A given `path` that
+// does not exist is not_found. Bad content is invalid/bad_request naming FILE:LINE:COL and key.
 Result<Config> load_config(const std::string& path, const Overrides& flags);
 // Same, with an explicit environment (tests, or a caller that already captured it).
 Result<Config> load_config(const std::string& path, const Overrides& flags, const Environment& env);
