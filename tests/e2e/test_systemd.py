@@ -199,3 +199,23 @@ def test_api_key_from_credentials_directory(daemon_factory, fake, tmp_path):
     assert leaf["state"] == "succeeded" and leaf["result"] == "keyed", leaf
     assert fake.replies()[0]["headers"].get("x-api-key") == he.API_KEY
     assert he.API_KEY not in d.log_text()
+
+
+def test_read_only_workdir_is_refused_at_submit(daemon_factory, tmp_path):
+    """Under ProtectSystem=strict every path outside ReadWritePaths= is read-only for harnessd: a
+    leaf there would fail every write. Here a read-only bind mount in the daemon's own mount
+    namespace stands in for it."""
+    ro, rw = tmp_path / "ro", tmp_path / "rw"
+    ro.mkdir()
+    rw.mkdir()
+    d = replay_daemon(daemon_factory, tmp_path, start=False)
+    base_argv = d.argv
+    make_ro = 'mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" "$0" && exec "$@"'
+    d.argv = lambda: ["unshare", "-m", "--propagation", "private", "sh", "-c", make_ro, str(ro)] + base_argv()
+    d.start()
+    code, _, err = d.ctl("submit", "-q", "hello", "--workdir", ro)
+    assert code == 2, err
+    assert f"workdir {ro} is read-only for harnessd" in err and "ReadWritePaths=" in err
+    assert d.leaves() == []
+    leaf_id = d.submit("hello", "--workdir", rw)
+    assert d.wait_leaf(leaf_id)["state"] == "succeeded"
