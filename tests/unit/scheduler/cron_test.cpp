@@ -3,6 +3,7 @@
 #include <string>
 
 #include "lib/scheduler/cron.hpp"
+#include "lib/scheduler/next_fire.hpp"
 
 using namespace harness;
 using namespace harness::scheduler;
@@ -157,4 +158,54 @@ TEST_CASE("cron accepts days that exist in some chosen month, and rejects odd by
   CHECK(e.error().message.find("byte 0xff") != std::string::npos);
   CHECK_FALSE(parse_cron(std::string(2000, '1')).has_value());
   CHECK_FALSE(parse_cron("99999999999999999999 * * * *").has_value());
+}
+
+TEST_CASE("random expressions parse or fail with a column inside the text") {
+  const std::string alphabet = "0123456789*/-, \tjanfrimonsu@dly7";
+  std::uint64_t state = 42;
+  const Zone berlin = *load_zone("Europe/Berlin");
+  int parsed = 0;
+  auto next = [&] {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return static_cast<std::size_t>(state >> 33);
+  };
+  for (int i = 0; i < 20000; ++i) {
+    std::string text;
+    if (i % 2) {
+      for (std::size_t n = next() % 24; n > 0; --n) text += alphabet[next() % alphabet.size()];
+    } else {  // five plausible fields: most parse, some are out of range or reversed
+      const int lo[] = {0, 0, 1, 1, 0};
+      const int span[] = {60, 24, 31, 12, 8};
+      const char* names[] = {"0", "0", "1", "Feb", "fri"};
+      for (int f = 0; f < 5; ++f) {
+        auto value = [&] {
+          return std::to_string(lo[f] + next() % (span[f] + (next() % 20 == 0)));
+        };
+        text += f ? " " : "";
+        for (std::size_t k = next() % 3; k <= 2; ++k) {
+          std::string step = "/" + std::to_string(1 + next() % 9);
+          const std::string items[] = {
+              "*",     "*" + step, value(), value() + "-" + value(), value() + "-" + value() + step,
+              names[f]};
+          text += items[next() % 6] + (k < 2 ? "," : "");
+        }
+      }
+    }
+    CAPTURE(text);
+    Result<CronExpr> e = parse_cron(text);
+    if (e) {
+      ++parsed;
+      CHECK(e->minutes != 0);
+      CHECK(e->weekdays != 0);
+      Result<TimeMs> fire = next_fire(*e, berlin, 1'750'000'000'000);
+      if (fire) CHECK(*fire > 1'750'000'000'000);
+      continue;
+    }
+    const std::string& m = e.error().message;
+    REQUIRE(m.rfind("cron: column ", 0) == 0);
+    std::size_t column = std::stoul(m.substr(13));
+    CHECK(column >= 1);
+    CHECK(column <= text.size() + 1);
+  }
+  CHECK(parsed > 1000);
 }
