@@ -2,14 +2,9 @@
 
 #include <grp.h>
 #include <signal.h>
-#include <stddef.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cstdlib>
-#include <cstring>
 #include <vector>
 
 #include <spdlog/spdlog.h>
@@ -18,6 +13,7 @@
 #include "lib/agent/leaf_manager.hpp"
 #include "lib/base/fs.hpp"
 #include "lib/daemon/api.hpp"
+#include "lib/daemon/systemd.hpp"
 #include "lib/daemon/watchers.hpp"
 #include "lib/http/client.hpp"
 #include "lib/http/server.hpp"
@@ -27,22 +23,6 @@
 
 namespace harness::daemon {
 namespace {
-// systemd's readiness protocol without libsystemd: one datagram to $NOTIFY_SOCKET.
-void sd_notify(const char* state) {
-  const char* path = std::getenv("NOTIFY_SOCKET");
-  if (!path || !*path) return;
-  int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return;
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::string p(path);
-  if (p[0] == '@') p[0] = '\0';  // abstract namespace
-  std::memcpy(addr.sun_path, p.data(), std::min(p.size(), sizeof(addr.sun_path) - 1));
-  ::sendto(fd, state, std::strlen(state), MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&addr),
-           static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + p.size()));
-  ::close(fd);
-}
-
 Result<gid_t> group_id(const std::string& name) {
   group gr{};
   group* found = nullptr;
@@ -65,6 +45,7 @@ Result<std::pair<std::string, int>> split_host_port(const std::string& listen) {
 }  // namespace
 
 struct Daemon::Parts {
+  std::unique_ptr<Systemd> systemd;
   std::unique_ptr<store::Store> store;
   std::unique_ptr<agent::Journal> journal;
   std::unique_ptr<http::HttpClient> http_client;
@@ -87,6 +68,7 @@ int Daemon::run() {
   uv_loop_init(&m_loop);
   m_parts = std::make_unique<Parts>();
   Parts& p = *m_parts;
+  p.systemd = std::make_unique<Systemd>(&m_loop);
 
   auto fail = [&](const std::string& why) {
     spdlog::error("{}", why);
@@ -163,7 +145,7 @@ int Daemon::run() {
     p.ready = true;
     spdlog::info("harnessd {} ready (store {}, max_running {})", HARNESS_VERSION, m_cfg.store,
                  m_cfg.max_running);
-    sd_notify("READY=1");
+    p.systemd->ready("serving on " + m_cfg.socket);
   });
 
   uv_run(&m_loop, UV_RUN_DEFAULT);
@@ -179,7 +161,7 @@ void Daemon::shutdown() {
   if (p.stopping) return;
   p.stopping = true;
   spdlog::info("shutting down: leaves continue after the next start");
-  sd_notify("STOPPING=1");
+  p.systemd->stopping();
   p.signals.clear();
   p.leaves->shutdown();
   p.server->close([this] {
