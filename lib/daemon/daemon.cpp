@@ -3,6 +3,7 @@
 #include <grp.h>
 #include <signal.h>
 #include <stddef.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -51,6 +52,39 @@ Result<gid_t> group_id(const std::string& name) {
     return make_error(ErrorCode::invalid, "[auth] socket_group '" + name +
                                               "' is not a group on this host (groupadd it)");
   return found->gr_gid;
+}
+
+http::ServerOptions server_options(const config::Config& cfg) {
+  http::ServerOptions o;
+  o.max_body_bytes = static_cast<size_t>(cfg.max_body_bytes);
+  o.request_timeout_ms = cfg.request_timeout_ms;
+  o.max_buffered_bytes = static_cast<size_t>(cfg.max_buffered_bytes);
+  o.max_connections = static_cast<size_t>(cfg.max_connections);
+  o.max_stream_buffer_bytes = static_cast<size_t>(cfg.max_follower_buffer);
+  if (cfg.max_buffered_bytes < cfg.max_body_bytes)
+    spdlog::warn(
+        "max_buffered_bytes ({}) is below max_body_bytes ({}): a body near the cap is "
+        "dropped with 503 while it is received",
+        cfg.max_buffered_bytes, cfg.max_body_bytes);
+  return o;
+}
+
+// Room for max_connections sockets plus the store, sandboxes and children: the soft limit is
+// raised toward the hard one (as redis does for maxclients), never above it.
+void raise_fd_limit(rlim_t connections) {
+  constexpr rlim_t k_reserve = 1024;
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
+  rlim_t want = connections + k_reserve;
+  if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur >= want) return;
+  rlim_t target = rl.rlim_max == RLIM_INFINITY ? want : std::min(want, rl.rlim_max);
+  if (target > rl.rlim_cur) {
+    rlimit raised{target, rl.rlim_max};
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) rl.rlim_cur = target;
+  }
+  if (rl.rlim_cur < want)
+    spdlog::warn("open files limit is {} (hard {}); max_connections {} needs about {}", rl.rlim_cur,
+                 rl.rlim_max, connections, want);
 }
 
 Result<std::pair<std::string, int>> split_host_port(const std::string& listen) {
@@ -112,12 +146,13 @@ int Daemon::run() {
   p.api = std::make_unique<Api>(Services{&m_loop, &m_cfg, p.store.get(), p.journal.get(),
                                          p.leaves.get(), &p.watchers, &p.ready});
 
-  http::ServerOptions opts;
-  opts.max_body_bytes = static_cast<size_t>(m_cfg.max_body_bytes);
   p.server = std::make_unique<http::Server>(
-      &m_loop, opts, [&p](http::Request&& req, std::shared_ptr<http::Responder> res) {
+      &m_loop, server_options(m_cfg),
+      [&p](http::Request&& req, std::shared_ptr<http::Responder> res) {
         p.api->handle(std::move(req), std::move(res));
       });
+  p.server->set_head_check([&p](const http::Request& head) { return p.api->check_head(head); });
+  raise_fd_limit(static_cast<rlim_t>(m_cfg.max_connections));
   if (Status s = make_dirs(m_cfg.socket.substr(0, m_cfg.socket.rfind('/')), 0755); !s)
     return fail("socket dir: " + s.error().message);
   gid_t group = static_cast<gid_t>(-1);

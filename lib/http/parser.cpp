@@ -27,6 +27,9 @@ FeedResult RequestParser::feed(std::string_view data) {
   auto err = HTTP_PARSER_ERRNO(&m_parser);
   if (m_complete) {
     r.status = ParseStatus::complete;
+  } else if (m_paused_at_head && m_error.status == 0) {
+    r.status = ParseStatus::head;
+    return r;  // 100 Continue waits until the caller has accepted the head
   } else if (err != HPE_OK || m_error.status != 0) {
     if (m_error.status == 0) {
       int status = err == HPE_HEADER_OVERFLOW ? 431 : 400;
@@ -37,6 +40,22 @@ FeedResult RequestParser::feed(std::string_view data) {
   r.send_continue = m_want_continue && r.status == ParseStatus::need_more;
   m_want_continue = false;
   return r;
+}
+
+void RequestParser::resume() {
+  if (!m_paused_at_head) return;
+  m_paused_at_head = false;
+  http_parser_pause(&m_parser, 0);
+}
+
+size_t RequestParser::buffered_bytes() const {
+  return m_in_message ? m_header_bytes + m_current.body.size() : 0;
+}
+
+void RequestParser::discard() {
+  m_current = ParsedRequest{};
+  m_in_message = false;
+  fail(400, "request discarded");
 }
 
 ParsedRequest RequestParser::take() {
@@ -131,6 +150,10 @@ int RequestParser::on_headers_complete(http_parser* p) noexcept {
   bool body_follows = (p->flags & F_CHUNKED) != 0 || (has_length && p->content_length > 0);
   for (const auto& [name, value] : req.headers)
     if (name == "expect" && iequals(value, "100-continue")) s.m_want_continue = body_follows;
+  if (s.m_pause_after_head) {
+    s.m_paused_at_head = true;
+    http_parser_pause(p, 1);
+  }
   return 0;
 }
 
