@@ -15,7 +15,9 @@ namespace {
 using Json = nlohmann::json;
 
 constexpr std::int64_t k_heartbeat_ms = 15'000;
-constexpr int k_page = 1000;
+// Events read from the store at once; a follower holds at most one page while its reader
+// catches up.
+constexpr int k_page = 200;
 
 Result<std::int64_t> int_param(const http::Request& req, const char* name, std::int64_t dflt,
                                std::int64_t lo, std::int64_t hi) {

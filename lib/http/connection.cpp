@@ -183,6 +183,10 @@ void Connection::process() {
       // http_parser leaves the head's final LF unconsumed when it pauses there, so the loop
       // always feeds again after resume() and a due 100 Continue goes out right away.
       if (!admit_head()) break;
+      if (m_parser.failed()) {
+        const auto& e = m_parser.error();
+        fail_request(e.status, code_for_status(e.status), e.message);
+      }
     } else if (r.status == ParseStatus::error) {
       const auto& e = m_parser.error();
       fail_request(e.status, code_for_status(e.status), e.message);

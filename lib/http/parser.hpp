@@ -63,8 +63,10 @@ class RequestParser {
   FeedResult feed(std::string_view data);
   // From now on, stop with ParseStatus::head after each request's head.
   void pause_after_head() { m_pause_after_head = true; }
-  // Continues after ParseStatus::head.
+  // Continues after ParseStatus::head. When the head already broke a limit (a declared body
+  // over the cap), failed() is then true and error() says why.
   void resume();
+  bool failed() const { return m_error.status != 0; }
   // The head parsed so far (method, target, headers, version); complete after status head.
   const ParsedRequest& current() const { return m_current; }
   // Bytes of the unfinished message held in memory (target, headers, body so far).

@@ -157,7 +157,7 @@ TEST_CASE("http limits: the head check answers before any body is read") {
     return EarlyAnswer{
         401, make_error(ErrorCode::unauthorized, "no token"), {{"WWW-Authenticate", "Bearer"}}};
   });
-  RawResponse refused, accepted, head_refused;
+  RawResponse refused, accepted, head_refused, big_anonymous, big_known;
   double refused_secs = 99;
   bool refused_closed = false;
   f.run([&] {
@@ -177,6 +177,13 @@ TEST_CASE("http limits: the head check answers before any body is read") {
     auto c = RawClient::connect_unix(f.sock);
     c.send("HEAD /x HTTP/1.1\r\nHost: x\r\n\r\n");
     head_refused = c.read_response(true);
+    // Over the body cap: the caller is checked first, the size second.
+    auto d = RawClient::connect_tcp(f.server->tcp_port());
+    d.send(post_head("/upload", 100u << 20));
+    big_anonymous = d.read_response();
+    auto e = RawClient::connect_tcp(f.server->tcp_port());
+    e.send(post_head("/upload", 100u << 20, "Authorization: Bearer good\r\n"));
+    big_known = e.read_response();
   });
   CHECK(refused.status == 401);
   CHECK(refused.header("www-authenticate") == "Bearer");
@@ -187,8 +194,11 @@ TEST_CASE("http limits: the head check answers before any body is read") {
   CHECK(accepted.status == 200);
   CHECK(json::parse(accepted.body)["size"] == 5);
   CHECK(head_refused.status == 401);
+  CHECK(big_anonymous.status == 401);
+  CHECK(big_known.status == 413);
   CHECK(g_handled == 1);
-  CHECK(seen == std::vector<std::string>{"POST /upload tcp", "POST /upload tcp", "HEAD /x unix"});
+  CHECK(seen == std::vector<std::string>{"POST /upload tcp", "POST /upload tcp", "HEAD /x unix",
+                                         "POST /upload tcp", "POST /upload tcp"});
   CHECK(f.close_loop() == 0);
 }
 
