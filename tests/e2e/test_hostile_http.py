@@ -229,7 +229,9 @@ def test_a_thousand_connections(daemon_factory):
             s.sendall(b"GET /readyz HTTP/1.1\r\nHost: x\r\n")  # a head that never ends
         socks.append(s)
     # The daemon still answers beside them.
-    he.wait_until(lambda: proc_stats(pid)[1] >= before[1] + n, 15, what="all connections accepted")
+    # (before may still count the readiness probe's connection, hence the slack)
+    he.wait_until(lambda: proc_stats(pid)[1] >= before[1] + n - 3, 15,
+                  what="all connections accepted")
     during = proc_stats(pid)
     assert d.request("GET", "/readyz").status == 200
     # Past max_connections (1024): 503 and closed.
