@@ -39,5 +39,7 @@ std::string format_chunk(std::string_view data);
 inline constexpr std::string_view k_last_chunk = "0\r\n\r\n";
 // {"error":{"code":..., "message":...}} as in docs/api.md.
 nlohmann::json error_json(const Error& e);
+// dump_json(j): serialises without ever throwing (lib/base/json_dump.hpp).
+using harness::dump_json;
 
 }  // namespace harness::http

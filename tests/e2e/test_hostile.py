@@ -63,7 +63,9 @@ def test_error_page_that_is_not_utf8(d, fake, workdir):
     assert "502 Bad Gateway " + FFFD * 3 + " upstream " + FFFD + "</body>" in leaf["message"]
     errors = [e["data"]["message"] for e in d.events(leaf["id"]) if e["type"] == "model_error"]
     assert len(errors) == 2 and all(FFFD in m for m in errors)
-    result = json.loads((d.state_dir / "leaves" / leaf["id"] / "result.json").read_text())
+    envelope = d.state_dir / "leaves" / leaf["id"]
+    he.wait_until(lambda: (envelope / "DONE").exists(), 10, what="the envelope's DONE marker")
+    result = json.loads((envelope / "result.json").read_text(encoding="utf-8"))
     assert result["message"] == leaf["message"]
     assert_unharmed(d, pid)
 
