@@ -4,6 +4,8 @@ are absent from a full dump of the store, the daemon log, result.json and the li
 present there as [REDACTED:…]; the model's later requests carry the redacted text too."""
 
 import json
+import os
+import pwd
 import subprocess
 import threading
 
@@ -16,9 +18,10 @@ CANARY = "hx-canary-7f3a9c2e1b5d4a60"  # not credential-shaped: only the literal
 AWS = "AKIA" + "HXTESTCANARY0042"
 ANTHROPIC = "sk-ant-" + "api03-" + "Hx7q" * 12
 PATTERN = "HXPAT-424242"
-SECRETS = (CANARY, AWS, ANTHROPIC, PATTERN)
+TOKEN = "hx-ci-token-9d2e7c41b0"  # a TCP bearer token: the daemon knows only its hash
+SECRETS = (CANARY, AWS, ANTHROPIC, PATTERN, TOKEN)
 
-COMMAND = f"echo {CANARY}; echo {AWS}; echo {ANTHROPIC}; echo {PATTERN}"
+COMMAND = f"echo {CANARY}; echo {AWS}; echo {ANTHROPIC}; echo {PATTERN}; echo {TOKEN}"
 SCRIPT = [
     {"tool_calls": [{"name": "bash", "input": {"command": COMMAND}}], "delay": 0.3},
     {"text": f"the secrets were {CANARY} and {AWS}", "delay": 0.3},
@@ -32,6 +35,9 @@ def redacting_daemon(make_daemon, fake):
     d = make_daemon(models=models, start=False, extra_env={CANARY_ENV: CANARY})
     he.use_tree_config(d)
     d.config["redaction"] = {"patterns": ["HXPAT-[0-9]{6}"]}
+    me = pwd.getpwuid(os.getuid()).pw_name
+    d.config["auth"] = {"admin": [f"user:{me}"],
+                        "tokens": {"ci": {"token": TOKEN, "roles": ["submit"]}}}
     return d.start()
 
 
@@ -74,7 +80,7 @@ def test_secrets_never_reach_the_store_the_log_the_envelope_or_the_stream(make_d
         assert_clean(where, text)
 
     assert f"[REDACTED:env:{CANARY_ENV}]" in dump
-    for kind in ("aws_access_key_id", "anthropic_key", "pattern"):
+    for kind in ("aws_access_key_id", "anthropic_key", "pattern", "bearer_token"):
         assert f"[REDACTED:{kind}]" in dump, kind
         assert f"[REDACTED:{kind}]" in stream[0], kind
     assert json.loads(result)["result"] == \
