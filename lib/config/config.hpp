@@ -60,16 +60,18 @@ struct Config {
   // "flag --x". Section headers ("models.local") map to where they were declared.
   std::map<std::string, std::string> origins;
   std::string source;  // the config file read; "" when only defaults, environment and flags
+  // log_format: "text", or "json" for one object per line.
+  std::string log_format = "text";
 };
 
 // Values given on harnessd's command line; they win over everything else.
 struct Overrides {
-  std::optional<std::string> state_dir, socket, listen, store, log_level;
+  std::optional<std::string> state_dir, socket, listen, store, log_level, log_format;
 };
 
 // Loads defaults < file < environment (HARNESS_STATE_DIR, HARNESS_SOCKET, HARNESS_LISTEN,
-// HARNESS_STORE, HARNESS_LOG_LEVEL, HARNESS_MAX_RUNNING; empty counts as unset) < flags.
-// `path` empty: default_config_path() if that file exists, else no file. A given `path` that
+// HARNESS_STORE, HARNESS_LOG_LEVEL, HARNESS_LOG_FORMAT, HARNESS_MAX_RUNNING; empty = unset) <
+// flags. `path` empty: default_config_path() if that file exists, else no file. A given `path` that
 // does not exist is not_found. Bad content is invalid/bad_request naming FILE:LINE:COL and key.
 Result<Config> load_config(const std::string& path, const Overrides& flags);
 // Same, with an explicit environment (tests, or a caller that already captured it).

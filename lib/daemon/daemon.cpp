@@ -2,14 +2,9 @@
 
 #include <grp.h>
 #include <signal.h>
-#include <stddef.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cstdlib>
-#include <cstring>
 #include <vector>
 
 #include <spdlog/spdlog.h>
@@ -19,6 +14,7 @@
 #include "lib/agent/redaction.hpp"
 #include "lib/base/fs.hpp"
 #include "lib/daemon/api.hpp"
+#include "lib/daemon/systemd.hpp"
 #include "lib/daemon/watchers.hpp"
 #include "lib/http/client.hpp"
 #include "lib/http/server.hpp"
@@ -28,22 +24,6 @@
 
 namespace harness::daemon {
 namespace {
-// systemd's readiness protocol without libsystemd: one datagram to $NOTIFY_SOCKET.
-void sd_notify(const char* state) {
-  const char* path = std::getenv("NOTIFY_SOCKET");
-  if (!path || !*path) return;
-  int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return;
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::string p(path);
-  if (p[0] == '@') p[0] = '\0';  // abstract namespace
-  std::memcpy(addr.sun_path, p.data(), std::min(p.size(), sizeof(addr.sun_path) - 1));
-  ::sendto(fd, state, std::strlen(state), MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&addr),
-           static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + p.size()));
-  ::close(fd);
-}
-
 Result<gid_t> group_id(const std::string& name) {
   group gr{};
   group* found = nullptr;
@@ -67,6 +47,7 @@ Result<std::pair<std::string, int>> split_host_port(const std::string& listen) {
 
 struct Daemon::Parts {
   model::Redactor redactor;  // built once; the Journal and the Api hold pointers to it
+  std::unique_ptr<Systemd> systemd;
   std::unique_ptr<store::Store> store;
   std::unique_ptr<agent::Journal> journal;
   std::unique_ptr<http::HttpClient> http_client;
@@ -89,6 +70,7 @@ int Daemon::run() {
   uv_loop_init(&m_loop);
   m_parts = std::make_unique<Parts>();
   Parts& p = *m_parts;
+  p.systemd = std::make_unique<Systemd>(&m_loop);
 
   auto fail = [&](const std::string& why) {
     spdlog::error("{}", why);
@@ -171,7 +153,7 @@ int Daemon::run() {
     p.ready = true;
     spdlog::info("harnessd {} ready (store {}, max_running {})", HARNESS_VERSION, store_name,
                  m_cfg.max_running);
-    sd_notify("READY=1");
+    p.systemd->ready("serving on " + m_cfg.socket);
   });
 
   uv_run(&m_loop, UV_RUN_DEFAULT);
@@ -187,7 +169,7 @@ void Daemon::shutdown() {
   if (p.stopping) return;
   p.stopping = true;
   spdlog::info("shutting down: leaves continue after the next start");
-  sd_notify("STOPPING=1");
+  p.systemd->stopping();
   p.signals.clear();
   p.leaves->shutdown();
   p.server->close([this] {
