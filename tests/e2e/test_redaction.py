@@ -73,7 +73,9 @@ def test_secrets_never_reach_the_store_the_log_the_envelope_or_the_stream(make_d
     assert leaf["state"] == "succeeded", leaf
 
     dump = store_dump(d)
-    result = (d.state_dir / "leaves" / leaf_id / "result.json").read_text()
+    envelope = d.state_dir / "leaves" / leaf_id
+    he.wait_until(lambda: (envelope / "DONE").exists(), 30, what="the envelope's DONE marker")
+    result = (envelope / "result.json").read_text()
     for where, text in (("the store", dump), ("the daemon log", d.log_text()),
                         ("result.json", result), ("the live stream", stream[0]),
                         ("logs -f", live)):
