@@ -46,7 +46,13 @@ struct Config {
   std::int64_t default_timeout_ms = 3'600'000;  // max_duration when a leaf gives none ("timeout")
   std::int64_t max_body_bytes = 8 << 20;
   std::int64_t max_input_bytes = 64 << 20;  // total of --input files per leaf
-  std::string system_prompt;                // daemon default system prompt (built-in default)
+  // HTTP limits (docs/api.md "Limits"): the whole request must arrive within request_timeout;
+  // unfinished request bytes across connections; open connections; a follower's unsent output.
+  std::int64_t request_timeout_ms = 30'000;
+  std::int64_t max_buffered_bytes = std::int64_t{64} << 20;
+  int max_connections = 1024;
+  std::int64_t max_follower_buffer = 8 << 20;
+  std::string system_prompt;  // daemon default system prompt (built-in default)
   // SHA-256 of each TCP bearer token, lowercase hex. The file may hold plain tokens or
   // "sha256:HEX"; plain text never stays in memory past parsing.
   std::vector<std::string> tokens;

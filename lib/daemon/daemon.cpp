@@ -12,6 +12,7 @@
 #include "lib/agent/journal.hpp"
 #include "lib/agent/leaf_manager.hpp"
 #include "lib/agent/redaction.hpp"
+#include "lib/base/fd_limit.hpp"
 #include "lib/base/fs.hpp"
 #include "lib/daemon/api.hpp"
 #include "lib/daemon/systemd.hpp"
@@ -32,6 +33,31 @@ Result<gid_t> group_id(const std::string& name) {
     return make_error(ErrorCode::invalid, "[auth] socket_group '" + name +
                                               "' is not a group on this host (groupadd it)");
   return found->gr_gid;
+}
+
+http::ServerOptions server_options(const config::Config& cfg) {
+  http::ServerOptions o;
+  o.max_body_bytes = static_cast<size_t>(cfg.max_body_bytes);
+  o.request_timeout_ms = cfg.request_timeout_ms;
+  o.max_buffered_bytes = static_cast<size_t>(cfg.max_buffered_bytes);
+  o.max_connections = static_cast<size_t>(cfg.max_connections);
+  o.max_stream_buffer_bytes = static_cast<size_t>(cfg.max_follower_buffer);
+  if (cfg.max_buffered_bytes < cfg.max_body_bytes)
+    spdlog::warn(
+        "max_buffered_bytes ({}) is below max_body_bytes ({}): a body near the cap is "
+        "dropped with 503 while it is received",
+        cfg.max_buffered_bytes, cfg.max_body_bytes);
+  return o;
+}
+
+// main() raised the soft open-files limit to the hard one; say so when max_connections cannot
+// fit under it (sockets plus the store, sandboxes and children).
+void check_fd_limit(std::uint64_t connections) {
+  constexpr std::uint64_t k_reserve = 1024;
+  auto lim = fd_limit();
+  if (lim && lim->soft < connections + k_reserve)
+    spdlog::warn("open files limit is {} (hard {}); max_connections {} needs about {}", lim->soft,
+                 lim->hard, connections, connections + k_reserve);
 }
 
 Result<std::pair<std::string, int>> split_host_port(const std::string& listen) {
@@ -102,12 +128,13 @@ int Daemon::run() {
   p.api = std::make_unique<Api>(Services{&m_loop, &m_cfg, p.store.get(), p.journal.get(),
                                          p.leaves.get(), &p.watchers, &p.ready, &p.redactor});
 
-  http::ServerOptions opts;
-  opts.max_body_bytes = static_cast<size_t>(m_cfg.max_body_bytes);
   p.server = std::make_unique<http::Server>(
-      &m_loop, opts, [&p](http::Request&& req, std::shared_ptr<http::Responder> res) {
+      &m_loop, server_options(m_cfg),
+      [&p](http::Request&& req, std::shared_ptr<http::Responder> res) {
         p.api->handle(std::move(req), std::move(res));
       });
+  p.server->set_head_check([&p](const http::Request& head) { return p.api->check_head(head); });
+  check_fd_limit(static_cast<std::uint64_t>(m_cfg.max_connections));
   if (Status s = make_dirs(m_cfg.socket.substr(0, m_cfg.socket.rfind('/')), 0755); !s)
     return fail("socket dir: " + s.error().message);
   gid_t group = static_cast<gid_t>(-1);
