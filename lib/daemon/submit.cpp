@@ -73,6 +73,8 @@ Status parse_fields(const Json& body, const config::Config& cfg, SubmitPlan& pla
   s.model = model::str_at(body, "model");
   s.sandbox = model::str_at(body, "sandbox");
   s.workdir = model::str_at(body, "workdir");
+  plan.max_turns_given = body.contains("max_turns") && !body["max_turns"].is_null();
+  plan.timeout_given = body.contains("timeout_s") && !body["timeout_s"].is_null();
   HARNESS_TRY_ASSIGN(s.max_turns, max_turns_field(body, cfg.default_max_turns));
   HARNESS_TRY_ASSIGN(s.timeout_ms, timeout_ms_field(body));
   for (auto& [k, v] : model::object_at(body, "labels").items()) {
