@@ -4,6 +4,7 @@
 
 #include "lib/agent/envelope.hpp"
 #include "lib/agent/gates.hpp"
+#include "lib/agent/limits.hpp"
 #include "lib/loop/defer.hpp"
 #include "lib/sandbox/tools.hpp"
 
@@ -22,7 +23,9 @@ std::int64_t leaf_timeout_ms(const model::Leaf& leaf, const config::Config& cfg)
 }  // namespace
 
 LeafRunner::LeafRunner(AgentContext ctx, model::Leaf leaf, DoneFn on_done)
-    : m_ctx(ctx), m_leaf(std::move(leaf)), m_on_done(std::move(on_done)), m_deadline(ctx.loop) {}
+    : m_ctx(ctx), m_leaf(std::move(leaf)), m_on_done(std::move(on_done)),
+      m_deadline(ctx.loop),
+      m_inactivity(ctx.loop) {}
 
 LeafRunner::~LeafRunner() {
   if (m_model_call) m_ctx.models->cancel(m_model_call);
@@ -57,6 +60,7 @@ void LeafRunner::start(bool recovered) {
                    "the leaf exceeded its max_duration of " +
                        format_duration_ms(leaf_timeout_ms(self->m_leaf, *self->m_ctx.config)));
     });
+    touch();
     store::EventQuery q{leaf.session, "", 0, k_all_events};
     m_ctx.journal->store().read_events(q, [weak](Result<std::vector<model::Event>> r) {
       auto self = weak.lock();
@@ -87,7 +91,21 @@ void LeafRunner::on_history(std::vector<model::Event> events) {
   call_model();
 }
 
+void LeafRunner::touch() {
+  if (m_leaf.spec.inactivity_ms <= 0 || m_stopped) return;
+  std::weak_ptr<LeafRunner> weak = weak_from_this();
+  m_inactivity.start(static_cast<std::uint64_t>(m_leaf.spec.inactivity_ms), [weak] {
+    auto self = weak.lock();
+    if (!self || self->m_stopped) return;
+    self->finish(LeafState::failed, model::reason::inactivity,
+                 "no model response and no tool output for " +
+                     format_duration_ms(self->m_leaf.spec.inactivity_ms) + " (inactivity)");
+  });
+}
+
 void LeafRunner::call_model() {
+  if (auto why = budget_reached(m_leaf))
+    return finish(LeafState::failed, model::reason::budget, *why);
   model::ModelRequest req;
   req.system = m_ctx.config->system_prompt;
   req.messages = m_messages;
@@ -121,6 +139,10 @@ void LeafRunner::on_model_done(Result<model::ModelResponse> r, TimeMs started) {
                   "model '" + m_model->name + "' failed: " + r.error().message);
   }
   model::ModelResponse resp = std::move(*r);
+  touch();
+  const auto& u = resp.usage;
+  resp.usage.cost_usd = model::cost_usd(*m_model, u.input_tokens, u.output_tokens,
+                                        u.cache_read_tokens, u.cache_write_tokens);
   int turn = m_turn + 1;
   Json d = model::to_json(resp);
   d["turn"] = turn;
@@ -132,6 +154,9 @@ void LeafRunner::on_model_done(Result<model::ModelResponse> r, TimeMs started) {
            m_messages.push_back(message);
            if (message.tool_calls.empty())
              return finish(LeafState::succeeded, model::reason::completed, "", message.text);
+           // The response that takes the leaf over its budget ends it: its tool calls don't run.
+           if (auto why = budget_reached(m_leaf))
+             return finish(LeafState::failed, model::reason::budget, *why);
            if (m_turn >= m_leaf.spec.max_turns)
              return finish(LeafState::failed, model::reason::max_turns,
                            "stopped after " + std::to_string(m_turn) +
@@ -190,6 +215,7 @@ void LeafRunner::run_tool(const model::ToolCall& call) {
                                   "sandbox '" + self->m_sandbox->name + "' (" +
                                       self->m_sandbox->driver + "): " + r.error().message);
             }
+            self->touch();
             Json d{{"call_id", call.id},   {"name", call.name},
                    {"output", r->content}, {"is_error", r->is_error},
                    {"interrupted", false}, {"duration_ms", now_ms() - t0}};
@@ -279,6 +305,7 @@ void LeafRunner::finish(LeafState state, std::string_view reason, std::string me
   if (m_stopped) return;
   m_stopped = true;
   m_deadline.stop();
+  m_inactivity.stop();
   if (m_model_call) m_ctx.models->cancel(std::exchange(m_model_call, 0));
   loop::defer_destroy(m_ctx.loop, std::move(m_channel));
   if (m_driver) m_driver->finish(m_ctx.loop, [] {});
@@ -302,6 +329,7 @@ void LeafRunner::stop() {
   if (!m_stopped) {
     m_stopped = true;
     m_deadline.stop();
+    m_inactivity.stop();
     if (m_model_call) m_ctx.models->cancel(std::exchange(m_model_call, 0));
     loop::defer_destroy(m_ctx.loop, std::move(m_channel));
     if (m_driver) m_driver->finish(m_ctx.loop, [] {});

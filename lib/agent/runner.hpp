@@ -70,6 +70,8 @@ class LeafRunner : public std::enable_shared_from_this<LeafRunner> {
   void finish(model::LeafState state, std::string_view reason, std::string message,
               std::optional<std::string> result = std::nullopt);
   void release();
+  // Restarts the inactivity timer (a model response or a tool's output arrived).
+  void touch();
   // Appends and continues with `next` on success; any failure ends the runner.
   void append(std::vector<model::EventDraft> drafts, std::function<void(const model::Leaf&)> next);
   // The string `key` of the first event the last append() wrote, as persisted (redacted), or
@@ -96,6 +98,7 @@ class LeafRunner : public std::enable_shared_from_this<LeafRunner> {
   std::unique_ptr<sandbox::Driver> m_driver;
   std::unique_ptr<sandbox::Channel> m_channel;
   loop::Timer m_deadline;
+  loop::Timer m_inactivity;
   bool m_stopped = false;
   bool m_released = false;
 };

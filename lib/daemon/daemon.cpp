@@ -15,6 +15,9 @@
 #include "lib/base/fd_limit.hpp"
 #include "lib/base/fs.hpp"
 #include "lib/daemon/api.hpp"
+#include "lib/daemon/config_schedules.hpp"
+#include "lib/daemon/schedule_fire.hpp"
+#include "lib/daemon/schedule_runner.hpp"
 #include "lib/daemon/systemd.hpp"
 #include "lib/daemon/watchers.hpp"
 #include "lib/http/client.hpp"
@@ -80,6 +83,8 @@ struct Daemon::Parts {
   std::unique_ptr<model_api::ModelClient> models;
   std::unique_ptr<agent::LeafManager> leaves;
   Watchers watchers;
+  SystemClock clock;
+  std::unique_ptr<ScheduleRunner> scheduler;
   std::unique_ptr<Api> api;
   std::unique_ptr<http::Server> server;
   std::vector<loop::HandlePtr<uv_signal_t>> signals;
@@ -125,8 +130,20 @@ int Daemon::run() {
   p.models = std::make_unique<model_api::ModelClient>(&m_loop, *p.http_client);
   agent::AgentContext ctx{&m_loop, &m_cfg, p.journal.get(), p.models.get()};
   p.leaves = std::make_unique<agent::LeafManager>(ctx);
-  p.api = std::make_unique<Api>(Services{&m_loop, &m_cfg, p.store.get(), p.journal.get(),
-                                         p.leaves.get(), &p.watchers, &p.ready, &p.redactor});
+  auto configured = config_schedules(m_cfg, p.clock.now_ms());
+  if (!configured) return fail(configured.error().message);
+  if (!configured->empty() && !p.store->schedules())
+    return fail("store " + store_name + " keeps no schedules; remove [schedules.*] or use sqlite:");
+  Services services{&m_loop,         &m_cfg,     p.store.get(), p.journal.get(),
+                    p.leaves.get(),  &p.watchers, &p.ready,      &p.redactor};
+  services.clock = &p.clock;
+  p.scheduler = std::make_unique<ScheduleRunner>(
+      &m_loop, *p.store, p.clock, [services](const store::ScheduleRecord& rec, TimeMs scheduled,
+                                             std::function<void(Result<std::string>)> done) {
+        fire_schedule(services, rec, scheduled, std::move(done));
+      });
+  services.scheduler = p.scheduler.get();
+  p.api = std::make_unique<Api>(services);
 
   p.server = std::make_unique<http::Server>(
       &m_loop, server_options(m_cfg),
@@ -172,10 +189,16 @@ int Daemon::run() {
     p.signals.push_back(std::move(h));
   }
 
-  p.leaves->recover([this, &p, store_name](Status s) {
+  p.leaves->recover([this, &p, store_name, configured](Status s) mutable {
     if (!s) {
       spdlog::error("recovery failed: {}", s.error().message);
       return shutdown();
+    }
+    if (p.store->schedules()) {
+      sync_config_schedules(*p.store->schedules(), std::move(*configured), [&p](Status s) {
+        if (!s) spdlog::error("config schedules: {}", s.error().message);
+        if (!p.stopping) p.scheduler->start();
+      });
     }
     p.ready = true;
     spdlog::info("harnessd {} ready (store {}, max_running {})", HARNESS_VERSION, store_name,
@@ -198,6 +221,7 @@ void Daemon::shutdown() {
   spdlog::info("shutting down: leaves continue after the next start");
   p.systemd->stopping();
   p.signals.clear();
+  p.scheduler->stop();
   p.leaves->shutdown();
   p.server->close([this] {
     Parts& p = *m_parts;

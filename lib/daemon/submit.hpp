@@ -25,6 +25,9 @@ struct SubmitPlan {
   model::Narrowing narrowing;    // "ask", "allow", "deny" of the body
   bool max_turns_given = false;  // the body set max_turns (else: default, or the session's)
   bool timeout_given = false;    // the body set timeout_s
+  bool token_budget_given = false;
+  bool budget_usd_given = false;
+  bool inactivity_given = false;
 };
 
 // Parses and validates a submit body (docs/api.md). `session_from_path` is the {id} of
