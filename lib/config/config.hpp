@@ -73,6 +73,9 @@ struct Config {
   std::int64_t default_token_budget = 0;  // "token_budget": input + output tokens
   double default_budget_usd = 0;          // "budget_usd", priced per model profile
   std::int64_t default_inactivity_ms = 0;  // "inactivity"
+  // A scheduled time at most this old when the scheduler sees it fires as on time; older ones
+  // were missed (catch_up decides). docs/schedules.md.
+  std::int64_t schedule_grace_ms = 30'000;
   std::int64_t max_body_bytes = 8 << 20;
   std::int64_t max_input_bytes = 64 << 20;  // total of --input files per leaf
   // HTTP limits (docs/api.md "Limits"): the whole request must arrive within request_timeout;

@@ -137,11 +137,15 @@ int Daemon::run() {
   Services services{&m_loop,         &m_cfg,     p.store.get(), p.journal.get(),
                     p.leaves.get(),  &p.watchers, &p.ready,      &p.redactor};
   services.clock = &p.clock;
+  ScheduleRunnerOptions sched_opts;
+  sched_opts.grace_ms = m_cfg.schedule_grace_ms;
   p.scheduler = std::make_unique<ScheduleRunner>(
-      &m_loop, *p.store, p.clock, [services](const store::ScheduleRecord& rec, TimeMs scheduled,
-                                             std::function<void(Result<std::string>)> done) {
+      &m_loop, *p.store, p.clock,
+      [services](const store::ScheduleRecord& rec, TimeMs scheduled,
+                 std::function<void(Result<std::string>)> done) {
         fire_schedule(services, rec, scheduled, std::move(done));
-      });
+      },
+      sched_opts);
   services.scheduler = p.scheduler.get();
   p.api = std::make_unique<Api>(services);
 
