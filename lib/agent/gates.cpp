@@ -18,6 +18,7 @@
 namespace harness::agent {
 namespace {
 using model::Json;
+using model::LeafState;
 
 constexpr std::string_view k_request_approval = "request_approval";
 constexpr size_t k_preview_file_cap = 4u << 20;
@@ -45,28 +46,33 @@ model::ToolSpec request_approval_spec() {
 }
 
 void gate_preview(uv_loop_t* loop, const std::string& host_workspace, const model::ToolCall& call,
-                  std::function<void(Json)> done) {
+                  std::function<void(Result<Json>)> done) {
   const Json& in = call.input;
   if (call.name == "bash") return done(Json{{"command", in.value("command", "")}});
   if (call.name != "write_file" && call.name != "edit_file") return done(Json::object());
   std::string path = in.value("path", "");
   std::string file = host_path(host_workspace, path);
-  auto preview = std::make_shared<Json>(Json::object());
+  auto preview = std::make_shared<Result<Json>>(Json::object());
   loop::run_blocking(
       loop,
       [preview, file, path, call] {
-        auto old =
-            file.empty() ? Result<std::string>(Error{}) : read_file(file, k_preview_file_cap);
-        std::string before = old ? *old : "";
-        const Json& in = call.input;
-        if (call.name == "write_file") {
-          (*preview)["diff"] = unified_diff(before, in.value("content", ""), path);
-        } else {
-          (*preview)["diff"] = edit_preview(before, in.value("old", ""), in.value("new", ""),
-                                            in.value("replace_all", false), path);
+        // On a pool thread: nothing may escape; a throw becomes the leaf's internal error.
+        try {
+          auto old =
+              file.empty() ? Result<std::string>(Error{}) : read_file(file, k_preview_file_cap);
+          std::string before = old ? *old : "";
+          const Json& in = call.input;
+          if (call.name == "write_file") {
+            (**preview)["diff"] = unified_diff(before, in.value("content", ""), path);
+          } else {
+            (**preview)["diff"] = edit_preview(before, in.value("old", ""), in.value("new", ""),
+                                               in.value("replace_all", false), path);
+          }
+        } catch (const std::exception& e) {
+          *preview = make_error(ErrorCode::internal, std::string("gate preview: ") + e.what());
         }
       },
-      [preview, done] { done(*preview); });
+      [preview, done] { done(std::move(*preview)); });
 }
 
 void LeafRunner::handle_call(const PendingCall& pc) {
@@ -127,12 +133,18 @@ void LeafRunner::open_gate(const model::ToolCall& call, std::string_view kind,
                            ? Json(format_rfc3339(now_ms() + m_policy.gate_timeout_ms))
                            : Json(nullptr);
   std::weak_ptr<LeafRunner> weak = weak_from_this();
-  gate_preview(m_ctx.loop, m_leaf.spec.workspace, call, [weak, call, gate](Json preview) mutable {
-    auto self = weak.lock();
-    if (!self || self->m_stopped) return;
-    for (auto& [k, v] : preview.items()) gate[k] = v;
-    self->open_gate_with(call, std::move(gate));
-  });
+  gate_preview(m_ctx.loop, m_leaf.spec.workspace, call,
+               [weak, call, gate](Result<Json> preview) mutable {
+                 auto self = weak.lock();
+                 if (!self || self->m_stopped) return;
+                 self->guard("after the gate preview", [&] {
+                   if (!preview)
+                     return self->finish(LeafState::failed, model::reason::internal,
+                                         preview.error().message);
+                   for (auto& [k, v] : preview->items()) gate[k] = v;
+                   self->open_gate_with(call, std::move(gate));
+                 });
+               });
 }
 
 void LeafRunner::open_gate_with(const model::ToolCall& call, Json gate) {

@@ -16,8 +16,8 @@ model::ToolSpec request_approval_spec();
 
 // What a gate shows: {"command": …} for bash; {"diff": …} (unified) for write_file/edit_file,
 // computed against the file in the leaf's workspace on the host; {} otherwise. Reads files off
-// the loop thread; `done` runs on the loop.
+// the loop thread; `done` runs on the loop, with internal if computing the preview threw.
 void gate_preview(uv_loop_t* loop, const std::string& host_workspace, const model::ToolCall& call,
-                  std::function<void(model::Json preview)> done);
+                  std::function<void(Result<model::Json> preview)> done);
 
 }  // namespace harness::agent

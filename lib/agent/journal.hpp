@@ -28,6 +28,8 @@ class Journal {
   store::Store& store() { return m_store; }
 
  private:
+  void publish(const model::Leaf& leaf, const std::vector<model::Event>& events) noexcept;
+
   store::Store& m_store;
   Listener m_listener;
 };

@@ -10,7 +10,7 @@ namespace {
 // append a new one. Leaf rows hold the API leaf JSON (model::to_json) as the projection of the
 // session's events; the other leaf columns exist for filtering and ordering. Ids are sortable
 // ULIDs, so "ORDER BY id" is creation order.
-constexpr std::array<const char*, 1> k_migrations{{
+constexpr std::array<const char*, 2> k_migrations{{
     R"sql(
 CREATE TABLE sessions(
   id TEXT PRIMARY KEY,
@@ -43,6 +43,13 @@ CREATE TABLE leaf_labels(
   value TEXT NOT NULL,
   PRIMARY KEY(key, value, leaf)
 ) WITHOUT ROWID;
+)sql",
+    // 2: one row that ping() rewrites while writes fail, to learn when they work again.
+    R"sql(
+CREATE TABLE probe(
+  id INTEGER PRIMARY KEY CHECK(id = 1),
+  at INTEGER NOT NULL
+);
 )sql",
 }};
 
