@@ -71,10 +71,9 @@ class LeafManager {
   // Ends leaf `id` with `draft` (cancel, or a failure), stops its runner if any, writes its
   // envelope, then answers the updated leaf.
   void end_leaf(const std::string& id, model::EventDraft draft, store::Callback<model::Leaf> cb);
-  // Runs a continuation of leaf `id` off a store callback: an exception inside answers `cb`
-  // with internal and fails the leaf instead of reaching the event loop.
-  template <class T>
-  void guarded(const std::string& id, const store::Callback<T>& cb,
+  // Runs a continuation of leaf `id` off a store callback: an exception inside fails the leaf
+  // and is answered with internal instead of reaching the event loop (leaf_stop.cpp).
+  void guarded(const std::string& id, const std::function<void(Error)>& answer,
                const std::function<void()>& body) noexcept;
   // Gate timeouts: one timer for the earliest deadline of all parked leaves.
   void watch_gate(const model::Leaf& leaf);
