@@ -16,7 +16,7 @@ def test_sigterm_persists_the_answer_in_flight_and_the_restart_says_shutdown(mak
         {"tool_calls": [{"name": "bash", "input": {"command": "echo ran >> ran.txt"}}], "delay": 1},
         {"text": "done"},
     ])
-    d = make_daemon()
+    d = make_daemon(extra={"shutdown_grace": "10s"})  # the default
     leaf_id = d.submit("answer slowly", "--workdir", workdir)
     assert fake.wait_for(lambda f: f.in_flight == 1)
 
