@@ -68,25 +68,56 @@ Status Api::check_access(const Caller& caller, Need need) {
   return {};
 }
 
-void Api::handle(http::Request&& req, std::shared_ptr<http::Responder> res) {
-  TimeMs t0 = now_ms();
+Api::Lookup Api::find_route(const http::Request& req) {
+  Lookup found;
   Params params;
-  bool path_known = false;
   for (const auto& r : routes()) {
     if (!match(r.pattern, req.path, params)) continue;
-    path_known = true;
-    if (r.method != req.method) continue;
-    Caller caller = identify(req, *m_s.config);
-    if (Status s = check_access(caller, r.need); !s) return res->send_error(s.error());
-    (this->*r.fn)(req, res, params, caller);
-    spdlog::debug("{} {} by {} dispatched in {}ms", req.method, req.path, caller.who.name,
-                  now_ms() - t0);
-    return;
+    if (r.method == req.method) {
+      found.route = &r;
+      found.params = std::move(params);
+      found.allow.clear();
+      return found;
+    }
+    if (found.allow.find(r.method) == std::string::npos)
+      found.allow += (found.allow.empty() ? "" : ", ") + std::string(r.method);
   }
-  if (path_known)
-    return res->send_error(make_error(ErrorCode::bad_request,
-                                      "method " + req.method + " is not allowed on " + req.path));
-  res->send_error(make_error(ErrorCode::not_found, "no route for " + req.method + " " + req.path));
+  return found;
+}
+
+http::EarlyAnswer Api::no_route(const http::Request& req, const Lookup& found) {
+  if (found.allow.empty())
+    return {
+        404, make_error(ErrorCode::not_found, "no route for " + req.method + " " + req.path), {}};
+  // 405 keeps the closed error code bad_request; the status and Allow say the rest.
+  return {405,
+          make_error(ErrorCode::bad_request, "method " + req.method + " is not allowed on " +
+                                                 req.path + " (allowed: " + found.allow + ")"),
+          {{"Allow", found.allow}}};
+}
+
+std::optional<http::EarlyAnswer> Api::check_head(const http::Request& head) const {
+  Lookup found = find_route(head);
+  if (!found.route) return no_route(head, found);
+  if (found.route->need == Need::none) return std::nullopt;
+  if (Status s = check_access(identify(head, *m_s.config), found.route->need); !s)
+    return http::EarlyAnswer{http_status(s.error().code), s.error(), {}};
+  return std::nullopt;
+}
+
+void Api::handle(http::Request&& req, std::shared_ptr<http::Responder> res) {
+  TimeMs t0 = now_ms();
+  Lookup found = find_route(req);
+  if (!found.route) {
+    http::EarlyAnswer a = no_route(req, found);
+    return res->send(a.status, "application/json", http::dump_json(http::error_json(a.error)),
+                     std::move(a.headers));
+  }
+  Caller caller = identify(req, *m_s.config);
+  if (Status s = check_access(caller, found.route->need); !s) return res->send_error(s.error());
+  (this->*found.route->fn)(req, res, found.params, caller);
+  spdlog::debug("{} {} by {} dispatched in {}ms", req.method, req.path, caller.who.name,
+                now_ms() - t0);
 }
 
 void Api::healthz(const http::Request&, const Res& res, const Params&, const Caller& caller) {

@@ -5,6 +5,7 @@
 #include <uv.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +35,10 @@ class Api {
   explicit Api(Services s) : m_s(s) {}
   // Authenticates, routes and answers one request.
   void handle(http::Request&& req, std::shared_ptr<http::Responder> res);
+  // The server's head check: routes and authenticates a request from its head alone, so an
+  // unknown route (404), a wrong method (405 with Allow), a missing or bad bearer token (401) or
+  // a missing role (403) is answered before any body is read. nullopt lets it through.
+  std::optional<http::EarlyAnswer> check_head(const http::Request& head) const;
 
  private:
   using Res = std::shared_ptr<http::Responder>;
@@ -48,6 +53,16 @@ class Api {
     Fn fn;
   };
   static const std::vector<Route>& routes();
+  // The route for the request's method and path, with its path parameters; when none matches,
+  // null and `allow` lists the methods the path does have ("" = unknown path).
+  struct Lookup {
+    const Route* route = nullptr;
+    Params params;
+    std::string allow;
+  };
+  static Lookup find_route(const http::Request& req);
+  // The refusal for a request no route takes: 405 with Allow, or 404.
+  static http::EarlyAnswer no_route(const http::Request& req, const Lookup& found);
   // 401/403 with a message naming what is missing, or ok.
   static Status check_access(const Caller& caller, Need need);
 

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "lib/base/fd_limit.hpp"
 #include "lib/loop/defer.hpp"
 #include "lib/loop/timer.hpp"
 #include "lib/model_api/replay.hpp"
@@ -24,6 +25,10 @@ using Json = nlohmann::json;
 
 constexpr std::int64_t k_sandbox_timeout_ms = 10'000;
 constexpr std::uint64_t k_store_timeout_ms = 5'000;
+// Descriptors of a running leaf: its model call's connection and its sandbox shell's three pipes.
+// The reserve covers the listeners, the store, the loop's own handles and a few clients.
+constexpr std::uint64_t k_fds_per_leaf = 4;
+constexpr std::uint64_t k_fds_reserved = 64;
 
 Json check(const char* kind, const std::string& name, bool ok, std::string detail,
            std::string fix = {}) {
@@ -111,8 +116,28 @@ Json model_check(const model::ModelProfile& p) {
   if (!v || !*v)
     return check("model", p.name, false,
                  where + ": credential variable " + p.api_key_env + " is not set or empty",
-                 "export " + p.api_key_env + " in harnessd's environment and restart it");
+                 "export " + p.api_key_env +
+                     " in harnessd's environment (under systemd: /etc/harness/harnessd.env, or "
+                     "LoadCredential=" +
+                     p.api_key_env + ":FILE) and restart it");
   return check("model", p.name, true, where + ", credential from $" + p.api_key_env + " is set");
+}
+
+Json fd_check(const config::Config& cfg) {
+  auto lim = fd_limit();
+  if (!lim) return check("limits", "open_files", false, lim.error().message);
+  std::uint64_t leaves =
+      lim->soft > k_fds_reserved ? (lim->soft - k_fds_reserved) / k_fds_per_leaf : 0;
+  std::string detail = "soft limit " + std::to_string(lim->soft) + " (hard " +
+                       std::to_string(lim->hard) + "): room for about " + std::to_string(leaves) +
+                       " leaves in flight (max_running " + std::to_string(cfg.max_running) + ")";
+  if (leaves >= static_cast<std::uint64_t>(cfg.max_running))
+    return check("limits", "open_files", true, detail);
+  return check("limits", "open_files", false, detail,
+               "raise LimitNOFILE= of harnessd.service (or ulimit -Hn before starting harnessd) "
+               "to at least " +
+                   std::to_string(k_fds_reserved + k_fds_per_leaf * cfg.max_running) +
+                   ", or lower max_running");
 }
 
 std::string make_workspace() {
@@ -242,11 +267,13 @@ void run_doctor(uv_loop_t* loop, const config::Config& cfg, store::Store& store,
   std::string store_url = redacted_store(cfg.store);
   run->daemon =
       Json{{"version", HARNESS_VERSION}, {"state_dir", cfg.state_dir}, {"store", store_url}};
-  run->slots.resize(1 + cfg.sandboxes.size() + cfg.models.size());
+  run->slots.resize(2 + cfg.sandboxes.size() + cfg.models.size());
   // +1 keeps the run open until every check has been started, whatever finishes synchronously.
   run->pending = static_cast<int>(run->slots.size()) + 1;
   std::size_t slot = 0;
   check_store(run, store, slot++, store_url);
+  run->slots[slot++] = fd_check(cfg);
+  run->finish_one();
   for (const auto& [name, profile] : cfg.sandboxes) check_sandbox(run, profile, slot++);
   for (const auto& [name, profile] : cfg.models) {
     run->slots[slot++] = model_check(profile);

@@ -1,6 +1,7 @@
 #include "lib/daemon/submit.hpp"
 
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <filesystem>
 
@@ -132,6 +133,12 @@ Status validate_plan(SubmitPlan& plan, const config::Config& cfg) {
     if (::stat(s.workdir.c_str(), &st) != 0)
       return invalid("workdir " + s.workdir + " does not exist");
     if (!S_ISDIR(st.st_mode)) return invalid("workdir " + s.workdir + " is not a directory");
+    // Under harnessd.service only the ReadWritePaths= roots are writable: refuse at once rather
+    // than let every write of the leaf fail.
+    if (struct statvfs fs{}; ::statvfs(s.workdir.c_str(), &fs) == 0 && (fs.f_flag & ST_RDONLY))
+      return invalid("workdir " + s.workdir +
+                     " is read-only for harnessd (a read-only mount; under harnessd.service add it "
+                     "to ReadWritePaths=, see docs/operations.md)");
     s.workspace = s.workdir;
   }
   return {};
