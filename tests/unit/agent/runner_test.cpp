@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <optional>
 
@@ -15,9 +16,53 @@ namespace {
 
 using model::LeafState;
 
+// The SQLite store, except that appends of one event type fail with `error` while `failing`.
+class FlakyStore final : public store::Store {
+ public:
+  explicit FlakyStore(store::Store& inner) : m_inner(inner) {}
+  std::string fail_type;
+  Error error{ErrorCode::unavailable, "store x.db: database or disk is full"};
+  bool failing = false;
+  int refused = 0;
+
+  void append(std::string id, std::vector<model::EventDraft> drafts,
+              store::Callback<store::AppendResult> cb) override {
+    if (failing && !drafts.empty() && drafts[0].type == fail_type) {
+      ++refused;
+      // Like the real store: the answer comes later, never inside the call.
+      return m_inner.ping([cb, e = error](Result<bool>) { cb(e); });
+    }
+    m_inner.append(std::move(id), std::move(drafts), std::move(cb));
+  }
+  void submit(store::SubmitRequest r, store::Callback<store::SubmitResult> cb) override {
+    m_inner.submit(std::move(r), std::move(cb));
+  }
+  void get_leaf(std::string id, store::Callback<model::Leaf> cb) override {
+    m_inner.get_leaf(std::move(id), std::move(cb));
+  }
+  void list_leaves(store::LeafFilter f, store::Callback<store::LeafPage> cb) override {
+    m_inner.list_leaves(std::move(f), std::move(cb));
+  }
+  void read_events(store::EventQuery q, store::Callback<std::vector<model::Event>> cb) override {
+    m_inner.read_events(std::move(q), std::move(cb));
+  }
+  void get_session(std::string id, store::Callback<model::Session> cb) override {
+    m_inner.get_session(std::move(id), std::move(cb));
+  }
+  void list_unfinished(store::Callback<std::vector<model::Leaf>> cb) override {
+    m_inner.list_unfinished(std::move(cb));
+  }
+  void ping(store::Callback<bool> cb) override { m_inner.ping(std::move(cb)); }
+  void close(std::function<void()> done) override { m_inner.close(std::move(done)); }
+
+ private:
+  store::Store& m_inner;
+};
+
 struct RunnerFixture {
   store::test::StoreFixture db;
-  std::unique_ptr<Journal> journal = std::make_unique<Journal>(*db.store);
+  FlakyStore flaky{*db.store};
+  std::unique_ptr<Journal> journal = std::make_unique<Journal>(flaky);
   std::unique_ptr<http::HttpClient> http = std::make_unique<http::HttpClient>(&db.loop);
   std::unique_ptr<model_api::ModelClient> models =
       std::make_unique<model_api::ModelClient>(&db.loop, *http);
@@ -41,9 +86,11 @@ struct RunnerFixture {
     http->close();
   }
 
-  // Runs `leaf` until its runner is done; returns the leaf as stored then.
+  // Runs `leaf` until its runner is done; returns the leaf as stored then. `meanwhile` runs
+  // after each loop iteration.
   model::Leaf run(const model::Leaf& leaf, StartKind how,
-                  std::function<void(std::string_view step)> fault = nullptr) {
+                  std::function<void(std::string_view step)> fault = nullptr,
+                  std::function<void()> meanwhile = nullptr) {
     AgentContext ctx{&db.loop, &cfg, journal.get(), models.get(), nullptr};
     ctx.on_continue = [this, fault](const std::string&, std::string_view step) {
       steps.emplace_back(step);
@@ -52,7 +99,10 @@ struct RunnerFixture {
     bool done = false;
     auto runner = std::make_shared<LeafRunner>(ctx, leaf, [&](const std::string&) { done = true; });
     runner->start(how);
-    while (!done) uv_run(&db.loop, UV_RUN_ONCE);
+    while (!done) {
+      uv_run(&db.loop, UV_RUN_ONCE);
+      if (meanwhile) meanwhile();
+    }
     auto stored = db.get_leaf(leaf.id);
     REQUIRE(stored.has_value());
     return *stored;
@@ -96,6 +146,51 @@ TEST_CASE("runner: a throw while the leaf is already ending still frees the runn
   });
   // The end was persisted before the continuation ran; the runner was released regardless.
   CHECK(leaf.state == LeafState::succeeded);
+}
+
+int count_events(store::test::StoreFixture& db, const model::Leaf& leaf, std::string_view type) {
+  auto events = db.events(leaf.session, leaf.id);
+  REQUIRE(events.has_value());
+  return static_cast<int>(
+      std::count_if(events->begin(), events->end(), [&](const auto& e) { return e.type == type; }));
+}
+
+TEST_CASE("runner: a write the store refuses for now is retried until it works, then goes on") {
+  RunnerFixture f;
+  f.flaky.fail_type = "model_response";
+  f.flaky.failing = true;
+  model::Leaf submitted = f.db.leaf("disk full");
+  std::optional<model::Leaf> stalled;
+  auto leaf = f.run(submitted, StartKind::fresh, nullptr, [&] {
+    if (!f.flaky.failing || f.flaky.refused < 3) return;
+    // Three refusals later the leaf is still running, waiting; then the disk has room again.
+    stalled = *f.db.get_leaf(submitted.id);
+    f.flaky.failing = false;
+  });
+  REQUIRE(stalled);
+  CHECK(stalled->state == LeafState::running);
+  CHECK(leaf.state == LeafState::succeeded);
+  CHECK(leaf.result == std::optional<std::string>("all done"));
+  CHECK(f.flaky.refused >= 3);
+  CHECK(count_events(f.db, leaf, "model_response") == 1);
+}
+
+TEST_CASE("runner: a write refused for good fails the leaf internal; a conflict just stops it") {
+  RunnerFixture f;
+  f.flaky.fail_type = "model_response";
+  f.flaky.failing = true;
+  f.flaky.error = Error{ErrorCode::internal, "corrupt leaf row in the store"};
+  auto leaf = f.run(f.db.leaf("broken"), StartKind::fresh);
+  CHECK(leaf.state == LeafState::failed);
+  CHECK(leaf.reason == "internal");
+  CHECK(leaf.message == "cannot persist model_response: corrupt leaf row in the store");
+  CHECK(f.flaky.refused == 1);
+
+  f.flaky.refused = 0;
+  f.flaky.error = Error{ErrorCode::conflict, "leaf is already cancelled"};
+  auto stopped = f.run(f.db.leaf("cancelled meanwhile"), StartKind::fresh);
+  CHECK(stopped.state == LeafState::running);  // nothing more written by this runner
+  CHECK(f.flaky.refused == 1);
 }
 
 model::Leaf with_crashed_recoveries(store::test::StoreFixture& db, int n) {
