@@ -79,6 +79,7 @@ void LeafRunner::try_append(Drafts drafts, std::function<void(const model::Leaf&
       if (r) {
         self->store_ok();
         self->m_leaf = r->leaf;
+        self->m_appended = std::move(r->events);
         return next(r->leaf);
       }
       const Error& e = r.error();

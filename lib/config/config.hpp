@@ -30,7 +30,8 @@ struct AuthConfig {
   bool configured = false;   // an [auth] section (or an [auth.tokens.NAME]) exists
   std::string socket_group;  // group of the 0660 socket; "" = the daemon's primary group
   std::vector<std::string> submit, approve, admin;  // "user:NAME" / "group:NAME"
-  std::vector<TokenGrant> tokens;                   // [auth.tokens.NAME], then the top-level tokens
+  std::vector<std::string> read;   // may read every leaf (docs/security.md "Who can do what")
+  std::vector<TokenGrant> tokens;  // [auth.tokens.NAME], then the top-level tokens
 };
 
 // The daemon's settings after all layers are applied. Read-only once loaded; pass by const&.
@@ -60,6 +61,8 @@ struct Config {
   std::map<std::string, model::SandboxProfile> sandboxes;  // always holds "default"
   std::map<std::string, model::Policy> policies;           // [policies.NAME], by name
   AuthConfig auth;
+  // [redaction] patterns: ECMAScript regexes of further secrets (docs/security.md "Redaction").
+  std::vector<std::string> redaction_patterns;
   // Key ("max_running", "models.local.provider") -> "default" | "FILE:LINE" | "env HARNESS_X" |
   // "flag --x". Section headers ("models.local") map to where they were declared.
   std::map<std::string, std::string> origins;

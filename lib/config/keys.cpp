@@ -3,6 +3,7 @@
 #include <array>
 
 #include "lib/model/policy.hpp"
+#include "lib/model/redactor.hpp"
 
 namespace harness::config {
 namespace {
@@ -71,8 +72,13 @@ std::string check_principal(std::string_view v) {
 }
 
 std::string check_role(std::string_view v) {
-  if (v == "submit" || v == "approve" || v == "admin") return "";
-  return "roles submit, approve or admin";
+  if (v == "submit" || v == "approve" || v == "admin" || v == "read") return "";
+  return "roles submit, approve, admin or read";
+}
+
+std::string check_regex(std::string_view v) {
+  std::string why = model::Redactor::pattern_error(v);
+  return why.empty() ? "" : "ECMAScript regular expressions (" + why + ")";
 }
 
 std::string check_group_name(std::string_view v) {
@@ -244,6 +250,9 @@ const std::array k_keys = {
   KeySpec{.scope = Scope::auth, .name = "admin", .kind = Kind::string_list, .slot = &AuthConfig::admin,
           .default_text = "", .doc = "Who may do everything (except bypass four_eyes).",
           .check = check_principal},
+  KeySpec{.scope = Scope::auth, .name = "read", .kind = Kind::string_list, .slot = &AuthConfig::read,
+          .default_text = "", .doc = "Who may read every leaf (status, logs, events, results), besides owners and admins.",
+          .check = check_principal},
 
   // [auth.tokens.NAME]
   KeySpec{.scope = Scope::auth_token, .name = "token", .kind = Kind::token, .slot = &TokenGrant::sha256_hex,
@@ -252,8 +261,13 @@ const std::array k_keys = {
   KeySpec{.scope = Scope::auth_token, .name = "sha256", .kind = Kind::sha256, .slot = &TokenGrant::sha256_hex,
           .default_text = "", .doc = "SHA-256 of the bearer token, hex (instead of token)."},
   KeySpec{.scope = Scope::auth_token, .name = "roles", .kind = Kind::string_list, .slot = &TokenGrant::roles,
-          .default_text = "", .doc = "Roles of the token's bearer: submit, approve, admin.",
+          .default_text = "", .doc = "Roles of the token's bearer: submit, approve, admin, read.",
           .check = check_role, .required = always},
+
+  // [redaction]
+  KeySpec{.scope = Scope::redaction, .name = "patterns", .kind = Kind::string_list, .slot = &Config::redaction_patterns,
+          .default_text = "", .doc = "More secrets to redact: ECMAScript regular expressions, matched within each line.",
+          .check = check_regex},
 
   // [models.NAME]
   KeySpec{.scope = Scope::model, .name = "provider", .kind = Kind::choice, .slot = &ModelProfile::provider,

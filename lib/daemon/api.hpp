@@ -15,6 +15,7 @@
 #include "lib/daemon/identity.hpp"
 #include "lib/daemon/watchers.hpp"
 #include "lib/http/server.hpp"
+#include "lib/model/redactor.hpp"
 #include "lib/store/store.hpp"
 
 namespace harness::daemon {
@@ -27,7 +28,8 @@ struct Services {
   agent::Journal* journal = nullptr;
   agent::LeafManager* leaves = nullptr;
   Watchers* watchers = nullptr;
-  const bool* ready = nullptr;  // recovery done
+  const bool* ready = nullptr;                // recovery done
+  const model::Redactor* redactor = nullptr;  // applied to what a submit writes
 };
 
 class Api {
@@ -44,8 +46,9 @@ class Api {
   using Res = std::shared_ptr<http::Responder>;
   using Params = std::vector<std::string>;
   using Fn = void (Api::*)(const http::Request&, const Res&, const Params&, const Caller&);
-  // The role a route needs; `any` = any role at all, `none` = open (health checks).
-  enum class Need { none, any, submit, approve };
+  // The role a route needs; `any` = any role at all, `none` = open (health checks). Reading a
+  // leaf also needs the right to read that leaf (access.hpp), checked by the handler.
+  enum class Need { none, any, submit, approve, admin };
   struct Route {
     std::string_view method;
     std::string_view pattern;  // "{}" matches one path segment
@@ -88,6 +91,10 @@ class Api {
   void verdict(const http::Request& req, const Res& res, const std::string& leaf_id, bool approve,
                const Caller& caller);
   void follow(const model::Leaf& leaf, std::int64_t after, const Res& res);
+  void wait_for(const std::string& leaf_id, std::int64_t timeout_s, const Res& res);
+  // Reads the leaf and calls `then` with it if `caller` may read it; else answers the error.
+  void with_readable_leaf(const std::string& id, const Res& res, const Caller& caller,
+                          std::function<void(model::Leaf)> then);
 
   Services m_s;
 };

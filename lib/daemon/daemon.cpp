@@ -11,6 +11,7 @@
 
 #include "lib/agent/journal.hpp"
 #include "lib/agent/leaf_manager.hpp"
+#include "lib/agent/redaction.hpp"
 #include "lib/base/fd_limit.hpp"
 #include "lib/base/fs.hpp"
 #include "lib/daemon/api.hpp"
@@ -72,6 +73,7 @@ Result<std::pair<std::string, int>> split_host_port(const std::string& listen) {
 }  // namespace
 
 struct Daemon::Parts {
+  model::Redactor redactor;  // built once; the Journal and the Api hold pointers to it
   std::unique_ptr<Systemd> systemd;
   std::unique_ptr<store::Store> store;
   std::unique_ptr<agent::Journal> journal;
@@ -112,11 +114,16 @@ int Daemon::run() {
   // Before anything else touches the state dir, the socket or the store.
   auto lock = StateLock::acquire(m_cfg.state_dir);
   if (!lock) return fail(lock.error().message);
-  bool was_clean = take_clean_shutdown_marker(m_cfg.state_dir);
+  auto built = agent::build_redactor(m_cfg, config::Environment::from_process());
+  if (!built) return fail("[redaction]: " + built.error().message);
+  for (const auto& w : built->warnings) spdlog::warn("redaction: {}", w);
+  p.redactor = std::move(built->redactor);
+  // The store URL may carry a password: it is never logged.
+  std::string store_name = model::url_without_password(m_cfg.store);
   auto st = store::open_store(&m_loop, m_cfg.store);
-  if (!st) return fail("store " + m_cfg.store + ": " + st.error().message);
+  if (!st) return fail("store " + store_name + ": " + p.redactor.redacted(st.error().message));
   p.store = std::move(*st);
-  p.journal = std::make_unique<agent::Journal>(*p.store);
+  p.journal = std::make_unique<agent::Journal>(*p.store, &p.redactor);
   p.journal->set_listener(
       [&p](const model::Leaf& l, const std::vector<model::Event>& e) { p.watchers.publish(l, e); });
   p.http_client = std::make_unique<http::HttpClient>(&m_loop);
@@ -124,7 +131,7 @@ int Daemon::run() {
   agent::AgentContext ctx{&m_loop, &m_cfg, p.journal.get(), p.models.get(), nullptr};
   p.leaves = std::make_unique<agent::LeafManager>(ctx);
   p.api = std::make_unique<Api>(Services{&m_loop, &m_cfg, p.store.get(), p.journal.get(),
-                                         p.leaves.get(), &p.watchers, &p.ready});
+                                         p.leaves.get(), &p.watchers, &p.ready, &p.redactor});
 
   p.server = std::make_unique<http::Server>(
       &m_loop, server_options(m_cfg),
@@ -170,14 +177,17 @@ int Daemon::run() {
     p.signals.push_back(std::move(h));
   }
 
+  // Taken (and removed) only now that start-up can no longer fail: a crash from here on must
+  // read as one to the next start.
+  bool was_clean = take_clean_shutdown_marker(m_cfg.state_dir);
   auto how = was_clean ? agent::StartKind::after_shutdown : agent::StartKind::after_crash;
-  p.leaves->recover(how, [this, &p](Status s) {
+  p.leaves->recover(how, [this, &p, store_name](Status s) {
     if (!s) {
       spdlog::error("recovery failed: {}", s.error().message);
       return shutdown();
     }
     p.ready = true;
-    spdlog::info("harnessd {} ready (store {}, max_running {})", HARNESS_VERSION, m_cfg.store,
+    spdlog::info("harnessd {} ready (store {}, max_running {})", HARNESS_VERSION, store_name,
                  m_cfg.max_running);
     p.systemd->ready("serving on " + m_cfg.socket);
   });

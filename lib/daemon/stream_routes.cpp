@@ -179,10 +179,9 @@ void Api::events(const http::Request& req, const Res& res, const Params& p, cons
   if (!after) return res->send_error(after.error());
   bool follow_mode = req.query.count("follow") && req.query.at("follow") != "0";
   Services s = m_s;
-  m_s.store->get_leaf(p[0], [this, s, res, after = *after, follow_mode](Result<model::Leaf> r) {
-    if (!r) return res->send_error(r.error());
-    if (follow_mode) return follow(*r, after, res);
-    store::EventQuery q{r->session, r->id, after, 1 << 30};
+  with_readable_leaf(p[0], res, caller, [this, s, res, after = *after, follow_mode](model::Leaf l) {
+    if (follow_mode) return follow(l, after, res);
+    store::EventQuery q{l.session, l.id, after, 1 << 30};
     s.store->read_events(q, [res](Result<std::vector<model::Event>> ev) {
       if (!ev) return res->send_error(ev.error());
       Json list = Json::array();
@@ -222,8 +221,15 @@ void Api::follow(const model::Leaf& leaf, std::int64_t after, const Res& res) {
 void Api::wait(const http::Request& req, const Res& res, const Params& p, const Caller& caller) {
   auto timeout_s = int_param(req, "timeout", 30, 0, 3600);
   if (!timeout_s) return res->send_error(timeout_s.error());
+  // Access first: the watcher below may answer with the leaf before the store read returns.
+  with_readable_leaf(p[0], res, caller, [this, res, timeout_s = *timeout_s](model::Leaf l) {
+    wait_for(l.id, timeout_s, res);
+  });
+}
+
+void Api::wait_for(const std::string& leaf_id, std::int64_t timeout_s, const Res& res) {
   auto w = std::make_shared<Waiter>(m_s.loop);
-  w->leaf_id = p[0];
+  w->leaf_id = leaf_id;
   w->res = res;
   w->watchers = m_s.watchers;
   w->token =
@@ -236,7 +242,7 @@ void Api::wait(const http::Request& req, const Res& res, const Params& p, const 
     if (auto w = weak.lock()) w->finish();
   });
   Services s = m_s;
-  m_s.store->get_leaf(w->leaf_id, [s, weak, timeout_ms = *timeout_s * 1000](Result<model::Leaf> r) {
+  m_s.store->get_leaf(w->leaf_id, [s, weak, timeout_ms = timeout_s * 1000](Result<model::Leaf> r) {
     auto w = weak.lock();
     if (!w || w->done) return;
     if (!r) {
