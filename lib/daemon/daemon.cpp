@@ -86,7 +86,8 @@ struct Daemon::Parts {
   std::vector<loop::HandlePtr<uv_signal_t>> signals;
   bool ready = false;
   bool stopping = false;
-  bool closed = false;  // the shutdown got as far as closing the store: a clean stop
+  bool closed = false;           // the shutdown got as far as closing the store: a clean stop
+  bool recovery_failed = false;  // then exit 1, so a supervisor restarts the daemon
 };
 
 Daemon::Daemon(config::Config cfg) : m_cfg(std::move(cfg)) {}
@@ -184,6 +185,7 @@ int Daemon::run() {
   p.leaves->recover(how, [this, &p, store_name](Status s) {
     if (!s) {
       spdlog::error("recovery failed: {}", s.error().message);
+      p.recovery_failed = true;
       return shutdown();
     }
     p.ready = true;
@@ -195,6 +197,7 @@ int Daemon::run() {
   uv_run(&m_loop, UV_RUN_DEFAULT);
   // A stop before recovery ran must not turn an earlier crash into a clean shutdown.
   bool clean = p.closed && (p.ready || was_clean);
+  bool recovery_failed = p.recovery_failed;
   m_parts.reset();
   uv_run(&m_loop, UV_RUN_DEFAULT);  // let close callbacks of released handles run
   int rc = uv_loop_close(&m_loop);
@@ -206,7 +209,7 @@ int Daemon::run() {
           "crash",
           s.error().message);
   }
-  return 0;
+  return recovery_failed ? 1 : 0;
 }
 
 // SIGTERM/SIGINT: stop accepting, let the leaves finish the model or tool call in flight (up to

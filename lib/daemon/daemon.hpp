@@ -23,7 +23,8 @@ class Daemon {
   Daemon& operator=(const Daemon&) = delete;
 
   // Runs until a termination signal. Returns the process exit code (0 on a clean stop; 1 when
-  // startup failed, after logging why — e.g. another daemon holds the state dir's lock).
+  // startup or recovery failed, after logging why — e.g. another daemon holds the state dir's
+  // lock, or the store could not list the unfinished leaves).
   int run();
 
  private:

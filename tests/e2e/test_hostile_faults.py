@@ -144,3 +144,20 @@ def test_a_leaf_whose_recovery_crashed_the_daemon_3_times_is_quarantined(daemon_
     assert [e["data"] for e in recoveries(d, leaf_id)] == [{"after": "crash"}] * 3
     assert len(fake.model_requests()) == 4  # not called again for the quarantined leaf
     assert d.request("GET", "/readyz").status == 200
+
+
+def test_a_store_that_cannot_list_its_leaves_at_start_exits_1(daemon_factory, fake):
+    import sqlite3
+
+    fake.set_script([], default={"text": "slow", "delay": 60})
+    d = daemon_factory()
+    leaf_id = d.submit("will be unreadable")
+    assert fake.wait_for(lambda f: f.in_flight == 1)
+    d.kill9()
+    db = sqlite3.connect(d.state_dir / "harness.db")
+    db.execute("UPDATE leaves SET row = 'not json' WHERE id = ?", (leaf_id,))
+    db.commit()
+    db.close()
+    with pytest.raises(AssertionError, match="exited with 1 before ready"):
+        d.start(timeout=30)  # exit 1: a supervisor restarts it, an operator sees why
+    assert "recovery failed" in d.log_text() and "corrupt leaf row" in d.log_text()
