@@ -69,6 +69,7 @@ struct Config {
   int max_running = 8;             // leaves running at once; the rest wait queued, FIFO
   int default_max_turns = 50;
   std::int64_t default_timeout_ms = 3'600'000;  // max_duration when a leaf gives none ("timeout")
+  std::int64_t shutdown_grace_ms = 10'000;      // SIGTERM: calls in flight may finish this long
   // Budgets and limits of a leaf that gives none (SPEC §4); 0 = none.
   std::int64_t default_token_budget = 0;  // "token_budget": input + output tokens
   double default_budget_usd = 0;          // "budget_usd", priced per model profile

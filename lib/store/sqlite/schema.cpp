@@ -10,7 +10,7 @@ namespace {
 // append a new one. Leaf rows hold the API leaf JSON (model::to_json) as the projection of the
 // session's events; the other leaf columns exist for filtering and ordering. Ids are sortable
 // ULIDs, so "ORDER BY id" is creation order.
-constexpr std::array<const char*, 3> k_migrations{{
+constexpr std::array<const char*, 4> k_migrations{{
     R"sql(
 CREATE TABLE sessions(
   id TEXT PRIMARY KEY,
@@ -72,7 +72,14 @@ CREATE UNIQUE INDEX leaves_by_idempotency ON leaves(idem_scope, idem_key)
   WHERE idem_key IS NOT NULL;
 CREATE INDEX leaves_by_owner ON leaves(owner, id);
 )sql",
-    // Schedules (issue 10): the spec as JSON plus what the scheduler reads; one row per firing,
+    // 3: one row that ping() rewrites while writes fail, to learn when they work again.
+    R"sql(
+CREATE TABLE probe(
+  id INTEGER PRIMARY KEY CHECK(id = 1),
+  at INTEGER NOT NULL
+);
+)sql",
+    // 4: schedules (issue 10): the spec as JSON plus what the scheduler reads; one row per firing,
     // keyed by its scheduled time, so a time fires once (docs/schedules.md "Exactly once").
     R"sql(
 CREATE TABLE schedules(
