@@ -89,7 +89,10 @@ int cmd_schedule(Context& ctx, const ScheduleOptions& o, const SubmitOptions* le
   }
   if (o.action == "ls") {
     auto r = client.get("/v1/schedules");
-    return print(ctx, r, [](const Json& j) { return table(jf::obj(j, "schedules")); });
+    return print(ctx, r, [](const Json& j) {
+      bool ok = j.is_object() && j.contains("schedules") && j["schedules"].is_array();
+      return table(ok ? j["schedules"] : Json::array());
+    });
   }
   if (o.action == "show") return print(ctx, client.get(path), schedule_text);
   if (o.action == "rm")

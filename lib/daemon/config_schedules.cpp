@@ -42,6 +42,11 @@ Result<Json> leaf_template(const config::ScheduleConfig& sc) {
   return leaf;
 }
 
+// Exact, so that parsing it gives back the same milliseconds.
+std::string exact_duration(std::int64_t ms) {
+  return ms % 1000 == 0 ? std::to_string(ms / 1000) + "s" : std::to_string(ms) + "ms";
+}
+
 Result<store::ScheduleRecord> one(const config::Config& cfg, const config::ScheduleConfig& sc,
                                   TimeMs now) {
   Json j{{"name", sc.name},
@@ -49,8 +54,8 @@ Result<store::ScheduleRecord> one(const config::Config& cfg, const config::Sched
          {"overlap", sc.overlap},
          {"catch_up", sc.catch_up}};
   if (!sc.cron.empty()) j["cron"] = sc.cron;
-  if (sc.every_ms > 0) j["every"] = format_duration_ms(sc.every_ms);
-  if (sc.jitter_ms > 0) j["jitter"] = format_duration_ms(sc.jitter_ms);
+  if (sc.every_ms > 0) j["every"] = exact_duration(sc.every_ms);
+  if (sc.jitter_ms > 0) j["jitter"] = exact_duration(sc.jitter_ms);
   HARNESS_TRY_ASSIGN(j["leaf"], leaf_template(sc));
   HARNESS_TRY_ASSIGN(scheduler::Schedule s, scheduler::schedule_from_json(j));
   HARNESS_TRY(scheduler::make_trigger(s));

@@ -22,8 +22,9 @@ def firing_time(leaf):
     return int(leaf["idempotency_key"].rsplit(":", 1)[1])
 
 
-def add(d, name, *flags, prompt="do the thing"):
-    return d.ctl("schedule", "add", name, *flags, "--", prompt)
+def add(d, name, *flags, leaf=(), prompt="do the thing"):
+    """schedule add NAME FLAGS -- LEAF PROMPT (LEAF: the submit flags of the template)."""
+    return d.ctl("schedule", "add", name, *flags, "--", *leaf, prompt)
 
 
 def sleep_until_phase(period_s, phase_s):
@@ -125,7 +126,7 @@ def test_run_now_and_show(daemon_factory, fake):
     d = daemon_factory()
     fake.set_script([], default=DONE)
     code, _, err = add(d, "daily", "--cron", "0 3 * * *", "--tz", "Europe/Berlin", "--jitter", "10s",
-                       "--max-turns", "3", "--label", "team=infra", prompt="nightly report")
+                       leaf=("--max-turns", "3", "--label", "team=infra"), prompt="nightly report")
     assert code == 0, err
     code, out, err = d.ctl("schedule", "show", "daily", "-o", "json")
     assert code == 0, err
@@ -155,7 +156,7 @@ def test_invalid_cron_and_zone_are_usage_errors_with_the_position(daemon_factory
     assert "Mars/Olympus" in err
     r = d.request("POST", "/v1/schedules", {"name": "bad", "cron": "61 * * * *", "leaf": {"prompt": "x"}})
     assert r.status == 422 and "column 1" in r.json["error"]["message"]
-    code, _, err = add(d, "bad", "--every", "1s", "--model", "nope")
+    code, _, err = add(d, "bad", "--every", "1s", leaf=("--model", "nope"))
     assert code == 2 and "nope" in err, err
     assert d.ctl("schedule", "add", "bad", "--cron", "* * * * *", "--every", "1m", "--", "x")[0] == 2
     code, out, _ = d.ctl("schedule", "ls", "-o", "json")
