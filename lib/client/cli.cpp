@@ -103,8 +103,8 @@ void add_verdict_flags(Cli& c, CLI::App& s, VerdictOptions& o, bool with_stop) {
   if (with_stop) s.add_flag("--stop", o.stop, "end the leaf rejected instead of telling the model");
 }
 
-const std::vector<std::string> k_schedule_actions = {"add",    "ls",     "show",   "rm",
-                                                     "pause",  "resume", "run-now"};
+const std::vector<std::string> k_schedule_actions = {"add",   "ls",     "show",   "rm",
+                                                     "pause", "resume", "run-now"};
 
 void wire_schedule(Cli& c, CLI::App& s) {
   ScheduleOptions& o = c.p.schedule;
@@ -115,7 +115,8 @@ void wire_schedule(Cli& c, CLI::App& s) {
     a->final_callback([&o, name] { o.action = name; });
     return a;
   };
-  CLI::App* add = action("add", "add schedule NAME: (--cron EXPR | --every DUR) -- <submit flags> PROMPT");
+  CLI::App* add =
+      action("add", "add schedule NAME: (--cron EXPR | --every DUR) -- <submit flags> PROMPT");
   add->add_option("name", o.name, "schedule name")->required();
   auto* cron = hint(c.hints, add->add_option("--cron", o.cron, "5-field cron expression or @daily"),
                     ValueKind::text);

@@ -36,7 +36,8 @@ std::string schedule_text(const Json& s) {
   if (s.is_object() && s.contains("next") && s["next"].is_array()) {
     std::string next;
     for (const auto& t : s["next"])
-      if (t.is_string()) next += (next.empty() ? "" : "\n" + std::string(11, ' ')) + t.get<std::string>();
+      if (t.is_string())
+        next += (next.empty() ? "" : "\n" + std::string(11, ' ')) + t.get<std::string>();
     row("next", next.empty() ? "-" : next);
   }
   return out;
@@ -56,7 +57,8 @@ std::string table(const Json& list) {
 
 Result<Json> add_body(const ScheduleOptions& o, const SubmitOptions& leaf, std::istream& in) {
   if (o.cron.empty() == o.every.empty())
-    return make_error(ErrorCode::bad_request, "schedule add: give exactly one of --cron and --every");
+    return make_error(ErrorCode::bad_request,
+                      "schedule add: give exactly one of --cron and --every");
   HARNESS_TRY_ASSIGN(SubmitRequest req, build_submit_request(leaf, in, current_dir()));
   Json body{{"name", o.name}, {"leaf", req.body}};
   if (!o.cron.empty()) body["cron"] = o.cron;
@@ -69,7 +71,8 @@ Result<Json> add_body(const ScheduleOptions& o, const SubmitOptions& leaf, std::
 }
 
 // An API answer printed: JSON, or `text` of it.
-int print(Context& ctx, const Result<Json>& r, const std::function<std::string(const Json&)>& text) {
+int print(Context& ctx, const Result<Json>& r,
+          const std::function<std::string(const Json&)>& text) {
   if (!r) return report_error(ctx, r.error());
   if (ctx.json())
     print_json(ctx.io.out, *r);

@@ -32,7 +32,7 @@ struct SubmitOptions {
   std::vector<std::string> ask;
   std::vector<std::string> allow;
   std::vector<std::string> deny;
-  double budget_usd = -1;  // < 0 = not given
+  double budget_usd = -1;         // < 0 = not given
   std::int64_t token_budget = 0;  // 0 = the daemon's default
   std::string inactivity;         // a duration; empty = the daemon's default
   bool wait = false;

@@ -38,8 +38,8 @@ struct AuthConfig {
 // daemon turns it into a scheduler::Schedule at start-up (cron and zone errors stop it there).
 struct ScheduleConfig {
   std::string name;
-  std::string cron;              // "" when `every` is set
-  std::int64_t every_ms = 0;     // 0 when `cron` is set
+  std::string cron;           // "" when `every` is set
+  std::int64_t every_ms = 0;  // 0 when `cron` is set
   std::string timezone = "UTC";
   std::string overlap = "skip";
   std::string catch_up = "none";
@@ -71,8 +71,8 @@ struct Config {
   std::int64_t default_timeout_ms = 3'600'000;  // max_duration when a leaf gives none ("timeout")
   std::int64_t shutdown_grace_ms = 10'000;      // SIGTERM: calls in flight may finish this long
   // Budgets and limits of a leaf that gives none (SPEC §4); 0 = none.
-  std::int64_t default_token_budget = 0;  // "token_budget": input + output tokens
-  double default_budget_usd = 0;          // "budget_usd", priced per model profile
+  std::int64_t default_token_budget = 0;   // "token_budget": input + output tokens
+  double default_budget_usd = 0;           // "budget_usd", priced per model profile
   std::int64_t default_inactivity_ms = 0;  // "inactivity"
   // A scheduled time at most this old when the scheduler sees it fires as on time; older ones
   // were missed (catch_up decides). docs/schedules.md.

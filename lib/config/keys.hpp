@@ -44,20 +44,21 @@ enum class Kind {
 
 // Where a key's value is stored: a member of Config, ModelProfile, SandboxProfile, Policy,
 // AuthConfig or TokenGrant. Rule lists and verdicts are stored parsed, read back as text.
-using Slot = std::variant<
-    std::string Config::*, int Config::*, std::int64_t Config::*, double Config::*,
-    double model::ModelProfile::*,
-    std::vector<std::string> Config::*, std::string model::ModelProfile::*,
-    int model::ModelProfile::*, std::int64_t model::ModelProfile::*,
-    std::string model::SandboxProfile::*, bool model::SandboxProfile::*,
-    std::int64_t model::SandboxProfile::*, std::vector<std::string> model::SandboxProfile::*,
-    // [policies.NAME], [auth], [auth.tokens.NAME]
-    std::vector<model::Rule> model::Policy::*, model::Verdict model::Policy::*,
-    std::vector<std::string> model::Policy::*, bool model::Policy::*, std::int64_t model::Policy::*,
-    std::string AuthConfig::*, std::vector<std::string> AuthConfig::*, std::string TokenGrant::*,
-    std::vector<std::string> TokenGrant::*, std::string ScheduleConfig::*,
-    std::int64_t ScheduleConfig::*, double ScheduleConfig::*,
-    std::vector<std::string> ScheduleConfig::*>;
+using Slot =
+    std::variant<std::string Config::*, int Config::*, std::int64_t Config::*, double Config::*,
+                 double model::ModelProfile::*, std::vector<std::string> Config::*,
+                 std::string model::ModelProfile::*, int model::ModelProfile::*,
+                 std::int64_t model::ModelProfile::*, std::string model::SandboxProfile::*,
+                 bool model::SandboxProfile::*, std::int64_t model::SandboxProfile::*,
+                 std::vector<std::string> model::SandboxProfile::*,
+                 // [policies.NAME], [auth], [auth.tokens.NAME]
+                 std::vector<model::Rule> model::Policy::*, model::Verdict model::Policy::*,
+                 std::vector<std::string> model::Policy::*, bool model::Policy::*,
+                 std::int64_t model::Policy::*, std::string AuthConfig::*,
+                 std::vector<std::string> AuthConfig::*, std::string TokenGrant::*,
+                 std::vector<std::string> TokenGrant::*, std::string ScheduleConfig::*,
+                 std::int64_t ScheduleConfig::*, double ScheduleConfig::*,
+                 std::vector<std::string> ScheduleConfig::*>;
 
 // The objects one key may be stored into; only the one matching the key's scope must be set.
 struct Target {

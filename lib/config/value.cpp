@@ -1,10 +1,10 @@
 #include "lib/config/value.hpp"
 
 #include <cctype>
-#include <cmath>
-#include <cstdlib>
 #include <charconv>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <type_traits>
 
 #include "lib/base/time.hpp"

@@ -24,9 +24,9 @@ Result<Json> leaf_template(const config::ScheduleConfig& sc) {
     prompt = std::move(*text);
   }
   leaf["prompt"] = prompt;
-  for (const auto& [key, value] : {std::pair{"model", &sc.model}, std::pair{"sandbox", &sc.sandbox},
-                                   std::pair{"policy", &sc.policy},
-                                   std::pair{"workdir", &sc.workdir}})
+  for (const auto& [key, value] :
+       {std::pair{"model", &sc.model}, std::pair{"sandbox", &sc.sandbox},
+        std::pair{"policy", &sc.policy}, std::pair{"workdir", &sc.workdir}})
     if (!value->empty()) leaf[key] = *value;
   if (sc.max_turns > 0) leaf["max_turns"] = sc.max_turns;
   if (sc.timeout_ms > 0) leaf["timeout_s"] = static_cast<double>(sc.timeout_ms) / 1000.0;

@@ -140,8 +140,8 @@ int Daemon::run() {
   if (!configured) return fail(configured.error().message);
   if (!configured->empty() && !p.store->schedules())
     return fail("store " + store_name + " keeps no schedules; remove [schedules.*] or use sqlite:");
-  Services services{&m_loop,         &m_cfg,     p.store.get(), p.journal.get(),
-                    p.leaves.get(),  &p.watchers, &p.ready,      &p.redactor};
+  Services services{&m_loop,        &m_cfg,      p.store.get(), p.journal.get(),
+                    p.leaves.get(), &p.watchers, &p.ready,      &p.redactor};
   services.clock = &p.clock;
   ScheduleRunnerOptions sched_opts;
   sched_opts.grace_ms = m_cfg.schedule_grace_ms;

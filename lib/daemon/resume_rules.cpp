@@ -17,8 +17,8 @@ bool widens(double asked, double pinned) {
 
 std::string budget_widening(const SubmitPlan& plan, const model::LeafSpec& p) {
   const model::LeafSpec& s = plan.spec;
-  if (plan.token_budget_given && widens(static_cast<double>(s.token_budget),
-                                        static_cast<double>(p.token_budget)))
+  if (plan.token_budget_given &&
+      widens(static_cast<double>(s.token_budget), static_cast<double>(p.token_budget)))
     return "has a token budget of " + std::to_string(p.token_budget) + ", not " +
            std::to_string(s.token_budget);
   if (plan.budget_usd_given && widens(s.budget_usd, p.budget_usd))

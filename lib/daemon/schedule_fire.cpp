@@ -19,8 +19,8 @@ Result<SubmitPlan> plan_template(const model::Json& leaf, const config::Config& 
 
 void fire_schedule(const Services& s, const store::ScheduleRecord& rec, TimeMs scheduled,
                    std::function<void(Result<std::string>)> done) {
-  model::Json leaf = rec.spec.is_object() && rec.spec.contains("leaf") ? rec.spec["leaf"]
-                                                                       : model::Json::object();
+  model::Json leaf =
+      rec.spec.is_object() && rec.spec.contains("leaf") ? rec.spec["leaf"] : model::Json::object();
   if (leaf.is_object()) {
     if (!leaf.contains("labels") || !leaf["labels"].is_object())
       leaf["labels"] = model::Json::object();

@@ -105,9 +105,9 @@ void Api::with_own_schedule(const std::string& name, const Res& res, const Calle
         if (!may_see(caller, *r))
           return res->send_error(make_error(ErrorCode::not_found, "no such schedule " + r->name));
         if (!caller.has(Role::admin) && !owns(caller, r->owner))
-          return res->send_error(make_error(
-              ErrorCode::forbidden, "schedule " + r->name + " belongs to " + r->owner +
-                                        "; only its owner or an admin may change it"));
+          return res->send_error(
+              make_error(ErrorCode::forbidden, "schedule " + r->name + " belongs to " + r->owner +
+                                                   "; only its owner or an admin may change it"));
         then(std::move(*r));
       });
 }
@@ -132,12 +132,11 @@ void Api::delete_schedule(const http::Request&, const Res& res, const Params& p,
 void Api::set_paused(const Res& res, const std::string& name, bool paused, const Caller& caller) {
   Services s = m_s;
   with_own_schedule(name, res, caller, [s, res, paused](ScheduleRecord rec) {
-    s.store->schedules()->set_schedule_paused(
-        rec.name, paused, [s, res](Result<ScheduleRecord> r) {
-          if (!r) return res->send_error(r.error());
-          spdlog::info("schedule {} {}", r->name, r->paused ? "paused" : "resumed");
-          res->send_json(200, schedule_view(*r, nullptr, s.clock->now_ms()));
-        });
+    s.store->schedules()->set_schedule_paused(rec.name, paused, [s, res](Result<ScheduleRecord> r) {
+      if (!r) return res->send_error(r.error());
+      spdlog::info("schedule {} {}", r->name, r->paused ? "paused" : "resumed");
+      res->send_json(200, schedule_view(*r, nullptr, s.clock->now_ms()));
+    });
   });
 }
 

@@ -52,8 +52,9 @@ ScheduleRunner::~ScheduleRunner() {
 
 void ScheduleRunner::start() {
   if (!m_schedules) return;
-  m_timer.start(static_cast<std::uint64_t>(m_opts.tick_ms), [this] { tick(); },
-                static_cast<std::uint64_t>(m_opts.tick_ms));
+  m_timer.start(
+      static_cast<std::uint64_t>(m_opts.tick_ms), [this] { tick(); },
+      static_cast<std::uint64_t>(m_opts.tick_ms));
 }
 
 void ScheduleRunner::stop() {
@@ -159,12 +160,12 @@ void ScheduleRunner::fire_at(const ScheduleRecord& rec, const scheduler::Schedul
     return claim(rec, scheduled, busy_state(open->second == k_waiting), pass);
   if (rec.last_leaf.empty()) return claim(rec, scheduled, k_claimed, pass);
   std::weak_ptr<bool> alive = m_alive;
-  m_store.get_leaf(rec.last_leaf, [this, alive, rec, scheduled, pass,
-                                   busy_state](Result<model::Leaf> leaf) {
-    if (!alive.lock()) return;
-    bool busy = leaf && !model::is_terminal(leaf->state);
-    claim(rec, scheduled, busy ? busy_state(false) : std::string(k_claimed), pass);
-  });
+  m_store.get_leaf(rec.last_leaf,
+                   [this, alive, rec, scheduled, pass, busy_state](Result<model::Leaf> leaf) {
+                     if (!alive.lock()) return;
+                     bool busy = leaf && !model::is_terminal(leaf->state);
+                     claim(rec, scheduled, busy ? busy_state(false) : std::string(k_claimed), pass);
+                   });
 }
 
 void ScheduleRunner::claim(const ScheduleRecord& rec, TimeMs scheduled, std::string state,
@@ -173,8 +174,8 @@ void ScheduleRunner::claim(const ScheduleRecord& rec, TimeMs scheduled, std::str
   Firing f{rec.name, scheduled, state, "", 0};
   m_schedules->claim_firing(f, [this, alive, rec, scheduled, state, pass](Result<bool> r) {
     if (!alive.lock()) return;
-    if (!r) return spdlog::warn("schedule {}: cannot claim a firing: {}", rec.name,
-                                r.error().message);
+    if (!r)
+      return spdlog::warn("schedule {}: cannot claim a firing: {}", rec.name, r.error().message);
     if (!*r) return;  // another scheduler (or an earlier pass) has this time
     if (state == k_claimed) return submit(rec, scheduled, pass);
     m_open[rec.name] = state;
@@ -184,8 +185,7 @@ void ScheduleRunner::claim(const ScheduleRecord& rec, TimeMs scheduled, std::str
   });
 }
 
-void ScheduleRunner::submit(const ScheduleRecord& rec, TimeMs scheduled,
-                            std::shared_ptr<Pass> pass,
+void ScheduleRunner::submit(const ScheduleRecord& rec, TimeMs scheduled, std::shared_ptr<Pass> pass,
                             std::function<void(Result<std::string>)> done) {
   std::weak_ptr<bool> alive = m_alive;
   m_fire(rec, scheduled, [this, alive, rec, scheduled, pass, done](Result<std::string> leaf) {
@@ -235,8 +235,9 @@ void ScheduleRunner::run_now(const ScheduleRecord& rec,
   m_schedules->claim_firing(f, [this, alive, rec, scheduled, done](Result<bool> r) {
     if (!alive.lock()) return done(make_error(ErrorCode::unavailable, "shutting down"));
     if (!r) return done(r.error());
-    if (!*r) return done(make_error(ErrorCode::conflict, "schedule " + rec.name +
-                                                             " fired at this very time already"));
+    if (!*r)
+      return done(make_error(ErrorCode::conflict,
+                             "schedule " + rec.name + " fired at this very time already"));
     submit(rec, scheduled, nullptr, done);
   });
 }

@@ -96,8 +96,8 @@ Result<model::ModelResponse> parse_anthropic_response(long status, const std::st
     const Json& u = j["usage"];
     r.usage.cache_read_tokens = token_field(k_provider, u, "cache_read_input_tokens");
     r.usage.cache_write_tokens = token_field(k_provider, u, "cache_creation_input_tokens");
-    r.usage.input_tokens = token_field(k_provider, u, "input_tokens") +
-                           r.usage.cache_read_tokens + r.usage.cache_write_tokens;
+    r.usage.input_tokens = token_field(k_provider, u, "input_tokens") + r.usage.cache_read_tokens +
+                           r.usage.cache_write_tokens;
     r.usage.output_tokens = token_field(k_provider, u, "output_tokens");
   }
   return r;

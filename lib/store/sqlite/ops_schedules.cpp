@@ -36,8 +36,8 @@ Error no_schedule(const std::string& name) {
 }
 
 Result<std::optional<ScheduleRecord>> find(Db& db, const std::string& name) {
-  HARNESS_TRY_ASSIGN(Stmt st, db.prepare(std::string("SELECT ") + k_columns +
-                                         " FROM schedules WHERE name = ?"));
+  HARNESS_TRY_ASSIGN(
+      Stmt st, db.prepare(std::string("SELECT ") + k_columns + " FROM schedules WHERE name = ?"));
   st.bind(1, name);
   HARNESS_TRY_ASSIGN(bool row, st.step());
   if (!row) return std::optional<ScheduleRecord>();
@@ -52,8 +52,8 @@ Result<ScheduleRecord> put_schedule(Db& db, const ScheduleRecord& rec, bool repl
   ScheduleRecord out = rec;
   if (old) {
     if (!replace)
-      return make_error(ErrorCode::conflict, "schedule " + rec.name +
-                                                 " exists; remove it first (schedule rm)");
+      return make_error(ErrorCode::conflict,
+                        "schedule " + rec.name + " exists; remove it first (schedule rm)");
     out.paused = old->paused;
     out.created_at = old->created_at;
     out.last_fire = old->last_fire;
@@ -82,8 +82,8 @@ Result<ScheduleRecord> get_schedule(Db& db, const std::string& name) {
 }
 
 Result<std::vector<ScheduleRecord>> list_schedules(Db& db) {
-  HARNESS_TRY_ASSIGN(Stmt st, db.prepare(std::string("SELECT ") + k_columns +
-                                         " FROM schedules ORDER BY name"));
+  HARNESS_TRY_ASSIGN(
+      Stmt st, db.prepare(std::string("SELECT ") + k_columns + " FROM schedules ORDER BY name"));
   std::vector<ScheduleRecord> out;
   while (true) {
     HARNESS_TRY_ASSIGN(bool row, st.step());
@@ -160,7 +160,8 @@ Result<bool> update_firing(Db& db, const Firing& f) {
   {
     HARNESS_TRY_ASSIGN(Stmt st, db.prepare("UPDATE schedule_firings SET state = ?, leaf = ? "
                                            "WHERE schedule = ? AND scheduled = ?"));
-    HARNESS_TRY(st.bind(1, f.state).bind(2, f.leaf_id).bind(3, f.schedule).bind(4, f.scheduled).run());
+    HARNESS_TRY(
+        st.bind(1, f.state).bind(2, f.leaf_id).bind(3, f.schedule).bind(4, f.scheduled).run());
   }
   if (!f.leaf_id.empty()) {
     HARNESS_TRY_ASSIGN(Stmt st, db.prepare("UPDATE schedules SET last_leaf = ? WHERE name = ?"));

@@ -103,9 +103,8 @@ class SqliteStore final : public Store, public ScheduleStore {
   }
   ScheduleStore* schedules() override { return this; }
   void put_schedule(ScheduleRecord rec, bool replace, Callback<ScheduleRecord> cb) override {
-    run(std::move(cb), [rec = std::move(rec), replace](Db& db) {
-      return sqlite::put_schedule(db, rec, replace);
-    });
+    run(std::move(cb),
+        [rec = std::move(rec), replace](Db& db) { return sqlite::put_schedule(db, rec, replace); });
   }
   void get_schedule(std::string name, Callback<ScheduleRecord> cb) override {
     run(std::move(cb), [n = std::move(name)](Db& db) { return sqlite::get_schedule(db, n); });
