@@ -57,8 +57,8 @@ void hx_capture_emit_sizes(const struct hx_capture* c, struct hx_buf* b) {
 
 void hx_capture_emit(const struct hx_capture* c, struct hx_buf* b) {
   hx_put_string(b, c->head, c->head_len);
-  size_t first = c->ring_cap - c->ring_start < c->ring_len ? c->ring_cap - c->ring_start
-                                                            : c->ring_len;
+  size_t first =
+      c->ring_cap - c->ring_start < c->ring_len ? c->ring_cap - c->ring_start : c->ring_len;
   hx_put_u32(b, (uint32_t)c->ring_len);
   if (first) hx_put(b, c->ring + c->ring_start, first);
   if (c->ring_len > first) hx_put(b, c->ring, c->ring_len - first);

@@ -305,3 +305,44 @@ CHANNEL_TEST("channel: captured output is bounded by the file size limit or held
     CHECK(r->err.ends_with("\n0 " + xfsz + "\n"));
   }
 }
+
+CHANNEL_TEST("channel: a command longer than an exec argument and a megabyte of stdin run") {
+  SKIP_WITHOUT_BWRAP();
+  SandboxFixture f({}, P::value);
+  std::string script = "x=0\n";
+  for (int i = 0; i < 20000; ++i) script += "x=$((x+1))\n";  // ~240 KB: over execve's 128 KiB
+  script += "echo $x; wc -c";
+  ExecRequest req;
+  req.command = script;
+  req.stdin_data.assign(1'000'000, 'y');
+  auto r = f.exec(req);
+  REQUIRE(r.has_value());
+  CHECK(r->exit_code == 0);
+  CHECK(r->out == "20000\n1000000\n");
+}
+
+CHANNEL_TEST("channel: a command ignoring TERM is killed after the grace") {
+  SKIP_WITHOUT_BWRAP();
+  SandboxFixture f({}, P::value);
+  auto start = std::chrono::steady_clock::now();
+  auto r = f.exec("trap '' TERM; echo started; sleep 100", 1000);
+  REQUIRE(r.has_value());
+  CHECK(r->timed_out);
+  CHECK(r->exit_code == 128 + SIGKILL);
+  CHECK(r->out == "started\n");
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(8));
+  auto next = f.exec("echo next");
+  REQUIRE(next.has_value());
+  CHECK(next->out == "next\n");
+}
+
+CHANNEL_TEST("channel: a process that left the group does not hold the command open") {
+  SKIP_WITHOUT_BWRAP();
+  SandboxFixture f({}, P::value);
+  auto start = std::chrono::steady_clock::now();
+  auto r = f.exec("setsid sh -c 'sleep 20; echo late' & echo now");
+  REQUIRE(r.has_value());
+  CHECK(r->exit_code == 0);
+  CHECK(r->out.substr(0, 4) == "now\n");
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
+}
