@@ -56,6 +56,7 @@ void hx_capture_emit(const struct hx_capture* c, struct hx_buf* b);
 void hx_capture_free(struct hx_capture* c);
 
 struct hx_setup {
+  const char* name; /* $0 of every command (the helper's first argument), or NULL: "sh" */
   uint32_t kill_grace_ms;
   uint64_t rlimit_as, rlimit_fsize, rlimit_cpu, rlimit_nproc;
 };

@@ -3,8 +3,10 @@
  * protocol is lib/sandbox/exec_wire.h). Runs no helper process of its own: one fork + exec of
  * /bin/sh per command. Exits 0 when stdin ends; 2 on a malformed frame (reason on stderr).
  *
- * Usage: harness-exec [MARKER]. MARKER is ignored: it only makes the helper's command line
- * recognisable, so a later shell of the same leaf can find and kill what a lost one left. */
+ * Usage: harness-exec [NAME]. NAME becomes $0 of every command (`sh -c COMMAND NAME`). The
+ * container drivers pass the leaf's marker /tmp/.harness/LEAF/, so the helper's and its
+ * commands' command lines carry it: a later shell of the same leaf finds and kills what a lost
+ * one left running (lib/sandbox/remote_shell.cpp). */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <signal.h>
@@ -15,6 +17,7 @@
 
 #include "hx.h"
 
+/* Keeps s->name, which is not part of the frame. */
 static int parse_setup(const unsigned char* body, uint32_t len, struct hx_setup* s) {
   struct hx_reader r = {body, len, 0};
   s->kill_grace_ms = hx_u32(&r);
@@ -51,8 +54,6 @@ static void ensure_std_fds(void) {
 }
 
 int main(int argc, char** argv) {
-  (void)argc;
-  (void)argv;
   ensure_std_fds();
   signal(SIGPIPE, SIG_IGN);
   struct hx_buf out = {0};
@@ -62,6 +63,7 @@ int main(int argc, char** argv) {
   if (send_buf(&out) != 0) return 0;
   struct hx_setup setup;
   memset(&setup, 0, sizeof setup);
+  setup.name = argc > 1 ? argv[1] : NULL;
   for (;;) {
     uint32_t tag = 0, len = 0;
     unsigned char* body = NULL;

@@ -27,7 +27,7 @@
 
 #define HX_DRAIN_MS 50
 /* execve's limit for one argument is 128 KiB; longer commands (or ones with NUL bytes) are run
- * from a memfd as a script file. */
+ * from a memfd as a script file (`sh /proc/self/fd/N`: $0 is then that path, not the name). */
 #define HX_MAX_ARG (100u * 1024u)
 
 extern char** environ;
@@ -102,7 +102,7 @@ static void exec_child(const struct hx_setup* s, const struct hx_request* req, i
     execve("/bin/sh", argv, environ);
   } else {
     char* cmd = strndup((const char*)req->command.p, req->command.len);
-    char* argv[] = {"sh", "-c", cmd, NULL};
+    char* argv[] = {"sh", "-c", cmd, (char*)s->name, NULL};
     if (cmd) execve("/bin/sh", argv, environ);
   }
   child_fail("cannot run /bin/sh", 127);

@@ -150,23 +150,25 @@ void Channel::on_stdout(std::uint64_t gen, std::string_view data) {
     if (m_wire->malformed()) retire_shell();
     return;
   }
-  if (m_wire->malformed()) {
-    retire_shell();
+  if (m_wire->done()) {
     m_backstop.stop();
+    ExecResult r = m_wire->result();
+    r.duration_ms = static_cast<std::int64_t>(now_ms() - m_current->started_ms);
     Pending p = std::move(m_current->p);
     m_current.reset();
-    auto err = make_error(ErrorCode::unavailable,
-                          m_limits.name + ": malformed reply from the sandbox shell");
-    if (complete(std::move(p), err)) pump();
+    // Bytes after a complete answer: the answer stands, the shell is not used again.
+    if (m_wire->malformed()) retire_shell();
+    if (complete(std::move(p), std::move(r))) pump();
     return;
   }
-  if (!m_wire->done()) return;
+  if (!m_wire->malformed()) return;
+  retire_shell();
   m_backstop.stop();
-  ExecResult r = m_wire->result();
-  r.duration_ms = static_cast<std::int64_t>(now_ms() - m_current->started_ms);
   Pending p = std::move(m_current->p);
   m_current.reset();
-  if (complete(std::move(p), std::move(r))) pump();
+  auto err = make_error(ErrorCode::unavailable,
+                        m_limits.name + ": malformed reply from the sandbox shell");
+  if (complete(std::move(p), err)) pump();
 }
 
 void Channel::on_stderr(std::uint64_t gen, std::string_view data) {

@@ -22,7 +22,8 @@ harness::Result<std::string> encode_request(std::uint64_t id, const ExecRequest&
 
 // Incremental decoder of the helper's stdout: its HELLO, then one RESULT per request. Memory
 // stays bounded by the caps of the awaited request whatever the helper prints; anything that is
-// not the expected frame makes it malformed for good.
+// not the expected frame makes it malformed for good (done() stays true if the awaited result
+// was complete before: that result stands).
 class Decoder {
  public:
   // Awaits the RESULT of request `id` with these caps (clears the previous result).

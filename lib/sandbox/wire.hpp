@@ -25,6 +25,9 @@ class Wire {
   // The current command reached the sandbox (sh: its ack; harness-exec: the helper's hello). A
   // shell dying before that is reopened and the command resent.
   virtual bool started() const = 0;
+  // done: the current command's answer is complete. malformed: the shell printed something the
+  // protocol does not allow (possibly after a complete answer, which then still stands); the
+  // shell is not to be used again.
   virtual bool done() const = 0;
   virtual bool malformed() const = 0;
   // The current command's result (duration_ms not set). Only when done().

@@ -9,7 +9,9 @@ by tests/bench/direct_exec.c (fork, exec, read stdout to EOF, wait). Both sides 
 CLOCK_MONOTONIC, which sandboxes share with the host. Medians in µs; delta = channel - direct.
 
 bwrap is measured over both protocols: harness-exec (what it uses) and the POSIX sh protocol
-(the fallback, for reference). The container drivers are measured over the protocol they speak.
+(the fallback, for reference). The container drivers are measured over the protocol they speak:
+podman/docker with `image` (a container per leaf, harness-exec bound in) harness-exec; with
+`container` (exec into an existing one) and kubectl the sh protocol.
 The target applies to each driver's own protocol; `--check` exits 1 when one misses it. The
 kubectl figures use the stand-in tests/e2e/fake_kubectl (a python3 script + bwrap): no cluster.
 
@@ -59,11 +61,23 @@ def setup_bwrap(tmp):
     return {"driver": "bwrap"}, None, ["exec", "sh"], lambda: None
 
 
-def setup_podman(tmp):
+def podman_image(tmp):
     import test_podman as tp
     if not shutil.which("podman") or not os.path.exists("/bin/busybox"):
         raise SkipDriver("podman or busybox-static not installed")
     tp.build_image(tmp)
+    return tp
+
+
+def setup_podman_image(tmp):
+    tp = podman_image(tmp)
+    profile = {"driver": "podman", "global_args": tp.GLOBAL_ARGS, "image": tp.IMAGE,
+               "create_args": tp.ULIMITS, "memory_mb": 256, "pids_max": 64}
+    return profile, None, ["exec", "sh"], lambda: None
+
+
+def setup_podman(tmp):
+    tp = podman_image(tmp)
     name = f"bench-sandbox-{uuid.uuid4().hex[:8]}"
     r = tp.podman("run", "-d", "--name", name, *tp.ULIMITS, "--network", "none", tp.IMAGE,
                   "sh", "-c", "trap 'exit 0' TERM; while :; do sleep 3600 & wait $!; done")
@@ -101,8 +115,8 @@ def main():
     rtt = build_file("BENCH_CHANNEL_RTT", "tests/bench_channel_rtt")
     direct = build_file("BENCH_DIRECT_EXEC", "tests/bench_direct_exec")
     rows, missed = [], []
-    for name, setup in (("bwrap", setup_bwrap), ("podman exec", setup_podman),
-                        ("kubectl (stand-in)", setup_kubectl)):
+    for name, setup in (("bwrap", setup_bwrap), ("podman image", setup_podman_image),
+                        ("podman container", setup_podman), ("kubectl (stand-in)", setup_kubectl)):
         tmp = Path(tempfile.mkdtemp(prefix="bench-ch-"))
         cleanup = lambda: None  # noqa: E731
         try:

@@ -226,6 +226,13 @@ TEST_CASE("exec protocol: anything but the awaited frame is malformed for good")
     d.feed(ok.bytes());
     CHECK(d.malformed());
   }
+  SUBCASE("bytes after a complete result: the result stands") {
+    auto d = awaiting();
+    d.feed(ok.bytes() + "junk");
+    CHECK(d.done());
+    CHECK(d.malformed());
+    CHECK(d.result().exit_code == 0);
+  }
   SUBCASE("an unknown tag") {
     auto d = awaiting();
     d.feed(frame(HX_TAG('x', 'x', 'x', 'x'), ""));
