@@ -228,7 +228,7 @@ TEST_CASE("exec protocol: anything but the awaited frame is malformed for good")
   }
   SUBCASE("bytes after a complete result: the result stands") {
     auto d = awaiting();
-    d.feed(ok.bytes() + "junk");
+    d.feed(ok.bytes() + "junk-bytes");
     CHECK(d.done());
     CHECK(d.malformed());
     CHECK(d.result().exit_code == 0);
