@@ -249,20 +249,17 @@ void check_sandbox(const std::shared_ptr<Run>& run, const model::SandboxProfile&
     sandbox::ExecRequest req;
     req.command = "echo ok";
     req.timeout_ms = k_sandbox_timeout_ms;
-    auto protocol = driver->channel_protocol();
-    ch->exec(std::move(req),
-             [run, p, slot, driver, ch, started, protocol](Result<sandbox::ExecResult> r) {
-               auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::chrono::steady_clock::now() - started)
-                             .count();
-               report_sandbox(run, p, slot, r, ms, protocol);
-               // Not inside the channel's own callback: close it and finish the driver on the next
-               // tick.
-               loop::defer(run->loop, [run, driver, ch] {
-                 ch->close();
-                 driver->finish(run->loop, [run] { run->finish_one(); });
-               });
-             });
+    ch->exec(std::move(req), [run, p, slot, driver, ch, started](Result<sandbox::ExecResult> r) {
+      auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::steady_clock::now() - started)
+                    .count();
+      report_sandbox(run, p, slot, r, ms, driver->channel_protocol());
+      // Not inside the channel's own callback: close it and finish the driver on the next tick.
+      loop::defer(run->loop, [run, driver, ch] {
+        ch->close();
+        driver->finish(run->loop, [run] { run->finish_one(); });
+      });
+    });
   });
 }
 
