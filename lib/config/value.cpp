@@ -36,7 +36,7 @@ std::string describe(const RawValue& raw) {
     case Type::integer:
       return std::to_string(raw.integer);
     case Type::floating:
-      return render_decimal(raw.number);
+      return "a float (" + render_decimal(raw.number) + ")";
     case Type::boolean:
       return raw.boolean ? "true" : "false";
     case Type::string_array:

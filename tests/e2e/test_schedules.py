@@ -126,7 +126,7 @@ def test_run_now_and_show(daemon_factory, fake):
     d = daemon_factory()
     fake.set_script([], default=DONE)
     code, _, err = add(d, "daily", "--cron", "0 3 * * *", "--tz", "Europe/Berlin", "--jitter", "10s",
-                       leaf=("--max-turns", "3", "--label", "team=infra"), prompt="nightly report")
+                       leaf=("--label", "team=infra", "--max-turns", "3"), prompt="nightly report")
     assert code == 0, err
     code, out, err = d.ctl("schedule", "show", "daily", "-o", "json")
     assert code == 0, err
