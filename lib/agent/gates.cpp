@@ -11,9 +11,8 @@
 
 #include "lib/agent/diff.hpp"
 #include "lib/agent/runner.hpp"
-#include "lib/base/fs.hpp"
+#include "lib/agent/workspace_files.hpp"
 #include "lib/loop/defer.hpp"
-#include "lib/sandbox/tool_util.hpp"
 
 namespace harness::agent {
 namespace {
@@ -21,13 +20,6 @@ using model::Json;
 
 constexpr std::string_view k_request_approval = "request_approval";
 constexpr size_t k_preview_file_cap = 4u << 20;
-
-// The host path of a workspace path the model gave, or "" if it leaves the workspace.
-std::string host_path(const std::string& host_workspace, const std::string& input) {
-  auto inside = sandbox::tool_util::resolve_path("/workspace", input);
-  if (!inside) return "";
-  return host_workspace + inside->substr(std::string_view("/workspace").size());
-}
 }  // namespace
 
 model::ToolSpec request_approval_spec() {
@@ -44,19 +36,23 @@ model::ToolSpec request_approval_spec() {
           {"required", Json::array({"summary", "proposed_action"})}}};
 }
 
-void gate_preview(uv_loop_t* loop, const std::string& host_workspace, const model::ToolCall& call,
+void gate_preview(uv_loop_t* loop, const std::string& host_workspace,
+                  const std::optional<Account>& run_as, const model::ToolCall& call,
                   std::function<void(Json)> done) {
   const Json& in = call.input;
   if (call.name == "bash") return done(Json{{"command", in.value("command", "")}});
   if (call.name != "write_file" && call.name != "edit_file") return done(Json::object());
   std::string path = in.value("path", "");
-  std::string file = host_path(host_workspace, path);
   auto preview = std::make_shared<Json>(Json::object());
   loop::run_blocking(
       loop,
-      [preview, file, path, call] {
-        auto old =
-            file.empty() ? Result<std::string>(Error{}) : read_file(file, k_preview_file_cap);
+      [preview, host_workspace, run_as, path, call] {
+        auto old = read_workspace_file(host_workspace, run_as, path, k_preview_file_cap);
+        if (!old && old.error().code != ErrorCode::not_found) {
+          // A symlink is named, never read through; nor is anything the account may not read.
+          (*preview)["diff"] = call.name + " " + path + ": " + old.error().message + "\n";
+          return;
+        }
         std::string before = old ? *old : "";
         const Json& in = call.input;
         if (call.name == "write_file") {
@@ -127,12 +123,13 @@ void LeafRunner::open_gate(const model::ToolCall& call, std::string_view kind,
                            ? Json(format_rfc3339(now_ms() + m_policy.gate_timeout_ms))
                            : Json(nullptr);
   std::weak_ptr<LeafRunner> weak = weak_from_this();
-  gate_preview(m_ctx.loop, m_leaf.spec.workspace, call, [weak, call, gate](Json preview) mutable {
-    auto self = weak.lock();
-    if (!self || self->m_stopped) return;
-    for (auto& [k, v] : preview.items()) gate[k] = v;
-    self->open_gate_with(call, std::move(gate));
-  });
+  gate_preview(m_ctx.loop, m_leaf.spec.workspace, m_leaf.spec.run_as, call,
+               [weak, call, gate](Json preview) mutable {
+                 auto self = weak.lock();
+                 if (!self || self->m_stopped) return;
+                 for (auto& [k, v] : preview.items()) gate[k] = v;
+                 self->open_gate_with(call, std::move(gate));
+               });
 }
 
 void LeafRunner::open_gate_with(const model::ToolCall& call, Json gate) {

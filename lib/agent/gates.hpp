@@ -4,8 +4,10 @@
 #include <uv.h>
 
 #include <functional>
+#include <optional>
 #include <string>
 
+#include "lib/base/account.hpp"
 #include "lib/model/conversation.hpp"
 
 namespace harness::agent {
@@ -15,9 +17,11 @@ namespace harness::agent {
 model::ToolSpec request_approval_spec();
 
 // What a gate shows: {"command": …} for bash; {"diff": …} (unified) for write_file/edit_file,
-// computed against the file in the leaf's workspace on the host; {} otherwise. Reads files off
-// the loop thread; `done` runs on the loop.
-void gate_preview(uv_loop_t* loop, const std::string& host_workspace, const model::ToolCall& call,
+// computed against the file in the leaf's workspace on the host, read as `run_as` and never
+// through a symlink (then the diff is one line naming the symlink); {} otherwise. Reads files
+// off the loop thread; `done` runs on the loop.
+void gate_preview(uv_loop_t* loop, const std::string& host_workspace,
+                  const std::optional<Account>& run_as, const model::ToolCall& call,
                   std::function<void(model::Json preview)> done);
 
 }  // namespace harness::agent

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "lib/sandbox/run_as.hpp"
 #include "lib/sandbox/seccomp.hpp"
 
 namespace harness::sandbox {
@@ -80,10 +81,23 @@ std::string join_pids_cgroup(const std::string& base, std::int64_t pids_max) {
          "done\n";
 }
 
-// Opens the seccomp program (a /proc/PID/fd/N path: digits and slashes only) as fd 3 and becomes
-// bwrap ("$0" is bwrap, "$@" its arguments).
-std::string exec_with_filter(const std::string& filter_path) {
-  return "exec \"$0\" \"$@\" 3<" + filter_path;
+// Opens the seccomp program (a /proc/PID/fd/N path: digits and slashes only) as fd `fd` and
+// becomes bwrap ("$0" is bwrap, "$@" its arguments).
+std::string exec_with_filter(const std::string& filter_path, const std::string& fd) {
+  return "exec \"$0\" \"$@\" " + fd + "<" + filter_path;
+}
+
+// The namespaces. Dropping to the leaf's account needs host uids, so a root daemon dropping
+// privileges creates no user namespace (the seccomp filter refuses nested ones instead of
+// --disable-userns, which needs one); otherwise bwrap maps the daemon's uid into a new one.
+void add_namespaces(std::vector<std::string>& a, bool drop, bool network) {
+  if (drop) {
+    a.insert(a.end(), {"--unshare-ipc", "--unshare-pid", "--unshare-uts", "--unshare-cgroup-try"});
+    if (!network) a.push_back("--unshare-net");
+  } else {
+    a.insert(a.end(), {"--unshare-all", "--unshare-user", "--disable-userns"});
+    if (network) a.push_back("--share-net");
+  }
 }
 
 }  // namespace
@@ -114,6 +128,11 @@ harness::Result<std::string> find_bwrap(const model::SandboxProfile& profile) {
   return missing("'" + name + "' is not on PATH");
 }
 
+std::vector<int> BwrapDriver::inherited_fds(const LeafContext& ctx) const {
+  if (ctx.workspace_fd < 0) return {};
+  return {ctx.workspace_fd};
+}
+
 BwrapDriver::BwrapDriver(model::SandboxProfile profile)
     : m_profile(std::move(profile)), m_root_args(root_layout_args()) {}
 
@@ -126,12 +145,21 @@ harness::Result<std::vector<std::string>> BwrapDriver::shell_argv(const LeafCont
   HARNESS_TRY_ASSIGN(std::string filter, seccomp::filter_path());
   static const std::string cgroup_base = pids_cgroup_base();
   if (m_profile.pids_max > 0) sweep_pids_cgroups(cgroup_base);
+  // With a workspace fd, it is the wrapper's fd 3 (inherited_fds) and the filter goes to fd 4.
+  bool by_fd = ctx.workspace_fd >= 0;
+  std::string filter_fd = by_fd ? "4" : "3";
+  auto drop = drop_argv(ctx);
   std::vector<std::string> a{
-      "/bin/sh", "-c", join_pids_cgroup(cgroup_base, m_profile.pids_max) + exec_with_filter(filter),
+      "/bin/sh", "-c",
+      join_pids_cgroup(cgroup_base, m_profile.pids_max) + exec_with_filter(filter, filter_fd),
       bwrap};
-  a.insert(a.end(), {"--unshare-all", "--unshare-user", "--disable-userns", "--seccomp", "3"});
-  if (m_profile.network) a.push_back("--share-net");
-  a.insert(a.end(), {"--die-with-parent", "--new-session", "--cap-drop", "ALL", "--clearenv"});
+  add_namespaces(a, !drop.empty(), m_profile.network);
+  a.insert(a.end(), {"--seccomp", filter_fd, "--die-with-parent", "--new-session", "--cap-drop",
+                     "ALL", "--clearenv"});
+  // setpriv needs these to drop to the account; it leaves no capability in any set.
+  if (!drop.empty())
+    a.insert(a.end(),
+             {"--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--cap-add", "CAP_SETPCAP"});
   for (const auto& kv : sandbox_env(m_profile)) {
     auto eq = kv.find('=');
     a.insert(a.end(), {"--setenv", kv.substr(0, eq), kv.substr(eq + 1)});
@@ -144,15 +172,32 @@ harness::Result<std::vector<std::string>> BwrapDriver::shell_argv(const LeafCont
   // maximal size plus the channel's capture of a maximal stdout (in /tmp/.harness) and slack.
   // The channel's capture files (ChannelLimits::private_dir, /tmp/.harness) get a tmpfs of
   // their own, so a command that fills /tmp cannot also swallow its own output and exit status.
+  // Without a user namespace the tmpfs belong to host root: world-writable and sticky, as /tmp.
   for (const char* tmp : {"/tmp", "/tmp/.harness", "/dev/shm"}) {
     if (m_profile.file_size_mb > 0)
       a.insert(a.end(), {"--size", std::to_string((2 * m_profile.file_size_mb + 16) << 20)});
+    if (!drop.empty()) a.insert(a.end(), {"--perms", "1777"});
     a.insert(a.end(), {"--tmpfs", tmp});
   }
-  a.insert(a.end(), {"--bind", ctx.workspace, workspace_path(), "--chdir", workspace_path()});
+  // --bind-fd binds the directory the daemon opened without following symlinks, and fails if
+  // the path no longer leads to it.
+  if (by_fd)
+    a.insert(a.end(), {"--bind-fd", "3", workspace_path()});
+  else
+    a.insert(a.end(), {"--bind", ctx.workspace, workspace_path()});
+  // Dropping: bwrap, root without CAP_DAC_*, may not enter the account's 0700 workspace, so the
+  // shell enters it once it is the account.
+  a.insert(a.end(), {"--chdir", drop.empty() ? workspace_path() : "/"});
   // The root itself is bwrap's tmpfs: make it read-only so only /workspace and /tmp take writes.
-  a.insert(a.end(),
-           {"--remount-ro", "/", "--remount-ro", "/dev", "--hostname", "sandbox", "/bin/sh"});
+  a.insert(a.end(), {"--remount-ro", "/", "--remount-ro", "/dev", "--hostname", "sandbox"});
+  a.insert(a.end(), drop.begin(), drop.end());
+  if (!drop.empty())
+    a.insert(a.end(),
+             {"/bin/sh", "-c",
+              "cd " + workspace_path() +
+                  " || { echo \"cannot enter the workspace\" >&2; exit 97; }; exec /bin/sh"});
+  else
+    a.push_back("/bin/sh");
   return a;
 }
 

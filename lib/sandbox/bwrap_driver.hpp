@@ -2,8 +2,10 @@
 // The bubblewrap driver: new user/pid/ipc/uts/net/cgroup namespaces (nested user namespaces
 // disabled), read-only system binds, the workspace read-write at /workspace, a private size-bound
 // /tmp, capabilities dropped, a new session, the seccomp filter of seccomp.hpp, and for a root
-// daemon a pids cgroup per sandbox. The ulimits (memory, file size, CPU, and processes when not
-// root) are set by the channel's bootstrap; docs/sandbox.md says what each measure contains.
+// daemon a pids cgroup per sandbox. A root daemon running a leaf as another account creates no
+// user namespace and has setpriv drop to that account just before the shell (run_as.hpp). The
+// ulimits (memory, file size, CPU, and processes when not root) are set by the channel's
+// bootstrap; docs/sandbox.md says what each measure contains.
 
 #include <string>
 #include <vector>
@@ -21,6 +23,8 @@ class BwrapDriver final : public Driver {
   // filter as fd 3 and exec'ing bwrap: bwrap only takes its filter as an inherited fd.
   harness::Result<std::vector<std::string>> shell_argv(const LeafContext& ctx) const override;
   std::string workspace_path() const override { return "/workspace"; }
+  // The workspace fd (LeafContext::workspace_fd) as fd 3 of the wrapper, bound with --bind-fd.
+  std::vector<int> inherited_fds(const LeafContext& ctx) const override;
 
  private:
   model::SandboxProfile m_profile;

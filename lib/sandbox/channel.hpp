@@ -25,8 +25,9 @@ class Channel {
 
   // `argv` from Driver::shell_argv; `env` is the COMPLETE environment of the sandbox process
   // (brain/hands split: the daemon's env never leaks in). Nothing starts until the first exec().
+  // `extra_fds` (Driver::inherited_fds) must stay open as long as the Channel may (re)start.
   Channel(uv_loop_t* loop, std::vector<std::string> argv, std::vector<std::string> env,
-          ChannelLimits limits);
+          ChannelLimits limits, std::vector<int> extra_fds = {});
   Channel(const Channel&) = delete;
   Channel& operator=(const Channel&) = delete;
   // Kills the shell and its process group. Pending callbacks are dropped, not called.
@@ -73,6 +74,7 @@ class Channel {
   std::vector<std::string> m_argv;
   std::vector<std::string> m_env;
   ChannelLimits m_limits;
+  std::vector<int> m_extra_fds;
   std::unique_ptr<loop::Process> m_proc;
   std::unique_ptr<loop::Process> m_retired;  // a killed shell, freed later (not in its callback)
   std::uint64_t m_gen = 0;                   // shell generation; stale callbacks are ignored

@@ -3,6 +3,7 @@
 
 #include "lib/loop/defer.hpp"
 #include "lib/sandbox/remote_shell.hpp"
+#include "lib/sandbox/run_as.hpp"
 
 namespace harness::sandbox {
 namespace {
@@ -39,7 +40,14 @@ std::vector<std::string> PodmanDriver::create_argv(const LeafContext& ctx) const
   if (!m_profile.network) a.insert(a.end(), {"--network", "none"});
   a.insert(a.end(), {"--pids-limit", std::to_string(m_profile.pids_max), "--memory",
                      std::to_string(m_profile.memory_mb) + "m"});
-  if (!m_profile.user.empty()) a.insert(a.end(), {"--user", m_profile.user});
+  // A root daemon runs the leaf's container as the leaf's account (over the profile's user).
+  if (drops_privileges(ctx)) {
+    a.insert(a.end(), {"--user", user_spec(*ctx.run_as)});
+    for (auto g : ctx.run_as->groups)
+      if (g != ctx.run_as->gid) a.insert(a.end(), {"--group-add", std::to_string(g)});
+  } else if (!m_profile.user.empty()) {
+    a.insert(a.end(), {"--user", m_profile.user});
+  }
   a.insert(a.end(), {"-v", ctx.workspace + ":/workspace:rw", "-w", "/workspace"});
   a.insert(a.end(), m_profile.create_args.begin(), m_profile.create_args.end());
   a.insert(a.end(), {m_profile.image, "sh", "-c", k_idle});
@@ -71,7 +79,7 @@ harness::Result<std::vector<std::string>> PodmanDriver::shell_argv(const LeafCon
 
 // Runs one helper; a failure becomes unavailable "WHAT: <the tool's own message>".
 void PodmanDriver::step(std::vector<std::string> argv, std::string what,
-                        std::function<void(harness::Status)> next) {
+                        std::function<void(harness::Status)> next, std::vector<int> fds) {
   m_child = std::make_unique<ChildRun>(m_loop);
   m_child->start(
       std::move(argv), client_env(),
@@ -81,7 +89,8 @@ void PodmanDriver::step(std::vector<std::string> argv, std::string what,
         if (r->exit_code != 0)
           return next(make_error(ErrorCode::unavailable, what + ": " + failure_text(*r)));
         next({});
-      });
+      },
+      std::move(fds));
 }
 
 void PodmanDriver::prepare(uv_loop_t* loop, const LeafContext& ctx, PrepareDone done) {
@@ -92,9 +101,9 @@ void PodmanDriver::prepare(uv_loop_t* loop, const LeafContext& ctx, PrepareDone 
   if (m_profile.image.empty()) {
     auto prefix = base_argv();
     prefix.insert(prefix.end(), {"exec", "-i", m_profile.container});
-    return step(copy_in_argv(ctx.workspace, prefix, workspace_path()),
+    return step(copy_in_argv(ctx, prefix, workspace_path()),
                 name + ": cannot copy the workspace into container " + m_profile.container,
-                std::move(done));
+                std::move(done), copy_in_fds(ctx));
   }
   // A container left by a crashed daemon for this leaf is replaced (its workspace is the host's).
   auto create = [this, ctx, name, done = std::move(done)](harness::Status) mutable {

@@ -4,7 +4,8 @@
 //   inside it; prepare() copies the host workspace in (tar through an exec stream). Outputs are
 //   NOT copied back: they stay in the container (see README "Sandbox drivers").
 // - image = "IMAGE": prepare() creates a hardened container harness-<leaf id> with the host
-//   workspace bind-mounted at /workspace; finish() removes it.
+//   workspace bind-mounted at /workspace; finish() removes it. Under a root daemon it runs as the
+//   leaf's account (--user UID:GID, --group-add); an existing container runs as its own user.
 
 #include <memory>
 #include <string>
@@ -36,7 +37,7 @@ class PodmanDriver final : public Driver {
 
  private:
   void step(std::vector<std::string> argv, std::string what,
-            std::function<void(harness::Status)> next);
+            std::function<void(harness::Status)> next, std::vector<int> fds = {});
 
   model::SandboxProfile m_profile;
   uv_loop_t* m_loop = nullptr;

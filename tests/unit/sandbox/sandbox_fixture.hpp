@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 #include <uv.h>
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,6 +14,7 @@
 #include <optional>
 #include <string>
 
+#include "lib/base/unique_fd.hpp"
 #include "lib/sandbox/channel.hpp"
 #include "lib/sandbox/driver.hpp"
 
@@ -46,20 +48,29 @@ struct SandboxFixture {
   std::unique_ptr<Driver> driver;
   std::unique_ptr<Channel> channel;
   std::string bb_dir;
+  UniqueFd ws_fd;
 
-  explicit SandboxFixture(model::SandboxProfile p = {}) : profile(std::move(p)) {
+  // The workspace is handed over as the runner does: an fd opened without following symlinks.
+  // With `run_as` (a root test), the workspace is given to that account and the tools run as it.
+  explicit SandboxFixture(model::SandboxProfile p = {}, std::optional<Account> run_as = {})
+      : profile(std::move(p)) {
     uv_loop_init(&loop);
     if (profile.name.empty()) profile.name = "test";
+    if (run_as) REQUIRE(::chown(workspace.c_str(), run_as->uid, run_as->gid) == 0);
+    ws_fd.reset(::open(workspace.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    REQUIRE(ws_fd.valid());
     auto d = make_driver(profile);
     REQUIRE(d.has_value());
     driver = std::move(*d);
-    auto argv = driver->shell_argv(LeafContext{"lf_test", workspace});
+    LeafContext ctx{"lf_test", workspace, std::move(run_as), ws_fd.get()};
+    auto argv = driver->shell_argv(ctx);
     REQUIRE(argv.has_value());
-    open(*argv, sandbox_env(profile));
+    open(*argv, sandbox_env(profile), driver->inherited_fds(ctx));
   }
-  void open(std::vector<std::string> argv, std::vector<std::string> env) {
-    channel =
-        std::make_unique<Channel>(&loop, std::move(argv), std::move(env), channel_limits(profile));
+  void open(std::vector<std::string> argv, std::vector<std::string> env,
+            std::vector<int> fds = {}) {
+    channel = std::make_unique<Channel>(&loop, std::move(argv), std::move(env),
+                                        channel_limits(profile), std::move(fds));
   }
   // Reopens the channel with busybox sh as the shell and only busybox applets on PATH (bound
   // read-only at /bb), to prove the protocol and tools need nothing more. False if no busybox.
