@@ -150,8 +150,8 @@ def test_tools_run_as_the_caller_and_what_they_write_is_theirs(daemon_factory, a
     fake.set_script([bash("id -u > uid.txt; id -G > groups.txt; mkdir sub && echo hi > sub/made.txt"),
                      {"tool_calls": [{"name": "write_file", "input": {"path": "written.txt", "content": "x\n"}}]},
                      {"text": "done"}])
-    code, out, err = ctl_as(a.alice, d, shared, "run", "--workdir", work, "--input", shared / "notes.txt",
-                            "write some files")
+    code, out, err = ctl_as(a.alice, d, shared, "run", "write some files", "--workdir", work,
+                            "--input", shared / "notes.txt")
     assert code == 0, f"run as alice exited {code}: {err}"
     uid, gid = a.uid(a.alice), a.gid(a.alice)
     assert (work / "uid.txt").read_text().split() == [str(uid)], "the tools did not run as alice"
@@ -304,8 +304,8 @@ def test_inputs_never_go_through_a_symlink_in_the_workdir(daemon_factory, accoun
         subprocess.run(["runuser", "-u", a.alice, "--", "ln", "-s", str(dest), str(work / name)], check=True)
     (shared / "notes.txt").write_text("input\n")
     fake.set_script([{"text": "ok"}])
-    code, _, err = ctl_as(a.alice, d, shared, "submit", "-q", "--wait", "--workdir", work,
-                          "--input", shared / "notes.txt", "x")
+    code, _, err = ctl_as(a.alice, d, shared, "submit", "x", "-q", "--wait", "--workdir", work,
+                          "--input", shared / "notes.txt")
     assert code == 0, err
     assert not target.exists(), "the input was written through the symlink"
     assert not (work / "notes.txt").is_symlink() and (work / "notes.txt").read_text() == "input\n"
