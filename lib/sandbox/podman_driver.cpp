@@ -34,9 +34,12 @@ std::string PodmanDriver::container_for(const std::string& leaf_id) const {
 
 std::vector<std::string> PodmanDriver::create_argv(const LeafContext& ctx) const {
   auto a = base_argv();
+  // /tmp as podman mounts it by default (rw,nosuid,nodev), asking for 1777: the leaf's account
+  // (--user) must be able to write it. runc gives the tmpfs the image's /tmp mode regardless.
   a.insert(a.end(), {"run", "-d", "--rm=false", "--name", container_for(ctx.leaf_id), "--label",
-                     "harness.leaf=" + ctx.leaf_id, "--read-only", "--tmpfs", "/tmp",
-                     "--cap-drop=ALL", "--security-opt", "no-new-privileges"});
+                     "harness.leaf=" + ctx.leaf_id, "--read-only", "--tmpfs",
+                     "/tmp:rw,nosuid,nodev,mode=1777", "--cap-drop=ALL", "--security-opt",
+                     "no-new-privileges"});
   if (!m_profile.network) a.insert(a.end(), {"--network", "none"});
   a.insert(a.end(), {"--pids-limit", std::to_string(m_profile.pids_max), "--memory",
                      std::to_string(m_profile.memory_mb) + "m"});

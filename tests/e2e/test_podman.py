@@ -28,6 +28,7 @@ def build_image(tmp):
     root = tmp / "rootfs"
     for d in ("bin", "workspace", "tmp", "proc", "dev", "sys", "etc"):
         (root / d).mkdir(parents=True)
+    (root / "tmp").chmod(0o1777)  # as in any image; runc gives the --tmpfs /tmp this mode
     shutil.copy("/bin/busybox", root / "bin" / "busybox")
     applets = subprocess.run(["/bin/busybox", "--list"], capture_output=True, text=True).stdout.split()
     for a in applets:

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 import harness_env as he
+from test_podman import GLOBAL_ARGS, ULIMITS, image, sandbox0  # noqa: F401 (fixtures)
 
 TERMINAL = ("succeeded", "failed", "rejected", "cancelled")
 CANARY = "HX-CANARY-" + uuid.uuid4().hex
@@ -99,14 +100,16 @@ def workdir_of(shared, user):
     return shared / f"work-{user}"
 
 
-def runas_daemon(daemon_factory, accounts, shared, extra_auth=None, policies=None, argv_extra=()):
+def runas_daemon(daemon_factory, accounts, shared, extra_auth=None, policies=None, argv_extra=(),
+                 sandboxes=None):
     ok, why = he.bwrap_works()
     if not ok:
         pytest.skip(f"bubblewrap cannot create a sandbox on this machine: {why}")
     auth = {"socket_group": accounts.group, "submit": [f"group:{accounts.group}"],
             "approve": ["user:root"], "admin": ["user:root"], **(extra_auth or {})}
+    boxes = {"default": {"driver": "bwrap", "network": False}, **(sandboxes or {})}
     d = he.use_tree_config(daemon_factory(extra={"auth": auth, "policies": policies or {"default": {}}},
-                                          start=False))
+                                          sandboxes=boxes, start=False))
     d.socket = shared / "harnessd.sock"
     if argv_extra:
         base = d.argv
@@ -174,6 +177,31 @@ def test_a_fresh_workspace_belongs_to_the_caller(daemon_factory, accounts, share
     assert ws.stat().st_uid == accounts.uid(accounts.bob)
     assert (ws / "f.txt").stat().st_uid == accounts.uid(accounts.bob)
     assert (ws / "f.txt").read_text() == "fresh\n"
+
+
+def test_containers_per_leaf_run_as_the_caller_existing_ones_as_their_own_user(
+        daemon_factory, accounts, shared, fake, image, sandbox0):
+    a = accounts
+    boxes = {"fresh": {"driver": "podman", "global_args": GLOBAL_ARGS, "image": image, "create_args": ULIMITS},
+             "shared": {"driver": "podman", "global_args": GLOBAL_ARGS, "container": sandbox0}}
+    d = runas_daemon(daemon_factory, accounts, shared, sandboxes=boxes)
+    work = workdir_of(shared, a.alice)
+    (work / "mine.txt").write_text("alice's\n")
+    os.chown(work / "mine.txt", a.uid(a.alice), a.gid(a.alice))
+    (work / "mine.txt").chmod(0o600)
+    fake.set_script([bash("id -u > who.txt; cat mine.txt"), {"text": "ok"}])
+    code, out, err = ctl_as(a.alice, d, shared, "submit", "x", "-q", "--wait", "--sandbox", "fresh",
+                            "--workdir", work, timeout=180)
+    assert code == 0, f"{err} {d.leaf(out.strip())['message'] if out.strip() else ''}"
+    assert (work / "who.txt").read_text().split() == [str(a.uid(a.alice))]
+    assert (work / "who.txt").stat().st_uid == a.uid(a.alice)
+    # exec into an existing container: that container's user (root here), documented; the copy
+    # of the workspace into it was read on the host as alice.
+    code, out, err = ctl_as(a.alice, d, shared, "submit", "y", "-q", "--wait", "--sandbox", "shared",
+                            "--workdir", work, timeout=180)
+    assert code == 0, f"{err} {d.leaf(out.strip())['message'] if out.strip() else ''}"
+    outputs = [e["data"]["output"] for e in d.events(out.strip()) if e["type"] == "tool_finished"]
+    assert "alice's" in outputs[0], outputs
 
 
 # ---------------------------------------------------------------- workdir rules

@@ -76,7 +76,7 @@ TEST_CASE("podman per-leaf image: hardened run, exec into harness-<leaf>, rm -f"
               "harness.leaf=lf_2",
               "--read-only",
               "--tmpfs",
-              "/tmp",
+              "/tmp:rw,nosuid,nodev,mode=1777",
               "--cap-drop=ALL",
               "--security-opt",
               "no-new-privileges",
