@@ -105,6 +105,25 @@ TEST_CASE("run-as: inside bwrap the tools are the account, own their files, have
   REQUIRE(::stat((f.workspace + "/made").c_str(), &st) == 0);
   CHECK(st.st_uid == k_nobody);
   CHECK(st.st_gid == k_nobody);
+  // The workspace fd bwrap bound is not handed on: nothing of the host is open in the sandbox.
+  auto fds = f.exec("for p in 1 $PPID $$; do for fd in /proc/$p/fd/*; do readlink $fd; done; done");
+  REQUIRE(fds.has_value());
+  CHECK(fds->out.find(f.workspace) == std::string::npos);
+  CHECK(fds->out.find("seccomp") == std::string::npos);
+}
+
+TEST_CASE("run-as: the pids cgroup still caps a sandbox that dropped to an account") {
+  SKIP_UNLESS_ROOT();
+  SKIP_WITHOUT_BWRAP();
+  model::SandboxProfile p;
+  p.pids_max = 40;
+  testing::SandboxFixture f(p, Account{k_nobody, k_nobody, {k_nobody}, "nobody"});
+  auto r = f.exec("i=0; while [ $i -lt 100 ]; do sleep 30 & i=$((i+1)); done");
+  REQUIRE(r.has_value());
+  INFO(r->out << r->err);
+  CHECK(r->exit_code != 0);
+  CHECK(r->err.find("fork") != std::string::npos);
+  CHECK(f.exec("id -u")->out == "65534\n");
 }
 
 }  // namespace
