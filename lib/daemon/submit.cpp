@@ -82,6 +82,8 @@ Status parse_fields(const Json& body, const config::Config& cfg, SubmitPlan& pla
   s.model = body.value("model", "");
   s.sandbox = body.value("sandbox", "");
   s.workdir = body.value("workdir", "");
+  plan.max_turns_given = body.contains("max_turns") && !body["max_turns"].is_null();
+  plan.timeout_given = body.contains("timeout_s") && !body["timeout_s"].is_null();
   s.max_turns = body.value("max_turns", cfg.default_max_turns);
   if (s.max_turns < 1 || s.max_turns > 10000)
     return invalid("max_turns must be between 1 and 10000");

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -127,6 +128,13 @@ Result<std::string> check_workdir(const std::string& workdir, const std::optiona
     ActAs as(who);
     HARNESS_TRY(as.status());
     HARNESS_TRY_ASSIGN(real, resolve(workdir, name));
+    // Under harnessd.service only the ReadWritePaths= roots are writable: say so, rather than
+    // let every write of the leaf fail.
+    if (struct statvfs fs{}; ::statvfs(real.c_str(), &fs) == 0 && (fs.f_flag & ST_RDONLY))
+      return make_error(ErrorCode::invalid,
+                        "workdir " + real +
+                            " is read-only for harnessd (a read-only mount; under harnessd.service "
+                            "add it to ReadWritePaths=, see docs/operations.md)");
     // AT_EACCESS: the thread's own (ActAs) identity, ACLs and read-only mounts included.
     if (faccessat(AT_FDCWD, real.c_str(), W_OK | X_OK, AT_EACCESS) != 0)
       return make_error(ErrorCode::forbidden,

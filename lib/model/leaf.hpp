@@ -69,6 +69,7 @@ struct LeafSpec {
   // Set by the daemon at submit:
   Json policy;        // the effective policy (model::Policy JSON); null = allow everything
   Json submitted_by;  // {"name","uid","transport"} of the caller who submitted
+  std::string owner;  // the session's owner: "uid:N" | "token:NAME" (docs/security.md)
   // The account the leaf's tools and the daemon's file operations in its workspace run as (a
   // root daemon); none = the daemon's own account. JSON "run_as": {uid, gid, groups, name}.
   std::optional<Account> run_as;
@@ -129,6 +130,7 @@ struct EventDraft {
 
 struct Session {
   std::string id;
+  std::string owner;  // who created it ("uid:N", "token:NAME"); "" for sessions of old stores
   TimeMs created_at = 0;
   std::int64_t last_seq = 0;
   std::vector<Leaf> leaves;  // oldest first
