@@ -1,5 +1,6 @@
 #include "lib/base/act_as.hpp"
 
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -36,6 +37,7 @@ ActAs::ActAs(const std::optional<Account>& who) {
     return;
   }
   m_active = true;
+  m_saved_dumpable = prctl(PR_GET_DUMPABLE);
   m_saved_fsgid = set_fsgid(who->gid);
   m_saved_fsuid = set_fsuid(who->uid);
   if (set_fsgid(-1) != who->gid || set_fsuid(-1) != who->uid)
@@ -49,6 +51,9 @@ ActAs::~ActAs() {
   set_fsgid(m_saved_fsgid);
   HARNESS_ASSERT(set_groups(m_saved_groups) == 0);
   HARNESS_ASSERT(set_fsuid(-1) == m_saved_fsuid && set_fsgid(-1) == m_saved_fsgid);
+  // Changing the fsuid made the whole process undumpable (the kernel's rule for any credential
+  // change); the daemon is back to its own credentials, so it gets its old setting back.
+  if (m_saved_dumpable >= 0) prctl(PR_SET_DUMPABLE, m_saved_dumpable);
 }
 
 }  // namespace harness

@@ -4,7 +4,9 @@
 // that user could (DAC, ACLs, read-only mounts: the kernel decides), and files it creates belong
 // to the user. Only the calling thread changes (fsuid, fsgid and supplementary groups through
 // raw system calls; glibc's wrappers would change every thread); the destructor restores them.
-// Nothing changes when the process is not root or `who` is root or absent.
+// Nothing changes when the process is not root or `who` is root or absent. While it is active the
+// kernel treats the whole process as not dumpable (children cannot open /proc/<daemon>/...);
+// the destructor restores the setting.
 
 #include <optional>
 #include <vector>
@@ -27,6 +29,7 @@ class ActAs {
  private:
   bool m_active = false;
   unsigned m_saved_fsuid = 0, m_saved_fsgid = 0;
+  int m_saved_dumpable = -1;
   std::vector<unsigned> m_saved_groups;
   Status m_status;
 };

@@ -241,8 +241,8 @@ void check_sandbox(const std::shared_ptr<Run>& run, const model::SandboxProfile&
     auto limits = sandbox::channel_limits(p, ctx);
     limits.kill_grace_ms = 500;
     limits.backstop_grace_ms = 2'000;
-    run->channels.push_back(std::make_unique<sandbox::Channel>(run->loop, std::move(*argv),
-                                                               driver->launch_env(p), limits));
+    run->channels.push_back(std::make_unique<sandbox::Channel>(
+        run->loop, std::move(*argv), driver->launch_env(p), limits, driver->inherited_fds(ctx)));
     sandbox::Channel* ch = run->channels.back().get();
     sandbox::ExecRequest req;
     req.command = "echo ok";

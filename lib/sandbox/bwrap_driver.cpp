@@ -81,15 +81,21 @@ std::string join_pids_cgroup(const std::string& base, std::int64_t pids_max) {
          "done\n";
 }
 
-// Opens the seccomp program (a /proc/PID/fd/N path: digits and slashes only) as fd `fd` and
-// becomes bwrap ("$0" is bwrap, "$@" its arguments).
-std::string exec_with_filter(const std::string& filter_path, const std::string& fd) {
-  return "exec \"$0\" \"$@\" " + fd + "<" + filter_path;
+// Reopens the inherited seccomp program (fd 4, see inherited_fds) with a read offset of its own
+// and becomes bwrap ("$0" is bwrap, "$@" its arguments). Dropping privileges, bwrap starts inside
+// the user namespace of userns_script() (fd 5, closed again before bwrap runs).
+std::string exec_with_filter(bool drop) {
+  std::string redirect = " 4</proc/self/fd/4";
+  if (!drop) return "exec \"$0\" \"$@\"" + redirect;
+  return "exec nsenter --user=/proc/self/fd/5 -- /bin/sh -c 'exec \"$0\" \"$@\" 5<&-' \"$0\" "
+         "\"$@\"" +
+         redirect;
 }
 
-// The namespaces. Dropping to the leaf's account needs host uids, so a root daemon dropping
-// privileges creates no user namespace (the seccomp filter refuses nested ones instead of
-// --disable-userns, which needs one); otherwise bwrap maps the daemon's uid into a new one.
+// The namespaces. Dropping to the leaf's account, bwrap runs as root of a user namespace made for
+// it (userns_script: root and the account mapped to themselves) and makes no other one; the
+// seccomp filter refuses nested ones (--disable-userns needs --unshare-user). Otherwise bwrap
+// maps the daemon's uid into a new user namespace of its own.
 void add_namespaces(std::vector<std::string>& a, bool drop, bool network) {
   if (drop) {
     a.insert(a.end(), {"--unshare-ipc", "--unshare-pid", "--unshare-uts", "--unshare-cgroup-try"});
@@ -129,8 +135,8 @@ harness::Result<std::string> find_bwrap(const model::SandboxProfile& profile) {
 }
 
 std::vector<int> BwrapDriver::inherited_fds(const LeafContext& ctx) const {
-  if (ctx.workspace_fd < 0) return {};
-  return {ctx.workspace_fd};
+  auto filter = seccomp::filter_fd();
+  return {ctx.workspace_fd, filter ? *filter : -1};
 }
 
 BwrapDriver::BwrapDriver(model::SandboxProfile profile)
@@ -142,20 +148,19 @@ harness::Result<std::vector<std::string>> BwrapDriver::shell_argv(const LeafCont
                       "sandbox '" + m_profile.name + "': the workspace must be an absolute path");
   }
   HARNESS_TRY_ASSIGN(std::string bwrap, find_bwrap(m_profile));
-  HARNESS_TRY_ASSIGN(std::string filter, seccomp::filter_path());
+  HARNESS_TRY(seccomp::filter_fd());
   static const std::string cgroup_base = pids_cgroup_base();
   if (m_profile.pids_max > 0) sweep_pids_cgroups(cgroup_base);
-  // With a workspace fd, it is the wrapper's fd 3 (inherited_fds) and the filter goes to fd 4.
+  // The wrapper inherits the workspace (if any) as fd 3 and the filter as fd 4 (inherited_fds).
   bool by_fd = ctx.workspace_fd >= 0;
-  std::string filter_fd = by_fd ? "4" : "3";
   auto drop = drop_argv(ctx);
-  std::vector<std::string> a{
-      "/bin/sh", "-c",
-      join_pids_cgroup(cgroup_base, m_profile.pids_max) + exec_with_filter(filter, filter_fd),
-      bwrap};
+  std::vector<std::string> a{"/bin/sh", "-c",
+                             join_pids_cgroup(cgroup_base, m_profile.pids_max) +
+                                 userns_script(ctx) + exec_with_filter(!drop.empty()),
+                             bwrap};
   add_namespaces(a, !drop.empty(), m_profile.network);
-  a.insert(a.end(), {"--seccomp", filter_fd, "--die-with-parent", "--new-session", "--cap-drop",
-                     "ALL", "--clearenv"});
+  a.insert(a.end(), {"--seccomp", "4", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
+                     "--clearenv"});
   // setpriv needs these to drop to the account; it leaves no capability in any set.
   if (!drop.empty())
     a.insert(a.end(),

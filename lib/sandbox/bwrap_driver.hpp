@@ -19,11 +19,12 @@ class BwrapDriver final : public Driver {
   // Reads the host's root layout once (which of /bin, /lib... are symlinks) to mirror it.
   explicit BwrapDriver(model::SandboxProfile profile);
   // unavailable when the bwrap binary cannot be found (with how to install it) or the seccomp
-  // filter cannot be built; invalid for a relative workspace. The argv is /bin/sh opening the
-  // filter as fd 3 and exec'ing bwrap: bwrap only takes its filter as an inherited fd.
+  // filter cannot be built; invalid for a relative workspace. The argv is /bin/sh reopening the
+  // inherited filter as fd 4 and exec'ing bwrap: bwrap only takes its filter as an inherited fd.
   harness::Result<std::vector<std::string>> shell_argv(const LeafContext& ctx) const override;
   std::string workspace_path() const override { return "/workspace"; }
-  // The workspace fd (LeafContext::workspace_fd) as fd 3 of the wrapper, bound with --bind-fd.
+  // The workspace fd (LeafContext::workspace_fd; bound with --bind-fd) as fd 3 of the wrapper,
+  // the seccomp filter (seccomp::filter_fd) as fd 4. A Channel must be given these.
   std::vector<int> inherited_fds(const LeafContext& ctx) const override;
 
  private:

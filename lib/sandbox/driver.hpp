@@ -87,6 +87,7 @@ std::vector<std::string> sandbox_env(const model::SandboxProfile& profile);
 ChannelLimits channel_limits(const model::SandboxProfile& profile);
 // Same, with the channel's private dir under /tmp/.harness/<leaf id>/: the per-leaf marker by
 // which a new shell of the leaf (container drivers) kills commands a lost shell left running.
+// A bwrap sandbox that drops to the leaf's account (run_as.hpp) gets pids_max as RLIMIT_NPROC too.
 ChannelLimits channel_limits(const model::SandboxProfile& profile, const LeafContext& ctx);
 
 }  // namespace harness::sandbox

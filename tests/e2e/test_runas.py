@@ -204,6 +204,49 @@ def test_containers_per_leaf_run_as_the_caller_existing_ones_as_their_own_user(
     assert "alice's" in outputs[0], outputs
 
 
+def test_under_the_shipped_unit_leaves_still_run_as_the_caller(accounts, fake):
+    """harnessd.service keeps root but withholds CAP_SYS_ADMIN (and sets no_new_privs, a syscall
+    filter, ProtectSystem=strict, PrivateTmp): run the daemon under those restrictions
+    (tests/package/confine.py) and a leaf of alice's in her workdir under /srv."""
+    ok, why = he.bwrap_works()
+    if not ok:
+        pytest.skip(f"bubblewrap cannot create a sandbox on this machine: {why}")
+    if not shutil.which("systemd-analyze"):
+        pytest.skip("confine.py needs systemd-analyze to expand the unit's syscall filter")
+    a = accounts
+    Path("/srv").mkdir(exist_ok=True)
+    root = Path(tempfile.mkdtemp(prefix="hx-runas-unit-", dir="/srv"))  # PrivateTmp hides /tmp
+    try:
+        root.chmod(0o755)
+        shutil.copy(he.harnessctl_path(), root / "harnessctl")
+        work = root / "work"
+        work.mkdir()
+        os.chown(work, a.uid(a.alice), a.gid(a.alice))
+        work.chmod(0o700)
+        auth = {"socket_group": a.group, "submit": [f"group:{a.group}"], "admin": ["user:root"]}
+        config = {"max_running": 2, "auth": auth, "policies": {"default": {}},
+                  "models": {"default": he.anthropic_model(fake)},
+                  "sandboxes": {"default": {"driver": "bwrap", "network": False}}}
+        d = he.use_tree_config(he.Daemon(root / "daemon", config))
+        unit = he.REPO / "share/systemd/harnessd.service.in"
+        base = d.argv
+        d.argv = lambda: ["unshare", "-m", "--propagation", "private", "python3",
+                          str(he.REPO / "tests/package/confine.py"), str(unit),
+                          "--rw", str(d.root), "--"] + base()
+        d.start()
+        try:
+            fake.set_script([bash("id -u > uid.txt; ulimit -u"), {"text": "ok"}])
+            code, out, err = ctl_as(a.alice, d, root, "submit", "x", "-q", "--wait", "--workdir", work,
+                                    timeout=120)
+            assert code == 0, f"{err} {d.leaf(out.strip())['message'] if out.strip() else ''}"
+            assert (work / "uid.txt").read_text().split() == [str(a.uid(a.alice))]
+            assert (work / "uid.txt").stat().st_uid == a.uid(a.alice)
+        finally:
+            d.stop()
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
 # ---------------------------------------------------------------- workdir rules
 
 

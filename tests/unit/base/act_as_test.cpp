@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -45,6 +46,7 @@ TEST_CASE("act_as: the thread gets the account's permissions, then its own back"
   REQUIRE(chown(open_dir.c_str(), k_nobody, k_nobody) == 0);
   REQUIRE(chmod(dir.c_str(), 0711) == 0);
   REQUIRE(chmod((dir / "secret").c_str(), 0600) == 0);
+  int dumpable_before = prctl(PR_GET_DUMPABLE);
   // Another thread, started before (a new thread copies its creator's credentials), keeps
   // root's rights meanwhile.
   std::promise<void> go;
@@ -61,6 +63,9 @@ TEST_CASE("act_as: the thread gets the account's permissions, then its own back"
     std::ofstream(open_dir / "made") << "x";
   }
   CHECK(can_open(dir / "secret"));
+  // The fsuid change made the process undumpable; it is dumpable again, so children without
+  // CAP_SYS_PTRACE (harnessd.service) can still open /proc/<daemon>/... as before.
+  CHECK(prctl(PR_GET_DUMPABLE) == dumpable_before);
   struct stat st {};
   REQUIRE(stat((open_dir / "made").c_str(), &st) == 0);
   CHECK(st.st_uid == k_nobody);

@@ -11,6 +11,7 @@
 #include "lib/sandbox/podman_driver.hpp"
 #include "lib/sandbox/remote_shell.hpp"
 #include "lib/sandbox/run_as.hpp"
+#include "lib/sandbox/seccomp.hpp"
 #include "tests/unit/sandbox/sandbox_fixture.hpp"
 
 namespace harness::sandbox {
@@ -56,7 +57,14 @@ TEST_CASE("run-as: bwrap makes no user namespace and ends in setpriv; the worksp
   CHECK(has(a, {"--unshare-pid"}));
   CHECK(has(a, {"--unshare-net"}));
   CHECK(has(a, {"--seccomp", "4"}));
-  CHECK(a[2].find(" 4</proc/") != std::string::npos);
+  CHECK(a[2].find(" 4</proc/self/fd/4") != std::string::npos);
+  // bwrap starts as root of a user namespace mapping root and the account to themselves.
+  CHECK(a[2].find("unshare --user sleep") != std::string::npos);
+  CHECK(a[2].find("printf '0 0 1\\n65534 65534 1\\n' >/proc/$__hp/uid_map") != std::string::npos);
+  CHECK(a[2].find("printf '0 0 1\\n100 100 1\\n65534 65534 1\\n' >/proc/$__hp/gid_map") !=
+        std::string::npos);
+  CHECK(a[2].find("exec nsenter --user=/proc/self/fd/5 -- /bin/sh -c 'exec \"$0\" \"$@\" 5<&-'") !=
+        std::string::npos);
   CHECK(has(a, {"--bind-fd", "3", "/workspace"}));
   CHECK(has(a, {"--cap-drop", "ALL", "--clearenv", "--cap-add", "CAP_SETUID"}));
   CHECK(has(a, {"--perms", "1777", "--tmpfs", "/tmp"}));
@@ -66,9 +74,11 @@ TEST_CASE("run-as: bwrap makes no user namespace and ends in setpriv; the worksp
   CHECK(a.back().starts_with("cd /workspace || "));
   CHECK(a.back().ends_with("; exec /bin/sh"));
   CHECK(has(a, {"--chdir", "/"}));
-  CHECK(BwrapDriver(p).inherited_fds(LeafContext{"lf", "/w", nobody(), 7}) == std::vector<int>{7});
+  auto fds = BwrapDriver(p).inherited_fds(LeafContext{"lf", "/w", nobody(), 7});
+  CHECK(fds == std::vector<int>{7, *seccomp::filter_fd()});
   // Root, or no account: the user namespace as before.
   auto as_root = *BwrapDriver(p).shell_argv(LeafContext{"lf", "/w"});
+  CHECK(as_root[2].find("nsenter") == std::string::npos);
   CHECK(has(as_root, {"--unshare-all", "--unshare-user", "--disable-userns"}));
   CHECK(has(as_root, {"--bind", "/w", "/workspace"}));
   CHECK(as_root.back() == "/bin/sh");
@@ -112,7 +122,7 @@ TEST_CASE("run-as: inside bwrap the tools are the account, own their files, have
   CHECK(fds->out.find("seccomp") == std::string::npos);
 }
 
-TEST_CASE("run-as: the pids cgroup still caps a sandbox that dropped to an account") {
+TEST_CASE("run-as: the process limit holds in a sandbox that dropped to an account") {
   SKIP_UNLESS_ROOT();
   SKIP_WITHOUT_BWRAP();
   model::SandboxProfile p;
@@ -124,6 +134,10 @@ TEST_CASE("run-as: the pids cgroup still caps a sandbox that dropped to an accou
   CHECK(r->exit_code != 0);
   CHECK(r->err.find("fork") != std::string::npos);
   CHECK(f.exec("id -u")->out == "65534\n");
+  model::SandboxProfile q;
+  q.pids_max = 40;
+  CHECK(channel_limits(q, LeafContext{"lf", "/w", nobody()}).pids_max == 40);
+  CHECK(channel_limits(q, LeafContext{"lf", "/w"}).pids_max == 0);  // root: the cgroup only
 }
 
 }  // namespace

@@ -80,13 +80,14 @@ struct SandboxFixture {
     for (const char* app : {"sh", "base64", "cat", "mkdir", "rm", "find", "grep", "head", "tail",
                             "wc", "setsid", "kill", "sleep", "env", "printf", "tr", "cut"})
       std::filesystem::create_symlink("/bin/busybox", bb_dir + "/" + app);
-    auto argv = *driver->shell_argv(LeafContext{"lf_bb", workspace});
+    LeafContext ctx{"lf_bb", workspace};
+    auto argv = *driver->shell_argv(ctx);
     for (size_t i = 0; i + 2 < argv.size(); ++i)
       if (argv[i] == "--setenv" && argv[i + 1] == "PATH") argv[i + 2] = "/bb";
     auto ro = std::find(argv.begin(), argv.end(), "--remount-ro");
     argv.insert(ro, {"--ro-bind", bb_dir, "/bb"});
     argv.back() = "/bb/sh";
-    open(argv, {"PATH=/bb", "HOME=/workspace"});
+    open(argv, {"PATH=/bb", "HOME=/workspace"}, driver->inherited_fds(ctx));
     return true;
   }
 
