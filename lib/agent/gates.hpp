@@ -9,6 +9,7 @@
 
 #include "lib/base/account.hpp"
 #include "lib/model/conversation.hpp"
+#include "lib/model/tool_input.hpp"
 
 namespace harness::agent {
 
@@ -16,12 +17,12 @@ namespace harness::agent {
 // message are the tool's result.
 model::ToolSpec request_approval_spec();
 
-// What a gate shows: {"command": …} for bash; {"diff": …} (unified) for write_file/edit_file,
-// computed against the file in the leaf's workspace on the host, read as `run_as` and never
-// through a symlink (then the diff is one line naming the symlink); {} otherwise. Reads files
-// off the loop thread; `done` runs on the loop.
+// What a gate shows for a call with this (parsed) input: {"command": …} for bash; {"diff": …}
+// (unified) for write_file/edit_file, computed against the file in the leaf's workspace on the
+// host, read as `run_as` and never through a symlink (then the diff is one line naming the
+// symlink); {} otherwise. Reads files off the loop thread; `done` runs on the loop.
 void gate_preview(uv_loop_t* loop, const std::string& host_workspace,
-                  const std::optional<Account>& run_as, const model::ToolCall& call,
+                  const std::optional<Account>& run_as, const model::ToolInput& input,
                   std::function<void(model::Json preview)> done);
 
 }  // namespace harness::agent
