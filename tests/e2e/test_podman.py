@@ -11,6 +11,8 @@ import uuid
 
 import pytest
 
+import harness_env as he
+
 from test_core import ANSWER, PROMPT, THREE_TURNS
 
 IMAGE = "localhost/harness-test-busybox:latest"
@@ -45,11 +47,11 @@ def build_image(tmp):
 @pytest.fixture(scope="module")
 def image(tmp_path_factory):
     if not shutil.which("podman") or not os.path.exists("/bin/busybox"):
-        pytest.skip("podman or /bin/busybox (busybox-static) is not installed")
+        he.skip_or_fail("podman or /bin/busybox (busybox-static) is not installed")
     build_image(tmp_path_factory.mktemp("img"))
     r = podman("run", "--rm", *ULIMITS, IMAGE, "true")
     if r.returncode != 0:
-        pytest.skip(f"podman --runtime runc run fails on this machine: {r.stderr.strip()}")
+        he.skip_or_fail(f"podman --runtime runc run fails on this machine: {r.stderr.strip()}")
     return IMAGE
 
 

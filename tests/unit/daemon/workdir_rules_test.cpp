@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "lib/daemon/workdir_rules.hpp"
+#include "tests/unit/skip.hpp"
 
 namespace harness::daemon {
 namespace {
@@ -36,11 +37,8 @@ struct Tree {
   }
 };
 
-#define SKIP_UNLESS_ROOT()                           \
-  if (geteuid() != 0) {                              \
-    MESSAGE("skipped: needs root to act as nobody"); \
-    return;                                          \
-  }
+#define SKIP_UNLESS_ROOT() \
+  if (geteuid() != 0) HARNESS_SKIP_TEST("needs root to act as nobody")
 
 Account nobody() {
   return Account{k_nobody, k_nobody, {k_nobody}, "nobody"};

@@ -28,11 +28,8 @@ bool has(const Argv& a, const Argv& seq) {
   return std::search(a.begin(), a.end(), seq.begin(), seq.end()) != a.end();
 }
 
-#define SKIP_UNLESS_ROOT()                                               \
-  if (geteuid() != 0) {                                                  \
-    MESSAGE("skipped: dropping to another account needs a root daemon"); \
-    return;                                                              \
-  }
+#define SKIP_UNLESS_ROOT() \
+  if (geteuid() != 0) HARNESS_SKIP_TEST("dropping to another account needs a root daemon")
 
 TEST_CASE("run-as: setpriv drops every id and capability, only for a non-root account") {
   SKIP_UNLESS_ROOT();

@@ -17,6 +17,7 @@
 #include "lib/base/unique_fd.hpp"
 #include "lib/sandbox/channel.hpp"
 #include "lib/sandbox/driver.hpp"
+#include "tests/unit/skip.hpp"
 
 namespace harness::sandbox::testing {
 
@@ -26,11 +27,9 @@ inline bool bwrap_available() {
   return ok;
 }
 
-#define SKIP_WITHOUT_BWRAP()                                                \
-  if (!::harness::sandbox::testing::bwrap_available()) {                    \
-    MESSAGE("skipped: bwrap is not installed or cannot create namespaces"); \
-    return;                                                                 \
-  }
+#define SKIP_WITHOUT_BWRAP()                           \
+  if (!::harness::sandbox::testing::bwrap_available()) \
+  HARNESS_SKIP_TEST("bwrap is not installed or cannot create namespaces")
 
 inline std::string make_temp_dir() {
   std::string tmpl = (std::filesystem::temp_directory_path() / "harness-sbx-XXXXXX").string();
