@@ -6,6 +6,7 @@ symlink out of a workspace (gate previews, --input files).
 The account tests need root and useradd/userdel/groupadd/groupdel/runuser: they create
 throwaway users with unique names and remove them afterwards."""
 
+import grp
 import json
 import os
 import pwd
@@ -158,7 +159,9 @@ def test_tools_run_as_the_caller_and_what_they_write_is_theirs(daemon_factory, a
     assert code == 0, f"run as alice exited {code}: {err}"
     uid, gid = a.uid(a.alice), a.gid(a.alice)
     assert (work / "uid.txt").read_text().split() == [str(uid)], "the tools did not run as alice"
-    assert str(pwd.getpwnam(a.alice).pw_gid) in (work / "groups.txt").read_text().split()
+    groups = (work / "groups.txt").read_text().split()
+    assert str(gid) in groups, groups
+    assert str(grp.getgrnam(a.group).gr_gid) in groups, f"alice's supplementary group is missing: {groups}"
     for name in ("uid.txt", "sub", "sub/made.txt", "written.txt", "notes.txt"):
         st = os.stat(work / name)
         assert (st.st_uid, st.st_gid) == (uid, gid), f"{name} belongs to {st.st_uid}:{st.st_gid}, not alice"
@@ -189,7 +192,11 @@ def test_containers_per_leaf_run_as_the_caller_existing_ones_as_their_own_user(
     (work / "mine.txt").write_text("alice's\n")
     os.chown(work / "mine.txt", a.uid(a.alice), a.gid(a.alice))
     (work / "mine.txt").chmod(0o600)
-    fake.set_script([bash("id -u > who.txt; cat mine.txt"), {"text": "ok"}])
+    canary = shared / "canary"  # root's, 0600: only a copy-in that followed `leak` could read it
+    canary.write_text(CANARY + "\n")
+    canary.chmod(0o600)
+    subprocess.run(["runuser", "-u", a.alice, "--", "ln", "-s", str(canary), str(work / "leak")], check=True)
+    fake.set_script([bash("id -u > who.txt; cat mine.txt; cat leak"), {"text": "ok"}])
     code, out, err = ctl_as(a.alice, d, shared, "submit", "x", "-q", "--wait", "--sandbox", "fresh",
                             "--workdir", work, timeout=180)
     assert code == 0, f"{err} {d.leaf(out.strip())['message'] if out.strip() else ''}"
@@ -202,6 +209,7 @@ def test_containers_per_leaf_run_as_the_caller_existing_ones_as_their_own_user(
     assert code == 0, f"{err} {d.leaf(out.strip())['message'] if out.strip() else ''}"
     outputs = [e["data"]["output"] for e in d.events(out.strip()) if e["type"] == "tool_finished"]
     assert "alice's" in outputs[0], outputs
+    assert CANARY not in json.dumps(outputs), "the copy-in followed a symlink to a host file"
 
 
 def test_under_the_shipped_unit_leaves_still_run_as_the_caller(accounts, fake):
@@ -361,6 +369,34 @@ def test_the_gate_preview_names_a_symlink_and_never_reads_its_target(daemon_fact
     assert code == 0 and "is a symlink to" in out and CANARY not in out
     events = json.dumps(d.events(leaf_id))
     assert CANARY not in events
+    assert d.ctl("reject", leaf_id, "--stop")[0] == 0
+
+
+def test_a_callers_gate_preview_names_a_symlink_and_never_reads_its_target(daemon_factory, accounts, shared, fake):
+    """The same as alice, in her own workdir: the preview is read with her permissions, and a
+    symlink to a root-only file is still named, not read (nor refused for lack of rights)."""
+    d = runas_daemon(daemon_factory, accounts, shared, policies={"default": {"ask": ["write_file"]}})
+    a = accounts
+    canary = shared / "canary"
+    canary.write_text(CANARY + "\n")
+    canary.chmod(0o600)
+    fake.set_script([bash(f"ln -s {canary} x; id -u"),
+                     {"tool_calls": [{"name": "write_file", "input": {"path": "x", "content": "new\n"}}]},
+                     {"text": "done"}])
+    code, out, err = ctl_as(a.alice, d, shared, "submit", "-q", "--workdir", workdir_of(shared, a.alice),
+                            "overwrite x")
+    assert code == 0, err
+    leaf_id = out.strip()
+    he.wait_until(lambda: d.leaf(leaf_id)["state"] == "awaiting_approval" or
+                  d.leaf(leaf_id)["state"] in TERMINAL, 60, what="the gate")
+    assert d.leaf(leaf_id)["state"] == "awaiting_approval", d.leaf(leaf_id)
+    assert (workdir_of(shared, a.alice) / "x").lstat().st_uid == a.uid(a.alice)
+    [gate] = [g for g in d.ctl_json("approvals")["approvals"] if g["leaf"] == leaf_id]
+    assert f"x is a symlink to {canary}; not followed" in json.dumps(gate), gate
+    code, shown, _ = ctl_as(a.alice, d, shared, "logs", leaf_id)
+    assert code == 0 and "is a symlink to" in shown, shown
+    assert CANARY not in shown and CANARY not in json.dumps(d.events(leaf_id))
+    assert canary.read_text() == CANARY + "\n"
     assert d.ctl("reject", leaf_id, "--stop")[0] == 0
 
 
