@@ -42,7 +42,7 @@ TEST_CASE("run-as: setpriv drops every id and capability, only for a non-root ac
   CHECK(drop_argv(LeafContext{"lf", "/w"}).empty());
 }
 
-TEST_CASE("run-as: bwrap gets its user namespace from the wrapper, ends in setpriv; workspace by fd") {
+TEST_CASE("run-as: bwrap gets a user namespace from the wrapper, ends in setpriv; fd workspace") {
   SKIP_UNLESS_ROOT();
   model::SandboxProfile p;
   p.name = "t";
