@@ -18,11 +18,13 @@ void LeafRunner::open_workspace(std::function<void(Status)> next) {
       [weak, opened, path, next = std::move(next)]() mutable {
         auto self = weak.lock();
         if (!self || self->m_stopped) return;
-        if (!*opened)
-          return next(make_error(ErrorCode::unavailable,
-                                 "workspace " + path + ": " + opened->error().message));
-        self->m_workspace = std::move(**opened);
-        self->with_channel(std::move(next));
+        self->guard("after opening the workspace", [&] {
+          if (!*opened)
+            return next(make_error(ErrorCode::unavailable,
+                                   "workspace " + path + ": " + opened->error().message));
+          self->m_workspace = std::move(**opened);
+          self->with_channel(std::move(next));
+        });
       });
 }
 
