@@ -139,8 +139,10 @@ std::vector<int> BwrapDriver::inherited_fds(const LeafContext& ctx) const {
   return {ctx.workspace_fd, filter ? *filter : -1};
 }
 
-BwrapDriver::BwrapDriver(model::SandboxProfile profile)
-    : m_profile(std::move(profile)), m_root_args(root_layout_args()) {}
+BwrapDriver::BwrapDriver(model::SandboxProfile profile, std::string exec_helper)
+    : m_profile(std::move(profile)),
+      m_root_args(root_layout_args()),
+      m_exec_helper(std::move(exec_helper)) {}
 
 harness::Result<std::vector<std::string>> BwrapDriver::shell_argv(const LeafContext& ctx) const {
   if (ctx.workspace.empty() || ctx.workspace.front() != '/') {
@@ -193,16 +195,22 @@ harness::Result<std::vector<std::string>> BwrapDriver::shell_argv(const LeafCont
   // Dropping: bwrap, root without CAP_DAC_*, may not enter the account's 0700 workspace, so the
   // shell enters it once it is the account.
   a.insert(a.end(), {"--chdir", drop.empty() ? workspace_path() : "/"});
+  // The channel's helper, read-only in the root tmpfs (so before that turns read-only).
+  if (!m_exec_helper.empty())
+    a.insert(a.end(), {"--ro-bind", m_exec_helper, k_exec_helper_in_sandbox});
   // The root itself is bwrap's tmpfs: make it read-only so only /workspace and /tmp take writes.
   a.insert(a.end(), {"--remount-ro", "/", "--remount-ro", "/dev", "--hostname", "sandbox"});
+  // What speaks the channel: harness-exec, or a POSIX shell. When dropping it starts only after
+  // the account change, so it runs as the account, never as root.
+  std::string speaker = m_exec_helper.empty() ? "/bin/sh" : k_exec_helper_in_sandbox;
   a.insert(a.end(), drop.begin(), drop.end());
   if (!drop.empty())
     a.insert(a.end(),
              {"/bin/sh", "-c",
               "cd " + workspace_path() +
-                  " || { echo \"cannot enter the workspace\" >&2; exit 97; }; exec /bin/sh"});
+                  " || { echo \"cannot enter the workspace\" >&2; exit 97; }; exec " + speaker});
   else
-    a.push_back("/bin/sh");
+    a.push_back(speaker);
   return a;
 }
 

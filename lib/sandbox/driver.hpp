@@ -65,6 +65,9 @@ class Driver {
     (void)ctx;
     return {};
   }
+  // What the process shell_argv starts speaks: harness-exec where the driver places the helper,
+  // else the POSIX sh protocol. Fixed for the driver's life.
+  virtual ChannelProtocol channel_protocol() const { return ChannelProtocol::sh; }
   // Path of the workspace inside the sandbox ("/workspace"); final once prepare() succeeded.
   virtual std::string workspace_path() const = 0;
   // The complete environment of the process shell_argv starts. Default (bwrap):
