@@ -196,8 +196,10 @@ harness::Result<std::vector<std::string>> BwrapDriver::shell_argv(const LeafCont
   // shell enters it once it is the account.
   a.insert(a.end(), {"--chdir", drop.empty() ? workspace_path() : "/"});
   // The channel's helper, read-only in the root tmpfs (so before that turns read-only).
+  // bwrap makes missing parents 0700: an account the sandbox drops to could not reach it.
   if (!m_exec_helper.empty())
-    a.insert(a.end(), {"--ro-bind", m_exec_helper, k_exec_helper_in_sandbox});
+    a.insert(a.end(), {"--perms", "0755", "--dir", "/run", "--perms", "0755", "--dir",
+                       "/run/harness", "--ro-bind", m_exec_helper, k_exec_helper_in_sandbox});
   // The root itself is bwrap's tmpfs: make it read-only so only /workspace and /tmp take writes.
   a.insert(a.end(), {"--remount-ro", "/", "--remount-ro", "/dev", "--hostname", "sandbox"});
   // What speaks the channel: harness-exec, or a POSIX shell. When dropping it starts only after

@@ -46,7 +46,7 @@ TEST_CASE("run-as: bwrap gets a user namespace from the wrapper, ends in setpriv
   SKIP_UNLESS_ROOT();
   model::SandboxProfile p;
   p.name = "t";
-  auto argv = BwrapDriver(p).shell_argv(LeafContext{"lf", "/w", nobody(), 7});
+  auto argv = BwrapDriver(p, "").shell_argv(LeafContext{"lf", "/w", nobody(), 7});
   REQUIRE(argv.has_value());
   const Argv& a = *argv;
   CHECK(std::find(a.begin(), a.end(), "--unshare-user") == a.end());
@@ -74,7 +74,13 @@ TEST_CASE("run-as: bwrap gets a user namespace from the wrapper, ends in setpriv
   auto fds = BwrapDriver(p).inherited_fds(LeafContext{"lf", "/w", nobody(), 7});
   CHECK(fds == std::vector<int>{7, *seccomp::filter_fd()});
   // Root, or no account: the user namespace as before.
-  auto as_root = *BwrapDriver(p).shell_argv(LeafContext{"lf", "/w"});
+  // With harness-exec, the shell execs it once it is the account; its directories are 0755.
+  auto with_exec = *BwrapDriver(p, "/usr/libexec/harness/harness-exec")
+                        .shell_argv(LeafContext{"lf", "/w", nobody(), 7});
+  CHECK(with_exec.back().ends_with("; exec /run/harness/exec"));
+  CHECK(has(with_exec, {"--perms", "0755", "--dir", "/run/harness", "--ro-bind",
+                        "/usr/libexec/harness/harness-exec", "/run/harness/exec"}));
+  auto as_root = *BwrapDriver(p, "").shell_argv(LeafContext{"lf", "/w"});
   CHECK(as_root[2].find("nsenter") == std::string::npos);
   CHECK(has(as_root, {"--unshare-all", "--unshare-user", "--disable-userns"}));
   CHECK(has(as_root, {"--bind", "/w", "/workspace"}));
