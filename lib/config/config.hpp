@@ -24,6 +24,7 @@ struct TokenGrant {
   std::string name;                // [auth.tokens.NAME]; "token-N" for the top-level `tokens` list
   std::string sha256_hex;          // SHA-256 of the token, lowercase hex
   std::vector<std::string> roles;  // of "submit", "approve", "admin"
+  std::string run_as = "";         // account the token's leaves run as; "" = fresh workspaces only
 };
 
 // [auth] (SPEC §11): who may do what. Without the section every caller has every role.
@@ -33,6 +34,7 @@ struct AuthConfig {
   std::vector<std::string> submit, approve, admin;  // "user:NAME" / "group:NAME"
   std::vector<std::string> read;   // may read every leaf (docs/security.md "Who can do what")
   std::vector<TokenGrant> tokens;  // [auth.tokens.NAME], then the top-level tokens
+  std::vector<std::string> workdir_roots;  // a workdir must lie beneath one; [] = anywhere
 };
 
 // The daemon's settings after all layers are applied. Read-only once loaded; pass by const&.

@@ -89,6 +89,21 @@ std::string check_group_name(std::string_view v) {
   return ok ? "" : "a group name (letters, digits, '.', '_', '-'), or \"\" for the daemon's group";
 }
 
+std::string check_user_name(std::string_view v) {
+  bool ok = v.find_first_not_of(
+                "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                "0123456789._-$") == std::string_view::npos &&
+            !v.starts_with('-');
+  return ok ? "" : "a user name (letters, digits, '.', '_', '-'), or \"\" for none";
+}
+
+std::string check_absolute_dir(std::string_view v) {
+  if (!v.empty() && v.front() == '/' && v.find("/../") == std::string_view::npos &&
+      !v.ends_with("/.."))
+    return "";
+  return "absolute directory paths without '..'";
+}
+
 Result<std::string> derive_state_dir(const ConstTarget&, const Environment& env) {
   return default_state_dir(env);
 }
@@ -253,6 +268,9 @@ const std::array k_keys = {
   KeySpec{.scope = Scope::auth, .name = "read", .kind = Kind::string_list, .slot = &AuthConfig::read,
           .default_text = "", .doc = "Who may read every leaf (status, logs, events, results), besides owners and admins.",
           .check = check_principal},
+  KeySpec{.scope = Scope::auth, .name = "workdir_roots", .kind = Kind::string_list, .slot = &AuthConfig::workdir_roots,
+          .default_text = "", .doc = "A --workdir must lie under one of these directories; [] = anywhere its user may write.",
+          .check = check_absolute_dir},
 
   // [auth.tokens.NAME]
   KeySpec{.scope = Scope::auth_token, .name = "token", .kind = Kind::token, .slot = &TokenGrant::sha256_hex,
@@ -263,6 +281,9 @@ const std::array k_keys = {
   KeySpec{.scope = Scope::auth_token, .name = "roles", .kind = Kind::string_list, .slot = &TokenGrant::roles,
           .default_text = "", .doc = "Roles of the token's bearer: submit, approve, admin, read.",
           .check = check_role, .required = always},
+  KeySpec{.scope = Scope::auth_token, .name = "run_as", .kind = Kind::string, .slot = &TokenGrant::run_as,
+          .default_text = "", .doc = "The account whose permissions the token's leaves run with (root daemon); \"\" = fresh workspaces only.",
+          .check = check_user_name},
 
   // [redaction]
   KeySpec{.scope = Scope::redaction, .name = "patterns", .kind = Kind::string_list, .slot = &Config::redaction_patterns,

@@ -119,6 +119,20 @@ Usage usage_from_json(const Json& j) {
   return u;
 }
 
+Json to_json(const Account& a) {
+  return Json{{"uid", a.uid}, {"gid", a.gid}, {"groups", a.groups}, {"name", a.name}};
+}
+
+Result<Account> account_from_json(const Json& j) {
+  if (!j.is_object() || !j.contains("uid") || !j.contains("gid"))
+    return bad("field 'run_as' must be an object with uid and gid");
+  Account a;
+  if (!get_opt(j, "uid", a.uid) || !get_opt(j, "gid", a.gid) || !get_opt(j, "groups", a.groups) ||
+      !get_opt(j, "name", a.name))
+    return bad("field 'run_as' has a member of the wrong type");
+  return a;
+}
+
 Json to_json(const LeafSpec& s) {
   Json j{{"prompt", s.prompt},
          {"model", s.model},
@@ -135,6 +149,7 @@ Json to_json(const LeafSpec& s) {
   j["policy"] = s.policy;
   j["submitted_by"] = s.submitted_by;
   j["owner"] = str_or_null(s.owner);
+  j["run_as"] = s.run_as ? to_json(*s.run_as) : Json(nullptr);
   return j;
 }
 
@@ -158,6 +173,9 @@ Result<LeafSpec> spec_from_json(const Json& j) {
   if (auto it = j.find("policy"); it != j.end()) s.policy = *it;
   if (auto it = j.find("submitted_by"); it != j.end()) s.submitted_by = *it;
   HARNESS_TRY(get_opt(j, "owner", s.owner));
+  if (auto it = j.find("run_as"); it != j.end() && !it->is_null()) {
+    HARNESS_TRY_ASSIGN(s.run_as, account_from_json(*it));
+  }
   return s;
 }
 

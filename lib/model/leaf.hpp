@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "lib/base/account.hpp"
 #include "lib/base/result.hpp"
 #include "lib/base/time.hpp"
 #include "lib/model/json.hpp"
@@ -63,9 +64,12 @@ struct LeafSpec {
   std::map<std::string, std::string> labels;
   std::string idempotency_key;
   // Set by the daemon at submit:
-  Json policy;            // the effective policy (model::Policy JSON); null = allow everything
-  Json submitted_by;      // {"name","uid","transport"} of the caller who submitted
-  std::string owner;      // the session's owner: "uid:N" | "token:NAME" (docs/security.md)
+  Json policy;        // the effective policy (model::Policy JSON); null = allow everything
+  Json submitted_by;  // {"name","uid","transport"} of the caller who submitted
+  std::string owner;  // the session's owner: "uid:N" | "token:NAME" (docs/security.md)
+  // The account the leaf's tools and the daemon's file operations in its workspace run as (a
+  // root daemon); none = the daemon's own account. JSON "run_as": {uid, gid, groups, name}.
+  std::optional<Account> run_as;
   std::string envelope;   // <state_dir>/leaves/<id>: result.json + DONE land here
   std::string workspace;  // the host directory the sandbox sees as its workspace
 };
@@ -145,6 +149,8 @@ EventDraft finished_event(LeafState state, std::string_view reason, std::string_
                           const std::optional<std::string>& result = std::nullopt);
 
 // JSON codecs. The leaf JSON is the API's leaf object (docs/api.md).
+Json to_json(const Account& a);
+Result<Account> account_from_json(const Json& j);
 Json to_json(const LeafSpec& s);
 Result<LeafSpec> spec_from_json(const Json& j);
 Json to_json(const Leaf& l);

@@ -16,6 +16,7 @@ _harnessctl() {
         --sandbox) return 0 ;;
         --workdir) COMPREPLY=($(compgen -d -- "$cur")); return 0 ;;
         --input) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --run-as) return 0 ;;
         --policy) return 0 ;;
         --ask) return 0 ;;
         --allow) return 0 ;;
@@ -30,7 +31,7 @@ _harnessctl() {
         --url) return 0 ;;
         -o|--output) COMPREPLY=($(compgen -W "text json wide" -- "$cur")); return 0 ;;
       esac
-      COMPREPLY=($(compgen -W "-f --file --model --sandbox --workdir --input --policy --ask --allow --deny --max-turns --timeout --budget-usd --label --session --idempotency-key --wait --follow -q --quiet -h --help --version --socket --url -o --output --no-color" -- "$cur")) ;;
+      COMPREPLY=($(compgen -W "-f --file --model --sandbox --workdir --input --run-as --policy --ask --allow --deny --max-turns --timeout --budget-usd --label --session --idempotency-key --wait --follow -q --quiet -h --help --version --socket --url -o --output --no-color" -- "$cur")) ;;
     run)
       case "$prev" in
         -f|--file) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
@@ -38,6 +39,7 @@ _harnessctl() {
         --sandbox) return 0 ;;
         --workdir) COMPREPLY=($(compgen -d -- "$cur")); return 0 ;;
         --input) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --run-as) return 0 ;;
         --policy) return 0 ;;
         --ask) return 0 ;;
         --allow) return 0 ;;
@@ -52,7 +54,7 @@ _harnessctl() {
         --url) return 0 ;;
         -o|--output) COMPREPLY=($(compgen -W "text json wide" -- "$cur")); return 0 ;;
       esac
-      COMPREPLY=($(compgen -W "-f --file --model --sandbox --workdir --input --policy --ask --allow --deny --max-turns --timeout --budget-usd --label --session --idempotency-key -q --quiet -h --help --version --socket --url -o --output --no-color" -- "$cur")) ;;
+      COMPREPLY=($(compgen -W "-f --file --model --sandbox --workdir --input --run-as --policy --ask --allow --deny --max-turns --timeout --budget-usd --label --session --idempotency-key -q --quiet -h --help --version --socket --url -o --output --no-color" -- "$cur")) ;;
     resume)
       case "$prev" in
         -f|--file) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
@@ -60,6 +62,7 @@ _harnessctl() {
         --sandbox) return 0 ;;
         --workdir) COMPREPLY=($(compgen -d -- "$cur")); return 0 ;;
         --input) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --run-as) return 0 ;;
         --policy) return 0 ;;
         --ask) return 0 ;;
         --allow) return 0 ;;
@@ -73,7 +76,7 @@ _harnessctl() {
         --url) return 0 ;;
         -o|--output) COMPREPLY=($(compgen -W "text json wide" -- "$cur")); return 0 ;;
       esac
-      COMPREPLY=($(compgen -W "-f --file --model --sandbox --workdir --input --policy --ask --allow --deny --max-turns --timeout --budget-usd --label --idempotency-key --wait --follow -q --quiet -h --help --version --socket --url -o --output --no-color" -- "$cur")) ;;
+      COMPREPLY=($(compgen -W "-f --file --model --sandbox --workdir --input --run-as --policy --ask --allow --deny --max-turns --timeout --budget-usd --label --idempotency-key --wait --follow -q --quiet -h --help --version --socket --url -o --output --no-color" -- "$cur")) ;;
     wait)
       case "$prev" in
         --timeout) return 0 ;;

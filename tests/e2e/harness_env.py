@@ -36,6 +36,20 @@ def harnessctl_path():
     return binary("HARNESSCTL", "apps/harnessctl/harnessctl")
 
 
+def in_ci():
+    return os.environ.get("CI") in ("true", "1")
+
+
+def skip_or_fail(why):
+    """A missing prerequisite (root, bwrap, podman, an account tool): a skip on a developer's
+    machine, a failure in CI (CI=true), where every prerequisite is installed on purpose."""
+    import pytest  # harness_env is also imported by scripts that do not have pytest
+
+    if in_ci():
+        pytest.fail(f"CI=true, so not skipped: {why}", pytrace=False)
+    pytest.skip(why)
+
+
 def bwrap_works():
     """(ok, why): whether `bwrap --ro-bind / / true` runs on this machine."""
     try:

@@ -11,6 +11,8 @@ import uuid
 
 import pytest
 
+import harness_env as he
+
 from test_core import ANSWER, PROMPT, THREE_TURNS
 
 IMAGE = "localhost/harness-test-busybox:latest"
@@ -28,6 +30,7 @@ def build_image(tmp):
     root = tmp / "rootfs"
     for d in ("bin", "workspace", "tmp", "proc", "dev", "sys", "etc"):
         (root / d).mkdir(parents=True)
+    (root / "tmp").chmod(0o1777)  # as in any image; runc gives the --tmpfs /tmp this mode
     shutil.copy("/bin/busybox", root / "bin" / "busybox")
     applets = subprocess.run(["/bin/busybox", "--list"], capture_output=True, text=True).stdout.split()
     for a in applets:
@@ -44,11 +47,11 @@ def build_image(tmp):
 @pytest.fixture(scope="module")
 def image(tmp_path_factory):
     if not shutil.which("podman") or not os.path.exists("/bin/busybox"):
-        pytest.skip("podman or /bin/busybox (busybox-static) is not installed")
+        he.skip_or_fail("podman or /bin/busybox (busybox-static) is not installed")
     build_image(tmp_path_factory.mktemp("img"))
     r = podman("run", "--rm", *ULIMITS, IMAGE, "true")
     if r.returncode != 0:
-        pytest.skip(f"podman --runtime runc run fails on this machine: {r.stderr.strip()}")
+        he.skip_or_fail(f"podman --runtime runc run fails on this machine: {r.stderr.strip()}")
     return IMAGE
 
 

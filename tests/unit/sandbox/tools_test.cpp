@@ -209,9 +209,10 @@ TEST_CASE("tools: output that is not UTF-8 reaches the model repaired, whatever 
 
 TEST_CASE("tools: a sandbox that cannot start is an Error, not an outcome") {
   ToolFixture f;
-  auto argv = *f.driver->shell_argv(LeafContext{"lf", f.workspace});
+  LeafContext ctx{"lf", f.workspace};
+  auto argv = *f.driver->shell_argv(ctx);
   argv[0] = "/nonexistent/bwrap";
-  f.open(argv, sandbox_env(f.profile));
+  f.open(argv, sandbox_env(f.profile), f.driver->inherited_fds(ctx));
   auto r = f.call("bash", {{"command", "echo hi"}});
   REQUIRE_FALSE(r.has_value());
   CHECK(r.error().code == ErrorCode::unavailable);
