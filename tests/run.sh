@@ -1,20 +1,86 @@
 #!/bin/sh
-# The test command: installs what is missing, builds with warnings as errors, runs the unit and
-# end-to-end tests, then the unit tests again under ASan+UBSan, and checks formatting.
+# The test command (README). Installs what is missing, then runs these phases in order and
+# prints how long each took:
+#   build       harnessd, harnessctl and the unit tests, warnings as errors (build-ci)
+#   test        the unit and end-to-end tests
+#   build-asan  the same with ASan+UBSan (build-asan, Debug)
+#   unit-asan   the unit tests under ASan+UBSan
+#   e2e-asan    the end-to-end tests once against the ASan+UBSan harnessd and harnessctl
+#   fuzz        each libFuzzer target for FUZZ_SECONDS (default 20) (tests/fuzz/run.sh, clang)
+#   format      clang-format check of every .cpp/.hpp
+# A failing phase does not stop the later ones (except those needing its build); the exit
+# status is 1 if any phase failed. TEST_PHASES="build test" runs only those phases.
+# With CI=true (exported by .ci/run) or HARNESS_REQUIRE_SANDBOX=1, a test whose prerequisite
+# (bwrap, podman, busybox, root...) is missing fails instead of skipping.
 # Benchmarks are separate: ctest --test-dir build-ci -L bench --output-on-failure
 set -eu
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-jobs=$(nproc)
+jobs=${JOBS:-$(nproc)}
+phases=${TEST_PHASES:-build test build-asan unit-asan e2e-asan fuzz format}
+launcher=""
+command -v ccache >/dev/null && launcher="-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache"
 
-cmake -S . -B build-ci -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHARNESS_WERROR=ON >/dev/null
-cmake --build build-ci -j"$jobs"
-ctest --test-dir build-ci -L 'unit|e2e' --output-on-failure
+# Sanitizer reports fail what they occur in: the daemon dies on the first one (its log is then
+# part of the failing test's report) and the e2e fixtures fail a test whose daemon's log holds
+# one (LeakSanitizer reports at exit). The e2e harness waits longer under ASan.
+asan_env() {
+  ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:print_summary=1 \
+    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    HARNESS_E2E_TIMEOUT_SCALE=${HARNESS_E2E_TIMEOUT_SCALE:-4} "$@"
+}
 
-cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DHARNESS_SANITIZE=ON >/dev/null
-cmake --build build-asan -j"$jobs" --target harness_unit
-ctest --test-dir build-asan -L unit --output-on-failure
+do_build() {
+  # shellcheck disable=SC2086
+  cmake -S . -B build-ci -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHARNESS_WERROR=ON $launcher >/dev/null &&
+    cmake --build build-ci -j"$jobs"
+}
+do_test() { ctest --test-dir build-ci -L 'unit|e2e' --output-on-failure; }
+do_build_asan() {
+  # shellcheck disable=SC2086
+  cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DHARNESS_SANITIZE=ON $launcher >/dev/null &&
+    cmake --build build-asan -j"$jobs" --target harnessd harnessctl harness_unit
+}
+do_unit_asan() { asan_env ctest --test-dir build-asan -L unit --output-on-failure; }
+# The e2e tests of build-asan run its own harnessd/harnessctl (HARNESSD/HARNESSCTL, set by CTest).
+do_e2e_asan() { asan_env ctest --test-dir build-asan -L e2e --output-on-failure; }
+do_fuzz() { JOBS=$jobs FUZZ_BUILD=$PWD/build-fuzz tests/fuzz/run.sh "${FUZZ_SECONDS:-20}"; }
+do_format() {
+  # shellcheck disable=SC2046
+  clang-format --dry-run --Werror $(git ls-files '*.cpp' '*.hpp')
+}
 
-files=$(git ls-files '*.cpp' '*.hpp')
-clang-format --dry-run --Werror $files
+failed=""
+summary=""
+total_start=$(date +%s)
+for p in $phases; do
+  case "$p" in
+    test) needs=build ;;
+    unit-asan | e2e-asan) needs=build-asan ;;
+    *) needs="" ;;
+  esac
+  if [ -n "$needs" ] && echo " $failed " | grep -q " $needs "; then
+    summary="$summary$(printf '%-11s %-8s' "$p" "not run ($needs failed)")
+"
+    failed="$failed $p"
+    continue
+  fi
+  echo "=== $p" >&2
+  start=$(date +%s)
+  if "do_$(echo "$p" | tr - _)"; then
+    status=ok
+  else
+    status=FAILED
+    failed="$failed $p"
+  fi
+  summary="$summary$(printf '%-11s %-8s %6ss' "$p" "$status" "$(($(date +%s) - start))")
+"
+done
+echo "=== summary" >&2
+printf '%s' "$summary"
+printf '%-11s %-8s %6ss\n' total "" "$(($(date +%s) - total_start))"
+if [ -n "$failed" ]; then
+  echo "FAILED:$failed" >&2
+  exit 1
+fi
 echo "all tests passed"

@@ -15,6 +15,7 @@
 
 #include "lib/sandbox/channel.hpp"
 #include "lib/sandbox/driver.hpp"
+#include "tests/unit/prerequisite.hpp"
 
 namespace harness::sandbox::testing {
 
@@ -24,11 +25,10 @@ inline bool bwrap_available() {
   return ok;
 }
 
-#define SKIP_WITHOUT_BWRAP()                                                \
-  if (!::harness::sandbox::testing::bwrap_available()) {                    \
-    MESSAGE("skipped: bwrap is not installed or cannot create namespaces"); \
-    return;                                                                 \
-  }
+// Skips the test without a working bwrap (fails it in CI mode; see tests/unit/prerequisite.hpp).
+#define SKIP_WITHOUT_BWRAP()                                      \
+  SKIP_UNLESS(::harness::sandbox::testing::bwrap_available(), \
+              "bwrap is not installed or cannot create namespaces")
 
 inline std::string make_temp_dir() {
   std::string tmpl = (std::filesystem::temp_directory_path() / "harness-sbx-XXXXXX").string();
