@@ -41,8 +41,7 @@ Outcome parse(const std::vector<std::string_view>& reads, const http::ParseLimit
         FUZZ_CHECK(!parser.in_message());
       } else if (r.status == http::ParseStatus::error) {
         out.error_status = parser.error().status;
-        FUZZ_CHECK(out.error_status == 400 || out.error_status == 413 ||
-                   out.error_status == 431);
+        FUZZ_CHECK(out.error_status == 400 || out.error_status == 413 || out.error_status == 431);
         FUZZ_CHECK(!parser.error().message.empty());
         return out;
       } else {

@@ -63,25 +63,50 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (line.size() < 2 || line[1] != ' ') continue;
     std::string_view rest = line.substr(2);
     switch (line[0]) {
-      case 'A': add_rule(base.allow, rest); break;
-      case 'K': add_rule(base.ask, rest); break;
-      case 'D': add_rule(base.deny, rest); break;
-      case 'F': set_fallback(base.fallback, rest); break;
-      case 'a': narrowing.allow.emplace_back(rest); break;
-      case 'k': narrowing.ask.emplace_back(rest); break;
-      case 'd': narrowing.deny.emplace_back(rest); break;
-      case 'B': add_rule(candidate.allow, rest); break;
-      case 'C': add_rule(candidate.ask, rest); break;
-      case 'E': add_rule(candidate.deny, rest); break;
-      case 'G': set_fallback(candidate.fallback, rest); break;
-      case 'T': calls.push_back(make_call(rest)); break;
+      case 'A':
+        add_rule(base.allow, rest);
+        break;
+      case 'K':
+        add_rule(base.ask, rest);
+        break;
+      case 'D':
+        add_rule(base.deny, rest);
+        break;
+      case 'F':
+        set_fallback(base.fallback, rest);
+        break;
+      case 'a':
+        narrowing.allow.emplace_back(rest);
+        break;
+      case 'k':
+        narrowing.ask.emplace_back(rest);
+        break;
+      case 'd':
+        narrowing.deny.emplace_back(rest);
+        break;
+      case 'B':
+        add_rule(candidate.allow, rest);
+        break;
+      case 'C':
+        add_rule(candidate.ask, rest);
+        break;
+      case 'E':
+        add_rule(candidate.deny, rest);
+        break;
+      case 'G':
+        set_fallback(candidate.fallback, rest);
+        break;
+      case 'T':
+        calls.push_back(make_call(rest));
+        break;
       case 'M': {
         auto [glob, text] = fuzz::split_first(rest, '\t');
         (void)model::glob_matches(glob, text);
         (void)sandbox::tool_util::glob_match(glob, text);
         break;
       }
-      default: break;
+      default:
+        break;
     }
   }
   auto narrowed = model::narrow(base, narrowing);

@@ -48,7 +48,8 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  auto [tool, json] = fuzz::split_first(std::string_view(reinterpret_cast<const char*>(data), size), '\n');
+  auto [tool, json] =
+      fuzz::split_first(std::string_view(reinterpret_cast<const char*>(data), size), '\n');
   auto input = model::Json::parse(json, nullptr, /*allow_exceptions=*/false);
   if (input.is_discarded()) return 0;
   model::ToolCall call{"call_1", std::string(tool), std::move(input)};

@@ -35,12 +35,12 @@ inline std::pair<std::string_view, std::string_view> split_first(std::string_vie
 }
 
 // Aborts (a crash libFuzzer reports, with the input saved) when a property does not hold.
-#define FUZZ_CHECK(cond)                                                                 \
-  do {                                                                                   \
-    if (!(cond)) {                                                                       \
+#define FUZZ_CHECK(cond)                                                                    \
+  do {                                                                                      \
+    if (!(cond)) {                                                                          \
       std::fprintf(stderr, "%s:%d: fuzz property failed: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                                      \
-    }                                                                                    \
+      std::abort();                                                                         \
+    }                                                                                       \
   } while (0)
 
 }  // namespace harness::fuzz

@@ -26,12 +26,12 @@ inline bool ci_mode() {
 }  // namespace harness::testing
 
 // Skips the rest of the test (a MESSAGE says why) when `available` is false; in CI mode fails it.
-#define SKIP_UNLESS(available, why)                                                      \
-  do {                                                                                   \
-    if (!(available)) {                                                                  \
-      if (::harness::testing::ci_mode())                                                 \
+#define SKIP_UNLESS(available, why)                                                     \
+  do {                                                                                  \
+    if (!(available)) {                                                                 \
+      if (::harness::testing::ci_mode())                                                \
         FAIL("missing prerequisite (CI=true or HARNESS_REQUIRE_SANDBOX=1): " << (why)); \
-      MESSAGE("skipped: " << (why));                                                     \
-      return;                                                                            \
-    }                                                                                    \
+      MESSAGE("skipped: " << (why));                                                    \
+      return;                                                                           \
+    }                                                                                   \
   } while (0)

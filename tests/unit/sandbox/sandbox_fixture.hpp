@@ -26,7 +26,7 @@ inline bool bwrap_available() {
 }
 
 // Skips the test without a working bwrap (fails it in CI mode; see tests/unit/prerequisite.hpp).
-#define SKIP_WITHOUT_BWRAP()                                      \
+#define SKIP_WITHOUT_BWRAP()                                  \
   SKIP_UNLESS(::harness::sandbox::testing::bwrap_available(), \
               "bwrap is not installed or cannot create namespaces")
 
