@@ -50,9 +50,22 @@ do_format() {
   clang-format --dry-run --Werror $(git ls-files '*.cpp' '*.hpp')
 }
 
+# CPU seconds (user+sys) used so far by finished child processes: with the wall time it shows
+# what a phase costs on a machine shared with other work. `times` must run in this shell (in a
+# command substitution it would report a fresh process with no children), hence the file.
+times_file=$(mktemp)
+trap 'rm -f "$times_file"' EXIT
+cpu_now() {
+  times >"$times_file"
+  cpu=$(tail -1 "$times_file" |
+    awk '{ t = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); t += a[1] * 60 + a[2] } printf "%d", t }')
+}
+
 failed=""
 summary=""
 total_start=$(date +%s)
+cpu_now
+total_cpu=$cpu
 for p in $phases; do
   case "$p" in
     test) needs=build ;;
@@ -67,18 +80,24 @@ for p in $phases; do
   fi
   echo "=== $p" >&2
   start=$(date +%s)
+  cpu_now
+  phase_cpu=$cpu
   if "do_$(echo "$p" | tr - _)"; then
     status=ok
   else
     status=FAILED
     failed="$failed $p"
   fi
-  summary="$summary$(printf '%-11s %-8s %6ss' "$p" "$status" "$(($(date +%s) - start))")
+  cpu_now
+  summary="$summary$(printf '%-11s %-8s %6ss %8ss' "$p" "$status" "$(($(date +%s) - start))" \
+    "$((cpu - phase_cpu))")
 "
 done
 echo "=== summary" >&2
+printf '%-11s %-8s %7s %9s\n' phase status wall cpu
 printf '%s' "$summary"
-printf '%-11s %-8s %6ss\n' total "" "$(($(date +%s) - total_start))"
+cpu_now
+printf '%-11s %-8s %6ss %8ss\n' total "" "$(($(date +%s) - total_start))" "$((cpu - total_cpu))"
 if [ -n "$failed" ]; then
   echo "FAILED:$failed" >&2
   exit 1

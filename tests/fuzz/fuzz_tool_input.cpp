@@ -3,6 +3,7 @@
 // own checks (lib/sandbox run_tool). Input: "TOOL\nJSON". The sandbox shell is a program that
 // does not exist, so an input the tool accepts ends in `unavailable` without running anything.
 // TODO(#7): fuzz parse_tool_input (the schema validators of issue 7) directly once it is on main.
+#include <unistd.h>
 #include <uv.h>
 
 #include <cstdint>
@@ -38,6 +39,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
   char tmpl[] = "/tmp/harness-fuzz-ws-XXXXXX";
   if (!mkdtemp(tmpl)) std::abort();
   g_workspace = tmpl;
+  std::atexit([] { rmdir(g_workspace.c_str()); });
   model::SandboxProfile profile;
   profile.name = "fuzz";
   profile.driver = "bwrap";
