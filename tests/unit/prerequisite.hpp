@@ -9,7 +9,7 @@
 #include <initializer_list>
 #include <string_view>
 
-namespace harness::testing {
+namespace harness::prereq {
 
 // True when a missing prerequisite must fail the tests that need it (.ci/run exports CI=true).
 inline bool ci_mode() {
@@ -23,13 +23,13 @@ inline bool ci_mode() {
   return is("CI", {"true", "1", "yes"}) || is("HARNESS_REQUIRE_SANDBOX", {"1"});
 }
 
-}  // namespace harness::testing
+}  // namespace harness::prereq
 
 // Skips the rest of the test (a MESSAGE says why) when `available` is false; in CI mode fails it.
 #define SKIP_UNLESS(available, why)                                                     \
   do {                                                                                  \
     if (!(available)) {                                                                 \
-      if (::harness::testing::ci_mode())                                                \
+      if (::harness::prereq::ci_mode())                                                 \
         FAIL("missing prerequisite (CI=true or HARNESS_REQUIRE_SANDBOX=1): " << (why)); \
       MESSAGE("skipped: " << (why));                                                    \
       return;                                                                           \

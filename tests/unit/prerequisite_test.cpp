@@ -28,7 +28,7 @@ struct ScopedEnv {
 }  // namespace
 
 TEST_CASE("prerequisite: CI=true or HARNESS_REQUIRE_SANDBOX=1 turn skips into failures") {
-  using harness::testing::ci_mode;
+  using harness::prereq::ci_mode;
   ScopedEnv ci("CI", nullptr), req("HARNESS_REQUIRE_SANDBOX", nullptr);
   CHECK_FALSE(ci_mode());
   {
