@@ -11,6 +11,8 @@ pkgs="build-essential cmake pkg-config clang-format clang libclang-rt-dev \
   libcli11-dev libcurl4-openssl-dev nlohmann-json3-dev libsqlite3-dev libhiredis-dev \
   libuv1-dev libspdlog-dev doctest-dev libhttp-parser-dev libtomlplusplus-dev libseccomp-dev \
   bubblewrap busybox-static python3 python3-pytest sqlite3 podman runc curl redis-server"
+pkgs="$pkgs tzdata"  # the scheduler reads IANA zones from /usr/share/zoneinfo
+pkgs="$pkgs dpkg-dev systemd"  # tests/package/test_deb.sh: dpkg-shlibdeps, systemd-analyze
 
 missing=""
 for p in $pkgs; do

@@ -3,6 +3,7 @@
 # prints how long each took:
 #   build       harnessd, harnessctl and the unit tests, warnings as errors (build-ci)
 #   test        the unit and end-to-end tests
+#   package     the .deb: dpkg -i, unit checks, a leaf under the unit's restrictions
 #   build-asan  the same with ASan+UBSan (build-asan, Debug)
 #   unit-asan   the unit tests under ASan+UBSan
 #   e2e-asan    the end-to-end tests once against the ASan+UBSan harnessd and harnessctl
@@ -17,7 +18,7 @@ set -eu
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 jobs=${JOBS:-$(nproc)}
-phases=${TEST_PHASES:-build test build-asan unit-asan e2e-asan fuzz format}
+phases=${TEST_PHASES:-build test package build-asan unit-asan e2e-asan fuzz format}
 launcher=""
 command -v ccache >/dev/null && launcher="-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache"
 
@@ -36,6 +37,7 @@ do_build() {
     cmake --build build-ci -j"$jobs"
 }
 do_test() { ctest --test-dir build-ci -L 'unit|e2e' --output-on-failure; }
+do_package() { tests/package/test_deb.sh build-ci; }
 do_build_asan() {
   # shellcheck disable=SC2086
   cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DHARNESS_SANITIZE=ON $launcher >/dev/null &&
@@ -68,7 +70,7 @@ cpu_now
 total_cpu=$cpu
 for p in $phases; do
   case "$p" in
-    test) needs=build ;;
+    test | package) needs=build ;;
     unit-asan | e2e-asan) needs=build-asan ;;
     *) needs="" ;;
   esac

@@ -1,6 +1,7 @@
 // open_store: picks the implementation from the URL scheme.
 #include <cctype>
 
+#include "lib/model/redactor.hpp"
 #include "lib/store/sqlite/sqlite_store.hpp"
 #include "lib/store/store.hpp"
 
@@ -33,8 +34,9 @@ Result<std::unique_ptr<Store>> open_store(uv_loop_t* loop, const std::string& ur
   }
   if (scheme == "redis" || scheme == "rediss")
     return make_error(ErrorCode::invalid, "redis store is not available yet");
-  return make_error(ErrorCode::invalid,
-                    "unknown store URL scheme '" + scheme + "' in '" + url + "' (use sqlite:PATH)");
+  return make_error(ErrorCode::invalid, "unknown store URL scheme '" + scheme + "' in '" +
+                                            model::url_without_password(url) +
+                                            "' (use sqlite:PATH)");
 }
 
 }  // namespace harness::store
