@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "lib/base/result.hpp"
+#include "lib/base/utf8.hpp"
 #include "lib/model/conversation.hpp"
 #include "tests/fuzz/fuzz_util.hpp"
 
@@ -29,11 +30,14 @@ inline ModelAnswer model_answer(const uint8_t* data, size_t size) {
 }
 
 // What the runner does with a parsed answer: the response goes into a model_response event
-// (the JSON codec) and is read back when the history is rebuilt. Strings in a parsed body are
-// UTF-8 (the JSON parser rejects anything else), so what we made of them must dump strictly.
+// (the JSON codec) and is read back when the history is rebuilt. The body is repaired to UTF-8
+// before it is parsed (model_api/wire), and notes and excerpts never cut a character, so what
+// we made of it must dump strictly.
 inline void check_response(long status, const Result<model::ModelResponse>& r) {
   if (!r) {
+    // The message becomes the leaf's error: shown by harnessctl, logged, stored.
     FUZZ_CHECK(!r.error().message.empty());
+    FUZZ_CHECK(valid_utf8(r.error().message));
     return;
   }
   FUZZ_CHECK(status >= 200 && status < 300);
