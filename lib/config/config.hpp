@@ -1,11 +1,12 @@
 #pragma once
-// harnessd's configuration: one immutable struct, loaded once at startup (and on SIGHUP) from
+// harnessd's configuration: one immutable struct, loaded at startup (and again on SIGHUP) from
 // defaults < file < environment < flags, each value remembering where it came from. Every key
 // is declared in one table (lib/config/keys.cpp). Loading is blocking: call it before the loop
 // runs, or off the loop.
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -44,6 +45,7 @@ struct Config {
   int max_running = 8;             // leaves running at once; the rest wait queued, FIFO
   int default_max_turns = 50;
   std::int64_t default_timeout_ms = 3'600'000;  // max_duration when a leaf gives none ("timeout")
+  std::int64_t shutdown_grace_ms = 10'000;      // SIGTERM: calls in flight may finish this long
   std::int64_t max_body_bytes = 8 << 20;
   std::int64_t max_input_bytes = 64 << 20;  // total of --input files per leaf
   // HTTP limits (docs/api.md "Limits"): the whole request must arrive within request_timeout;
@@ -69,6 +71,10 @@ struct Config {
   // log_format: "text", or "json" for one object per line.
   std::string log_format = "text";
 };
+
+// The config in force. A reload (SIGHUP) swaps in a new one; whoever holds the old pointer (a
+// running leaf) keeps what it started with.
+using ConfigPtr = std::shared_ptr<const Config>;
 
 // Values given on harnessd's command line; they win over everything else.
 struct Overrides {

@@ -81,7 +81,8 @@ class Store {
   virtual void submit(SubmitRequest req, Callback<SubmitResult> cb) = 0;
   // Appends `drafts` to the leaf's session in one transaction, numbering them and applying each
   // to the leaf row with model::apply_event. If any draft is refused (e.g. the leaf is already
-  // terminal: conflict) nothing is written.
+  // terminal: conflict) nothing is written. unavailable when the store cannot write now (disk
+  // full, locked, I/O error): nothing was written and the same append may be tried again.
   virtual void append(std::string leaf_id, std::vector<model::EventDraft> drafts,
                       Callback<AppendResult> cb) = 0;
   // not_found for an unknown id.
@@ -93,7 +94,9 @@ class Store {
   virtual void get_session(std::string id, Callback<model::Session> cb) = 0;
   // Every leaf not in a terminal state, oldest first: crash recovery and the queue.
   virtual void list_unfinished(Callback<std::vector<model::Leaf>> cb) = 0;
-  // Answers ok when the store can serve requests (for /readyz).
+  // Answers ok when the store can serve requests (for /readyz). After a write failed with
+  // unavailable (disk full, database locked, I/O error), it answers that error — naming the
+  // store and its reason — until a write works again; it tries a small write itself to find out.
   virtual void ping(Callback<bool> cb) = 0;
   // Finishes the jobs already accepted, fails later ones with `unavailable`, releases threads
   // and handles, then calls `done` on the loop thread.
