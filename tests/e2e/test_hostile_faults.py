@@ -3,7 +3,6 @@ under the store, and a leaf whose recovery keeps killing the daemon. After each 
 should be serving still is (same pid), and the leaves end in their documented state."""
 
 import errno
-import os
 import subprocess
 
 import pytest
