@@ -100,7 +100,9 @@ void LeafManager::arm_gate_timer() {
 void LeafManager::expire_gates() {
   TimeMs now = now_ms();
   while (!m_gate_deadlines.empty() && m_gate_deadlines.begin()->first <= now) {
-    auto [leaf_id, gate] = m_gate_deadlines.begin()->second;
+    // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+    std::string leaf_id = m_gate_deadlines.begin()->second.first;
+    int gate = m_gate_deadlines.begin()->second.second;
     m_gate_deadlines.erase(m_gate_deadlines.begin());
     VerdictRequest req;
     req.gate = gate;

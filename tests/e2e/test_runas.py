@@ -72,7 +72,7 @@ class Accounts:
 def accounts():
     why = accounts_unavailable()
     if why:
-        he.skip_or_fail(why)
+        he.unavailable("accounts", why)
     a = Accounts()
     try:
         yield a.create()
@@ -105,7 +105,7 @@ def runas_daemon(daemon_factory, accounts, shared, extra_auth=None, policies=Non
                  sandboxes=None):
     ok, why = he.bwrap_works()
     if not ok:
-        he.skip_or_fail(f"bubblewrap cannot create a sandbox on this machine: {why}")
+        he.unavailable("bwrap", f"bubblewrap cannot create a sandbox on this machine: {why}")
     auth = {"socket_group": accounts.group, "submit": [f"group:{accounts.group}"],
             "approve": ["user:root"], "admin": ["user:root"], **(extra_auth or {})}
     boxes = {"default": {"driver": "bwrap", "network": False}, **(sandboxes or {})}
@@ -218,9 +218,9 @@ def test_under_the_shipped_unit_leaves_still_run_as_the_caller(accounts, fake):
     (tests/package/confine.py) and a leaf of alice's in her workdir under /srv."""
     ok, why = he.bwrap_works()
     if not ok:
-        he.skip_or_fail(f"bubblewrap cannot create a sandbox on this machine: {why}")
+        he.unavailable("bwrap", f"bubblewrap cannot create a sandbox on this machine: {why}")
     if not shutil.which("systemd-analyze"):
-        he.skip_or_fail("confine.py needs systemd-analyze to expand the unit's syscall filter")
+        he.unavailable("systemd-analyze", "confine.py needs it to expand the unit's syscall filter")
     a = accounts
     Path("/srv").mkdir(exist_ok=True)
     root = Path(tempfile.mkdtemp(prefix="hx-runas-unit-", dir="/srv"))  # PrivateTmp hides /tmp
@@ -347,7 +347,7 @@ def test_the_gate_preview_names_a_symlink_and_never_reads_its_target(daemon_fact
     """Under root (the strongest case: the daemon itself could read the canary)."""
     ok, why = he.bwrap_works()
     if not ok:
-        he.skip_or_fail(f"bubblewrap cannot create a sandbox on this machine: {why}")
+        he.unavailable("bwrap", f"bubblewrap cannot create a sandbox on this machine: {why}")
     canary = tmp_path / "canary"
     canary.write_text(CANARY + "\n")
     canary.chmod(0o600)

@@ -8,7 +8,7 @@
 #include <filesystem>
 
 #include "lib/daemon/workdir_rules.hpp"
-#include "tests/unit/skip.hpp"
+#include "tests/unit/prerequisite.hpp"
 
 namespace harness::daemon {
 namespace {
@@ -37,8 +37,7 @@ struct Tree {
   }
 };
 
-#define SKIP_UNLESS_ROOT() \
-  if (geteuid() != 0) HARNESS_SKIP_TEST("needs root to act as nobody")
+#define SKIP_UNLESS_ROOT() SKIP_UNLESS(geteuid() == 0, "needs root to act as nobody");
 
 Account nobody() {
   return Account{k_nobody, k_nobody, {k_nobody}, "nobody"};

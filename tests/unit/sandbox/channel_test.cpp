@@ -241,10 +241,7 @@ CHANNEL_TEST("channel: close() fails pending commands and a later exec reopens")
 TEST_CASE("channel: the protocol needs only busybox sh and busybox applets") {
   SKIP_WITHOUT_BWRAP();
   SandboxFixture f;
-  if (!f.use_busybox_only()) {
-    MESSAGE("skipped: /bin/busybox is not installed");
-    return;
-  }
+  SKIP_UNLESS(f.use_busybox_only(), "/bin/busybox (busybox-static) is not installed");
   auto r = f.exec("command -v base64; echo hi; echo err >&2; exit 3");
   if (!r) FAIL(r.error().message);
   // busybox sh may run its own applet directly ("base64") or via PATH; never coreutils'.

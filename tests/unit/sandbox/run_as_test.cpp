@@ -29,7 +29,7 @@ bool has(const Argv& a, const Argv& seq) {
 }
 
 #define SKIP_UNLESS_ROOT() \
-  if (geteuid() != 0) HARNESS_SKIP_TEST("dropping to another account needs a root daemon")
+  SKIP_UNLESS(geteuid() == 0, "dropping to another account needs a root daemon")
 
 TEST_CASE("run-as: setpriv drops every id and capability, only for a non-root account") {
   SKIP_UNLESS_ROOT();

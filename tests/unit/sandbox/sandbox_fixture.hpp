@@ -19,7 +19,7 @@
 #include "lib/sandbox/channel.hpp"
 #include "lib/sandbox/driver.hpp"
 #include "lib/sandbox/exec_helper.hpp"
-#include "tests/unit/skip.hpp"
+#include "tests/unit/prerequisite.hpp"
 
 namespace harness::sandbox::testing {
 
@@ -29,9 +29,10 @@ inline bool bwrap_available() {
   return ok;
 }
 
-#define SKIP_WITHOUT_BWRAP()                           \
-  if (!::harness::sandbox::testing::bwrap_available()) \
-  HARNESS_SKIP_TEST("bwrap is not installed or cannot create namespaces")
+// Skips the test without a working bwrap (fails it in CI mode; see tests/unit/prerequisite.hpp).
+#define SKIP_WITHOUT_BWRAP()                                  \
+  SKIP_UNLESS(::harness::sandbox::testing::bwrap_available(), \
+              "bwrap is not installed or cannot create namespaces")
 
 // The channel protocols, as doctest template parameters: CHANNEL_TEST runs a test once over each,
 // named "...<sh>" and "...<harness-exec>".
