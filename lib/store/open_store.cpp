@@ -1,6 +1,8 @@
 // open_store: picks the implementation from the URL scheme.
 #include <cctype>
 
+#include "lib/store/redis/redis_store.hpp"
+#include "lib/store/redis/url.hpp"
 #include "lib/store/sqlite/sqlite_store.hpp"
 #include "lib/store/store.hpp"
 
@@ -21,7 +23,12 @@ std::string scheme_of(const std::string& url) {
 
 }  // namespace
 
-Result<std::unique_ptr<Store>> open_store(uv_loop_t* loop, const std::string& url) {
+std::string redact_store_url(const std::string& url) {
+  return redis::redact_url(url);
+}
+
+Result<std::unique_ptr<Store>> open_store(uv_loop_t* loop, const std::string& url,
+                                          const StoreOptions& options) {
   if (url.empty()) return make_error(ErrorCode::invalid, "the store URL is empty");
   std::string scheme = scheme_of(url);
   if (scheme.empty()) return sqlite::open_sqlite_store(loop, url);
@@ -31,10 +38,10 @@ Result<std::unique_ptr<Store>> open_store(uv_loop_t* loop, const std::string& ur
     if (path.empty()) return make_error(ErrorCode::invalid, "store URL '" + url + "' has no path");
     return sqlite::open_sqlite_store(loop, path);
   }
-  if (scheme == "redis" || scheme == "rediss")
-    return make_error(ErrorCode::invalid, "redis store is not available yet");
-  return make_error(ErrorCode::invalid,
-                    "unknown store URL scheme '" + scheme + "' in '" + url + "' (use sqlite:PATH)");
+  if (scheme == "redis" || scheme == "rediss") return redis::open_redis_store(loop, url, options);
+  return make_error(ErrorCode::invalid, "unknown store URL scheme '" + scheme + "' in '" +
+                                            redact_store_url(url) +
+                                            "' (use sqlite:PATH or redis://host:port/db)");
 }
 
 }  // namespace harness::store

@@ -1,7 +1,7 @@
 #pragma once
 // The Store: sessions as append-only event logs, leaf rows as their projection, nothing
-// SQL- or Redis-specific above this line. Implementations: sqlite/ (one DB thread) and, later,
-// redis/ (hiredis async on the loop).
+// SQL- or Redis-specific above this line. Implementations: sqlite/ (one DB thread) and redis/
+// (hiredis async on the loop).
 //
 // Threads: every method is called on the loop thread and every callback runs on the loop
 // thread, later (never inside the call). Callbacks are always called exactly once, also on
@@ -91,10 +91,24 @@ class Store {
   virtual void close(std::function<void()> done) = 0;
 };
 
-// Opens the store named by `url`: "sqlite:PATH" (or a bare path). Runs migrations. Blocking:
-// call at startup, before the loop serves requests. invalid for an unknown scheme; unavailable
-// when the database cannot be opened (the message says which file and why). An open store keeps
-// the loop alive; after close() it holds no handle, so uv_run can return.
-Result<std::unique_ptr<Store>> open_store(uv_loop_t* loop, const std::string& url);
+// Settings of the network stores (ignored by SQLite).
+struct StoreOptions {
+  std::int64_t connect_timeout_ms = 2000;  // connect + handshake, per attempt
+  std::int64_t command_timeout_ms = 5000;  // per command; then the connection is dropped
+};
+
+// Opens the store named by `url`: "sqlite:PATH" (or a bare path), or
+// "redis://[user:pass@]host:port/db". SQLite: runs migrations; blocking, call at startup, before
+// the loop serves requests; unavailable when the database cannot be opened (the message says
+// which file and why). Redis: starts connecting and returns at once; calls wait for the first
+// connection (at most the connect timeout), then fail `unavailable` while Redis is unreachable.
+// invalid for an unknown scheme or a bad URL. An open store keeps the loop alive; after close()
+// it holds no handle, so uv_run can return.
+Result<std::unique_ptr<Store>> open_store(uv_loop_t* loop, const std::string& url,
+                                          const StoreOptions& options = {});
+
+// `url` with any password masked ("redis://user:***@host:6379/0"): the only form of a store URL
+// that may be logged or shown.
+std::string redact_store_url(const std::string& url);
 
 }  // namespace harness::store

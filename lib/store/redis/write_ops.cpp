@@ -1,0 +1,181 @@
+// submit and append. The projection (model::apply_event) runs here, in C++, on the row as last
+// read; the script then writes the events, the row and the indexes only if the session's
+// last_seq is still the one the projection started from (compare-and-set). A lost race
+// ("retry") re-reads and projects again, so there is one projection, shared with SQLite.
+#include "lib/base/time.hpp"
+#include "lib/store/redis/codec.hpp"
+#include "lib/store/redis/keys.hpp"
+#include "lib/store/redis/redis_store_impl.hpp"
+
+namespace harness::store::redis {
+namespace {
+
+Error contention(const std::string& what) {
+  return make_error(ErrorCode::unavailable,
+                    what + ": the session kept changing under " + std::to_string(k_max_tries) +
+                        " attempts; try again");
+}
+
+}  // namespace
+
+void RedisStore::submit(SubmitRequest req, Callback<SubmitResult> cb) {
+  auto r = std::make_shared<const SubmitRequest>(std::move(req));
+  enqueue<SubmitResult>(std::move(cb), [this, r](Callback<SubmitResult> done) {
+    if (!r->resume) return submit_at(r, 0, 0, done);
+    if (auto seq = m_cache.session_seq(r->session_id)) return submit_at(r, *seq, 0, done);
+    submit_read(r, 0, done);
+  });
+}
+
+void RedisStore::submit_read(Request req, int tries, Callback<SubmitResult> done) {
+  m_conn->command({"HGET", session_key(req->session_id), "last_seq"},
+                  [this, req, tries, done](Result<Reply> r) {
+                    if (!r) return done(r.error());
+                    if (r->is_error()) return done(redis_error(*r, m_endpoint));
+                    if (r->is_nil())
+                      return done(make_error(ErrorCode::not_found,
+                                             "no such session " + req->session_id));
+                    auto seq = int_from(*r, "session last_seq");
+                    if (!seq) return done(seq.error());
+                    submit_at(req, *seq, tries, done);
+                  });
+}
+
+void RedisStore::submit_at(Request req, std::int64_t seq, int tries, Callback<SubmitResult> done) {
+  TimeMs now = now_ms();
+  std::vector<std::string> args;
+  auto built = guarded([&]() -> Result<SubmitResult> {
+    SubmitResult out;
+    out.event = model::Event{req->session_id, seq + 1, req->leaf_id,
+                             std::string(model::event::leaf_submitted), now,
+                             model::to_json(req->spec)};
+    HARNESS_TRY(model::apply_event(out.leaf, out.event));
+    args = {req->leaf_id,
+            req->session_id,
+            req->resume ? "1" : "0",
+            req->resume ? std::to_string(seq) : "",
+            req->spec.idempotency_key,
+            std::to_string(now),
+            dump_json(out.event.data),
+            dump_json(model::to_json(out.leaf)),
+            std::to_string(req->spec.labels.size() * 2)};
+    for (const auto& [k, v] : req->spec.labels) {
+      args.push_back(label_key_index(k));
+      args.push_back(label_value_index(k, v));
+    }
+    return out;
+  });
+  if (!built) return done(built.error());
+  auto out = std::make_shared<SubmitResult>(std::move(*built));
+  script(ScriptId::submit, std::move(args), [this, req, tries, out, done](Result<Reply> r) {
+    if (!r) return done(r.error());
+    std::string_view status = script_status(*r);
+    if (status == "ok") {
+      m_cache.put(out->leaf, out->event.seq);
+      return done(std::move(*out));
+    }
+    if (status == "dup") return submitted(std::string(r->at(1).text().value_or("")), done);
+    if (status == "retry") {
+      m_cache.forget_session(req->session_id);
+      if (tries + 1 >= k_max_tries) return done(contention("submit to " + req->session_id));
+      return submit_read(req, tries + 1, done);
+    }
+    done(answer_error(*r, m_endpoint));
+  });
+}
+
+void RedisStore::submitted(const std::string& leaf_id, Callback<SubmitResult> done) {
+  script(ScriptId::submitted, {leaf_id}, [this, done](Result<Reply> r) {
+    if (!r) return done(r.error());
+    if (script_status(*r) != "ok") return done(answer_error(*r, m_endpoint));
+    done(guarded([&]() -> Result<SubmitResult> {
+      SubmitResult out;
+      out.created = false;
+      HARNESS_TRY_ASSIGN(out.leaf, leaf_from_row(r->at(1)));
+      HARNESS_TRY_ASSIGN(out.event, event_from_entry(r->at(2), out.leaf.session));
+      return out;
+    }));
+  });
+}
+
+void RedisStore::append(std::string leaf_id, std::vector<model::EventDraft> drafts,
+                        Callback<AppendResult> cb) {
+  auto d = std::make_shared<const std::vector<model::EventDraft>>(std::move(drafts));
+  enqueue<AppendResult>(std::move(cb), [this, id = std::move(leaf_id), d](
+                                           Callback<AppendResult> done) {
+    auto cached = d->empty() ? std::nullopt : m_cache.get(id);
+    if (cached) return append_at(std::move(cached->first), cached->second, d, 0, true, done);
+    append_read(id, d, 0, done);
+  });
+}
+
+void RedisStore::append_read(std::string id, Drafts drafts, int tries,
+                             Callback<AppendResult> done) {
+  script(ScriptId::load, {id}, [this, drafts, tries, done](Result<Reply> r) {
+    if (!r) return done(r.error());
+    if (script_status(*r) != "ok") return done(answer_error(*r, m_endpoint));
+    auto leaf = guarded([&] { return leaf_from_row(r->at(1)); });
+    if (!leaf) return done(leaf.error());
+    auto seq = int_from(r->at(2), "session last_seq");
+    if (!seq) return done(seq.error());
+    append_at(std::move(*leaf), *seq, drafts, tries, false, done);
+  });
+}
+
+void RedisStore::append_at(model::Leaf leaf, std::int64_t seq, Drafts drafts, int tries,
+                           bool cached, Callback<AppendResult> done) {
+  auto out = std::make_shared<AppendResult>();
+  out->leaf = std::move(leaf);
+  if (drafts->empty()) return done(std::move(*out));
+  std::string old_state(model::to_string(out->leaf.state));
+  TimeMs now = now_ms();
+  std::int64_t last = seq;
+  // Every draft is applied before anything is sent, so a refused one writes nothing.
+  Status projected = guarded([&]() -> Status {
+    for (const auto& d : *drafts) {
+      model::Event e{out->leaf.session, ++last, out->leaf.id, d.type, now, d.data};
+      HARNESS_TRY(model::apply_event(out->leaf, e));
+      out->events.push_back(std::move(e));
+    }
+    return {};
+  });
+  if (!projected) {
+    // A refusal computed on a cached row is only believed after a fresh read.
+    if (cached) return append_read(out->leaf.id, drafts, tries, done);
+    return done(projected.error());
+  }
+  std::vector<std::string> args{std::string(k_queue_group),
+                                out->leaf.id,
+                                std::to_string(seq),
+                                old_state,
+                                std::string(model::to_string(out->leaf.state)),
+                                "",
+                                model::is_terminal(out->leaf.state) ? "1" : "0",
+                                std::to_string(now),
+                                std::to_string(out->events.size())};
+  Status encoded = guarded([&]() -> Status {
+    args[5] = dump_json(model::to_json(out->leaf));
+    for (const auto& e : out->events) {
+      args.push_back(e.type);
+      args.push_back(dump_json(e.data));
+    }
+    return {};
+  });
+  if (!encoded) return done(encoded.error());
+  script(ScriptId::append, std::move(args), [this, out, last, drafts, tries, done](Result<Reply> r) {
+    if (!r) return done(r.error());
+    std::string_view status = script_status(*r);
+    if (status == "ok") {
+      m_cache.put(out->leaf, last);
+      return done(std::move(*out));
+    }
+    if (status == "retry") {
+      m_cache.forget(out->leaf.id, out->leaf.session);
+      if (tries + 1 >= k_max_tries) return done(contention("append to " + out->leaf.id));
+      return append_read(out->leaf.id, drafts, tries + 1, done);
+    }
+    done(answer_error(*r, m_endpoint));
+  });
+}
+
+}  // namespace harness::store::redis
