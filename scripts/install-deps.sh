@@ -8,6 +8,7 @@ pkgs="build-essential cmake pkg-config clang-format \
   libuv1-dev libspdlog-dev doctest-dev libhttp-parser-dev libtomlplusplus-dev libseccomp-dev \
   bubblewrap busybox-static python3 python3-pytest sqlite3 podman runc"
 pkgs="$pkgs tzdata"  # the scheduler reads IANA zones from /usr/share/zoneinfo
+pkgs="$pkgs redis-server"  # the Redis store's tests start their own servers
 
 missing=""
 for p in $pkgs; do

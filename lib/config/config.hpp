@@ -39,6 +39,8 @@ struct Config {
   std::string socket;              // default: see default_socket()
   std::string listen;              // "" = no TCP; "HOST:PORT"
   std::string store;               // default "sqlite:<state_dir>/harness.db"
+  std::int64_t redis_connect_timeout_ms = 2000;  // per connection attempt (redis:// stores)
+  std::int64_t redis_command_timeout_ms = 5000;  // per command; then reconnect
   std::string log_level = "info";  // trace|debug|info|warn|error
   int max_running = 8;             // leaves running at once; the rest wait queued, FIFO
   int default_max_turns = 50;

@@ -99,8 +99,11 @@ int Daemon::run() {
 
   if (Status s = make_dirs(m_cfg.state_dir + "/leaves", 0750); !s)
     return fail("state dir: " + s.error().message);
-  auto st = store::open_store(&m_loop, m_cfg.store);
-  if (!st) return fail("store " + m_cfg.store + ": " + st.error().message);
+  store::StoreOptions store_opts;
+  store_opts.connect_timeout_ms = m_cfg.redis_connect_timeout_ms;
+  store_opts.command_timeout_ms = m_cfg.redis_command_timeout_ms;
+  auto st = store::open_store(&m_loop, m_cfg.store, store_opts);
+  if (!st) return fail("store " + store::redact_store_url(m_cfg.store) + ": " + st.error().message);
   p.store = std::move(*st);
   p.journal = std::make_unique<agent::Journal>(*p.store);
   p.journal->set_listener(
@@ -161,7 +164,8 @@ int Daemon::run() {
       return shutdown();
     }
     p.ready = true;
-    spdlog::info("harnessd {} ready (store {}, max_running {})", HARNESS_VERSION, m_cfg.store,
+    spdlog::info("harnessd {} ready (store {}, max_running {})", HARNESS_VERSION,
+                 store::redact_store_url(m_cfg.store),
                  m_cfg.max_running);
     sd_notify("READY=1");
   });

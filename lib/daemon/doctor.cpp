@@ -34,17 +34,6 @@ Json check(const char* kind, const std::string& name, bool ok, std::string detai
               {"fix", fix.empty() ? Json(nullptr) : Json(std::move(fix))}};
 }
 
-// "redis://user:secret@host" -> "redis://user:***@host": the store URL may carry a password.
-std::string redacted_store(const std::string& url) {
-  auto scheme = url.find("://");
-  auto at = url.find('@');
-  if (scheme == std::string::npos || at == std::string::npos || at < scheme) return url;
-  auto colon = url.find(':', scheme + 3);
-  if (colon == std::string::npos || colon > at)
-    return url.substr(0, scheme + 3) + "***" + url.substr(at);
-  return url.substr(0, colon + 1) + "***" + url.substr(at);
-}
-
 // What to do about a sandbox that did not start, from the words of its error.
 std::string sandbox_fix(const model::SandboxProfile& p, const std::string& why) {
   auto has = [&](const char* s) { return why.find(s) != std::string::npos; };
@@ -239,7 +228,7 @@ void run_doctor(uv_loop_t* loop, const config::Config& cfg, store::Store& store,
   auto run = std::make_shared<Run>();
   run->loop = loop;
   run->done = std::move(done);
-  std::string store_url = redacted_store(cfg.store);
+  std::string store_url = store::redact_store_url(cfg.store);
   run->daemon =
       Json{{"version", HARNESS_VERSION}, {"state_dir", cfg.state_dir}, {"store", store_url}};
   run->slots.resize(1 + cfg.sandboxes.size() + cfg.models.size());

@@ -156,7 +156,7 @@ void Connection::handshake_step(size_t step) {
   const RedisUrl& u = m_opts.url;
   std::vector<std::string> argv;
   std::string what;
-  if (step == 0 && (!u.password.empty() || !u.user.empty())) {
+  if (step == 0 && !u.password.empty()) {
     argv = u.user.empty() ? std::vector<std::string>{"AUTH", u.password}
                           : std::vector<std::string>{"AUTH", u.user, u.password};
     what = u.user.empty() ? "AUTH" : "AUTH as " + u.user;

@@ -70,8 +70,7 @@ std::string RedisUrl::endpoint() const {
 
 std::string RedisUrl::display() const {
   std::string auth;
-  if (!user.empty() || !password.empty())
-    auth = user + (password.empty() ? "" : ":***") + "@";
+  if (!password.empty()) auth = user + ":***@";
   return "redis://" + auth + endpoint() + "/" + std::to_string(db);
 }
 
@@ -81,8 +80,8 @@ std::string redact_url(const std::string& url) {
   Split s = split(url, scheme_end + 3);
   if (s.at == std::string::npos) return url;
   size_t colon = url.find(':', s.authority);
-  if (colon == std::string::npos || colon > s.at) return url;
-  return url.substr(0, colon + 1) + "***" + url.substr(s.at);
+  size_t from = colon == std::string::npos || colon > s.at ? s.authority : colon + 1;
+  return url.substr(0, from) + "***" + url.substr(s.at);
 }
 
 Result<RedisUrl> parse_redis_url(const std::string& url) {
@@ -98,15 +97,15 @@ Result<RedisUrl> parse_redis_url(const std::string& url) {
     return bad(shown, "query strings and fragments are not supported");
   size_t host_begin = s.authority;
   if (s.at != std::string::npos) {
+    // As redis-cli: "user:pass" or ":pass", and a userinfo without ':' is a password.
     std::string_view info(url.data() + s.authority, s.at - s.authority);
     size_t colon = info.find(':');
-    std::string_view user = info.substr(0, colon);
-    std::string_view pass = colon == std::string_view::npos ? "" : info.substr(colon + 1);
+    std::string_view user = colon == std::string_view::npos ? "" : info.substr(0, colon);
+    std::string_view pass = colon == std::string_view::npos ? info : info.substr(colon + 1);
     if (!percent_decode(user, out.user)) return bad(shown, "the user has a broken %-escape");
     if (!percent_decode(pass, out.password))
       return bad(shown, "the password has a broken %-escape");
-    if (colon != std::string_view::npos && out.password.empty())
-      return bad(shown, "the password after ':' is empty");
+    if (out.password.empty()) return bad(shown, "the password is empty");
     host_begin = s.at + 1;
   }
   std::string_view hostport(url.data() + host_begin,

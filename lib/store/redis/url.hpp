@@ -10,7 +10,7 @@ namespace harness::store::redis {
 
 struct RedisUrl {
   std::string user;      // ACL user; empty = the default user (AUTH with the password only)
-  std::string password;  // empty = no AUTH
+  std::string password;  // empty = no AUTH (a userinfo always has one)
   std::string host;      // a name or an address ("::1" without brackets)
   int port = 6379;
   int db = 0;  // SELECT db
@@ -21,7 +21,8 @@ struct RedisUrl {
   std::string display() const;
 };
 
-// Parses "redis://[user[:pass]@]host[:port][/db]". user and pass may be percent-encoded.
+// Parses "redis://[[user]:pass@]host[:port][/db]" (as redis-cli: a userinfo without ':' is the
+// password). user and pass may be percent-encoded.
 // invalid (never quoting the password) for another scheme, rediss:// (TLS is not supported by
 // hiredis 0.14), a missing host, a bad port or db, or a query string.
 Result<RedisUrl> parse_redis_url(const std::string& url);

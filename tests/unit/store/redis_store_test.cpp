@@ -54,6 +54,12 @@ TEST_CASE("redis url: the parts, defaults and percent-escapes") {
   CHECK(u->display() == "redis://alice:***@db.example:6380/3");
   CHECK(u->endpoint() == "db.example:6380");
 
+  auto bare = parse_redis_url("redis://hunter2@h");
+  REQUIRE(bare.has_value());
+  CHECK(bare->user.empty());
+  CHECK(bare->password == "hunter2");
+  CHECK(bare->display() == "redis://:***@h:6379/0");
+
   auto d = parse_redis_url("redis://localhost");
   REQUIRE(d.has_value());
   CHECK(d->port == 6379);
@@ -85,6 +91,7 @@ TEST_CASE("redis url: clear errors that never show the password") {
   CHECK(redact_url("redis://u:hunter2@h:1/0") == "redis://u:***@h:1/0");
   CHECK(redact_url("redis://u:a/b@c@h:1/0") == "redis://u:***@h:1/0");
   CHECK(redact_url("redis://h:1/0") == "redis://h:1/0");
+  CHECK(redact_url("redis://hunter2@h:1/0") == "redis://***@h:1/0");
   CHECK(redact_url("sqlite:/var/lib/x@y:z.db") == "sqlite:/var/lib/x@y:z.db");
   CHECK(redact_store_url("redis://:pw@h:1/0") == "redis://:***@h:1/0");
 }
