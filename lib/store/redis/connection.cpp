@@ -37,7 +37,15 @@ bool is_numeric_address(const std::string& host) {
          uv_inet_pton(AF_INET6, host.c_str(), buf) == 0;
 }
 
-std::string numeric_name(const addrinfo* ai) {
+// The address to connect to: the first IPv4 one if any, else the first IPv6 one (what hiredis'
+// own resolver prefers; "localhost" may list ::1 first while Redis listens on 127.0.0.1 only).
+std::string numeric_name(const addrinfo* list) {
+  const addrinfo* ai = list;
+  for (const addrinfo* a = list; a; a = a->ai_next)
+    if (a->ai_family == AF_INET) {
+      ai = a;
+      break;
+    }
   char buf[INET6_ADDRSTRLEN] = {0};
   if (ai->ai_family == AF_INET)
     uv_ip4_name(reinterpret_cast<const sockaddr_in*>(ai->ai_addr), buf, sizeof buf);

@@ -281,3 +281,52 @@ TEST_CASE("redis store: a store opened before its server starts connects when it
   REQUIRE(until_ping_ok(f, 10000));
   CHECK(f.leaf("late").state == model::LeafState::queued);
 }
+
+TEST_CASE("redis store: a host name is resolved off the loop; closing mid-connect is clean") {
+  HARNESS_SKIP_UNLESS_BACKEND(RedisBackend);
+  RedisFixture f;
+  std::string by_name = "redis://localhost:" + std::to_string(f.backend.server.port()) + "/0";
+  auto named = f.open(by_name);
+  auto ok = f.ping(named.get());
+  REQUIRE_MESSAGE(ok.has_value(), ok.error().message);
+  f.close_other(named);
+
+  // Closed before the resolver or the connection answered: the call accepted before close()
+  // still gets its answer, and nothing is left on the loop afterwards.
+  for (const std::string& url : {by_name, f.backend.url()}) {
+    auto early = f.open(url);
+    std::optional<Result<bool>> got;
+    early->ping([&](Result<bool> r) { got = std::move(r); });
+    f.close_other(early);
+    REQUIRE(got.has_value());
+    CHECK(got->has_value());
+  }
+}
+
+TEST_CASE("redis store: close and destroy from inside a callback") {
+  HARNESS_SKIP_UNLESS_BACKEND(RedisBackend);
+  RedisFixture f;
+  auto other = f.open(f.backend.url());
+  auto l = f.leaf("x");
+  bool closed = false;
+  std::optional<Result<model::Leaf>> late;
+  other->get_leaf(l.id, [&](Result<model::Leaf> r) {
+    CHECK(r.has_value());
+    other->close([&] { closed = true; });
+    other->get_leaf(l.id, [&](Result<model::Leaf> r2) { late = std::move(r2); });
+  });
+  while (!closed) uv_run(&f.loop, UV_RUN_ONCE);
+  REQUIRE(late.has_value());
+  CHECK(late->error().code == ErrorCode::unavailable);
+  other.reset();
+
+  // Destroyed (without close) while a call is in flight: its callback is never called.
+  auto doomed = f.open(f.backend.url());
+  REQUIRE(f.ping(doomed.get()).has_value());
+  bool called = false;
+  doomed->get_leaf(l.id, [&](Result<model::Leaf>) { called = true; });
+  uv_run(&f.loop, UV_RUN_NOWAIT);
+  doomed.reset();
+  REQUIRE(f.get_leaf(l.id).has_value());
+  CHECK_FALSE(called);
+}
