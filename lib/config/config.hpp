@@ -39,8 +39,6 @@ struct Config {
   std::string socket;              // default: see default_socket()
   std::string listen;              // "" = no TCP; "HOST:PORT"
   std::string store;               // default "sqlite:<state_dir>/harness.db"
-  std::int64_t redis_connect_timeout_ms = 2000;  // per connection attempt (redis:// stores)
-  std::int64_t redis_command_timeout_ms = 5000;  // per command; then reconnect
   std::string log_level = "info";  // trace|debug|info|warn|error
   int max_running = 8;             // leaves running at once; the rest wait queued, FIFO
   int default_max_turns = 50;
@@ -51,6 +49,9 @@ struct Config {
   // SHA-256 of each TCP bearer token, lowercase hex. The file may hold plain tokens or
   // "sha256:HEX"; plain text never stays in memory past parsing.
   std::vector<std::string> tokens;
+  // redis:// stores: time allowed per connection attempt, and per command (then reconnect).
+  std::int64_t redis_connect_timeout_ms = 2000;
+  std::int64_t redis_command_timeout_ms = 5000;
   std::map<std::string, model::ModelProfile> models;       // by name; no built-in "default"
   std::map<std::string, model::SandboxProfile> sandboxes;  // always holds "default"
   std::map<std::string, model::Policy> policies;           // [policies.NAME], by name

@@ -165,8 +165,7 @@ int Daemon::run() {
     }
     p.ready = true;
     spdlog::info("harnessd {} ready (store {}, max_running {})", HARNESS_VERSION,
-                 store::redact_store_url(m_cfg.store),
-                 m_cfg.max_running);
+                 store::redact_store_url(m_cfg.store), m_cfg.max_running);
     sd_notify("READY=1");
   });
 

@@ -41,17 +41,17 @@ struct Bench {
                      {"text", std::string(1000, 'x')},
                      {"usage", {{"input_tokens", 10}, {"output_tokens", 5}}}};
     auto t0 = Clock::now();
-    st->append(id, {{"model_response", data}},
-               [this, id, left, done = std::move(done), t0](Result<store::AppendResult> r) {
-                 us.push_back(std::chrono::duration_cast<std::chrono::microseconds>(
-                                  Clock::now() - t0)
-                                  .count());
-                 if (!r) {
-                   fail(r.error());
-                   return done();
-                 }
-                 append_loop(id, left - 1, done);
-               });
+    st->append(
+        id, {{"model_response", data}},
+        [this, id, left, done = std::move(done), t0](Result<store::AppendResult> r) {
+          us.push_back(
+              std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t0).count());
+          if (!r) {
+            fail(r.error());
+            return done();
+          }
+          append_loop(id, left - 1, done);
+        });
   }
 
   void leaf(std::function<void()> done) {

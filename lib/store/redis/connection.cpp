@@ -101,8 +101,7 @@ void Connection::attempt() {
   m_in_setup = false;
   m_state = State::connecting;
   m_connect_timer.start(static_cast<std::uint64_t>(m_opts.connect_timeout_ms), [this] {
-    std::string why =
-        "no connection within " + std::to_string(m_opts.connect_timeout_ms) + " ms";
+    std::string why = "no connection within " + std::to_string(m_opts.connect_timeout_ms) + " ms";
     if (m_ac) return drop(why);
     ++m_attempt;  // a resolver answer that comes later is dropped
     enter_backoff("cannot resolve " + m_opts.url.host + ": " + why);
@@ -243,8 +242,8 @@ void Connection::enter_backoff(std::string reason) {
     spdlog::debug("{}; retrying", m_why);
   }
   if (!m_down_since) m_down_since = uv_now(m_loop);
-  m_backoff_ms = m_backoff_ms == 0 ? m_opts.backoff_min_ms
-                                   : std::min(m_backoff_ms * 2, m_opts.backoff_max_ms);
+  m_backoff_ms =
+      m_backoff_ms == 0 ? m_opts.backoff_min_ms : std::min(m_backoff_ms * 2, m_opts.backoff_max_ms);
   m_state = State::backoff;
   m_backoff_timer.start(static_cast<std::uint64_t>(jittered(m_backoff_ms)), [this] {
     if (m_state == State::backoff) attempt();
@@ -266,8 +265,8 @@ void Connection::arm_watchdog() {
 
 void Connection::command(std::vector<std::string> argv, ReplyFn fn) {
   bool usable = m_ac && (m_state == State::ready || m_in_setup);
-  std::string why = m_state == State::closed ? "redis " + m_opts.url.endpoint() + ": closed"
-                                             : m_why;
+  std::string why =
+      m_state == State::closed ? "redis " + m_opts.url.endpoint() + ": closed" : m_why;
   if (usable) {
     std::vector<const char*> ptrs;
     std::vector<size_t> lens;

@@ -101,7 +101,7 @@ class Connection {
   bool m_in_setup = false;  // commands allowed before ready: the handshake and setup
   std::string m_why;
   redisAsyncContext* m_ac = nullptr;
-  std::uint64_t m_attempt = 0;   // bumped per attempt: stale resolver answers are dropped
+  std::uint64_t m_attempt = 0;  // bumped per attempt: stale resolver answers are dropped
   std::uint64_t m_next_id = 1;
   std::deque<Pending> m_pending;  // replies come back in this order
   std::int64_t m_backoff_ms = 0;

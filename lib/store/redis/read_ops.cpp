@@ -45,9 +45,12 @@ void RedisStore::list_leaves(LeafFilter filter, Callback<LeafPage> cb) {
     std::string label = label_index(f.label);
     std::string index = index_for(f);
     if (index.empty()) index = label;
-    std::vector<std::string> args{
-        index,    f.cursor, std::to_string(limit + 1), f.state ? std::string(model::to_string(*f.state)) : "",
-        f.session, label};
+    std::vector<std::string> args{index,
+                                  f.cursor,
+                                  std::to_string(limit + 1),
+                                  f.state ? std::string(model::to_string(*f.state)) : "",
+                                  f.session,
+                                  label};
     script(ScriptId::list, std::move(args), [this, done, limit](Result<Reply> r) {
       if (!r) return done(r.error());
       if (script_status(*r) != "ok") return done(answer_error(*r, m_endpoint));
@@ -106,10 +109,10 @@ void RedisStore::list_unfinished(Callback<std::vector<model::Leaf>> cb) {
   using Leaves = std::vector<model::Leaf>;
   enqueue<Leaves>(std::move(cb), [this](Callback<Leaves> done) {
     std::vector<std::string> states;
-    for (auto s : {model::LeafState::queued, model::LeafState::running,
-                   model::LeafState::awaiting_approval, model::LeafState::succeeded,
-                   model::LeafState::failed, model::LeafState::rejected,
-                   model::LeafState::cancelled})
+    for (auto s :
+         {model::LeafState::queued, model::LeafState::running, model::LeafState::awaiting_approval,
+          model::LeafState::succeeded, model::LeafState::failed, model::LeafState::rejected,
+          model::LeafState::cancelled})
       if (!model::is_terminal(s)) states.emplace_back(model::to_string(s));
     script(ScriptId::unfinished, std::move(states), [this, done](Result<Reply> r) {
       if (!r) return done(r.error());

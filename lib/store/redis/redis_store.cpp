@@ -16,9 +16,7 @@
 namespace harness::store::redis {
 
 RedisStore::RedisStore(uv_loop_t* loop, ConnectionOptions opts)
-    : m_loop(loop),
-      m_endpoint(opts.url.endpoint()),
-      m_kick(std::make_unique<loop::Timer>(loop)) {
+    : m_loop(loop), m_endpoint(opts.url.endpoint()), m_kick(std::make_unique<loop::Timer>(loop)) {
   m_conn = std::make_unique<Connection>(
       loop, std::move(opts), [this](std::function<void(Status)> done) { setup(std::move(done)); },
       [this] { on_connection_state(); });
@@ -36,21 +34,20 @@ void RedisStore::start() {
 void RedisStore::setup(std::function<void(Status)> done) {
   m_scripts.load_all(*m_conn, [this, done](Status s) {
     if (!s) return done(s);
-    m_scripts.run(*m_conn, ScriptId::init,
-                  {std::to_string(k_schema_version), std::string(k_queue_group)},
-                  [done](Result<Reply> r) {
-                    if (!r) return done(r.error());
-                    std::string_view status = script_status(*r);
-                    std::string detail(r->at(1).text().value_or(r->str));
-                    if (status == "ok") return done({});
-                    if (status == "newer")
-                      return done(make_error(
-                          ErrorCode::unavailable,
-                          "the database holds harness data of layout version " + detail +
-                              ", newer than this harnessd supports (" +
-                              std::to_string(k_schema_version) + "); upgrade harnessd"));
-                    done(make_error(ErrorCode::unavailable, "setup failed: " + detail));
-                  });
+    m_scripts.run(
+        *m_conn, ScriptId::init, {std::to_string(k_schema_version), std::string(k_queue_group)},
+        [done](Result<Reply> r) {
+          if (!r) return done(r.error());
+          std::string_view status = script_status(*r);
+          std::string detail(r->at(1).text().value_or(r->str));
+          if (status == "ok") return done({});
+          if (status == "newer")
+            return done(make_error(ErrorCode::unavailable,
+                                   "the database holds harness data of layout version " + detail +
+                                       ", newer than this harnessd supports (" +
+                                       std::to_string(k_schema_version) + "); upgrade harnessd"));
+          done(make_error(ErrorCode::unavailable, "setup failed: " + detail));
+        });
   });
 }
 
@@ -74,9 +71,8 @@ void RedisStore::on_connection_state() {
 
 void RedisStore::add_job(Job job) {
   if (m_state != State::open || m_conn->state() == Connection::State::backoff) {
-    Error e = m_state != State::open
-                  ? make_error(ErrorCode::unavailable, "the store is closed")
-                  : make_error(ErrorCode::unavailable, m_conn->why());
+    Error e = m_state != State::open ? make_error(ErrorCode::unavailable, "the store is closed")
+                                     : make_error(ErrorCode::unavailable, m_conn->why());
     loop::defer(m_loop, [fail = std::move(job.fail), e]() mutable { fail(std::move(e)); });
     return;
   }

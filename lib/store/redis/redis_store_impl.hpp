@@ -44,7 +44,7 @@ class RedisStore final : public Store {
  private:
   enum class State { open, closing, closed };
   struct Job {
-    std::function<void()> run;       // starts the job; its end calls job_done()
+    std::function<void()> run;        // starts the job; its end calls job_done()
     std::function<void(Error)> fail;  // the job's callback with an error, without running it
   };
 

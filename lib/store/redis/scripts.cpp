@@ -212,8 +212,7 @@ void Scripts::load_from(Connection& conn, size_t i, std::function<void(Status)> 
                  if (!r) return done(r.error());
                  auto sha = r->text();
                  if (r->is_error() || !sha)
-                   return done(make_error(ErrorCode::unavailable,
-                                          "SCRIPT LOAD failed: " + r->str));
+                   return done(make_error(ErrorCode::unavailable, "SCRIPT LOAD failed: " + r->str));
                  m_sha[i] = std::string(*sha);
                  load_from(conn, i + 1, std::move(done));
                });

@@ -23,15 +23,15 @@
 namespace harness::store::redis {
 
 enum class ScriptId {
-  init,         // prefix, schema version, queue group -> ok|newer|error
-  submit,       // see scripts.cpp for each script's arguments
+  init,    // prefix, schema version, queue group -> ok|newer|error
+  submit,  // see scripts.cpp for each script's arguments
   append,
-  load,         // a leaf row and its session's last_seq (before an append)
-  submitted,    // a leaf row and its leaf_submitted event (idempotent submit)
-  session,      // a session and its leaf rows
-  list,         // leaf rows of one index, newest first, filtered
-  unfinished,   // leaf rows in the given states, oldest first
-  events,       // a session's events after a seq, optionally of one leaf
+  load,        // a leaf row and its session's last_seq (before an append)
+  submitted,   // a leaf row and its leaf_submitted event (idempotent submit)
+  session,     // a session and its leaf rows
+  list,        // leaf rows of one index, newest first, filtered
+  unfinished,  // leaf rows in the given states, oldest first
+  events,      // a session's events after a seq, optionally of one leaf
 };
 inline constexpr size_t k_script_count = 9;
 
@@ -41,8 +41,7 @@ class Scripts {
   // setup step; `done` reports the first failure.
   void load_all(Connection& conn, std::function<void(Status)> done);
   // Runs `id` with `args` (the prefix is prepended). `fn` gets the reply or `unavailable`.
-  void run(Connection& conn, ScriptId id, std::vector<std::string> args,
-           Connection::ReplyFn fn);
+  void run(Connection& conn, ScriptId id, std::vector<std::string> args, Connection::ReplyFn fn);
 
  private:
   void load_from(Connection& conn, size_t i, std::function<void(Status)> done);

@@ -87,8 +87,9 @@ std::string redact_url(const std::string& url) {
 Result<RedisUrl> parse_redis_url(const std::string& url) {
   std::string shown = redact_url(url);
   if (url.rfind("rediss://", 0) == 0)
-    return bad(shown, "TLS (rediss://) is not supported; use redis:// over a trusted network or "
-                      "a TLS tunnel");
+    return bad(shown,
+               "TLS (rediss://) is not supported; use redis:// over a trusted network or "
+               "a TLS tunnel");
   if (url.rfind("redis://", 0) != 0) return bad(shown, "the scheme must be redis://");
   RedisUrl out;
   Split s = split(url, 8);

@@ -11,9 +11,9 @@ namespace harness::store::redis {
 namespace {
 
 Error contention(const std::string& what) {
-  return make_error(ErrorCode::unavailable,
-                    what + ": the session kept changing under " + std::to_string(k_max_tries) +
-                        " attempts; try again");
+  return make_error(ErrorCode::unavailable, what + ": the session kept changing under " +
+                                                std::to_string(k_max_tries) +
+                                                " attempts; try again");
 }
 
 }  // namespace
@@ -28,17 +28,16 @@ void RedisStore::submit(SubmitRequest req, Callback<SubmitResult> cb) {
 }
 
 void RedisStore::submit_read(Request req, int tries, Callback<SubmitResult> done) {
-  m_conn->command({"HGET", session_key(req->session_id), "last_seq"},
-                  [this, req, tries, done](Result<Reply> r) {
-                    if (!r) return done(r.error());
-                    if (r->is_error()) return done(redis_error(*r, m_endpoint));
-                    if (r->is_nil())
-                      return done(make_error(ErrorCode::not_found,
-                                             "no such session " + req->session_id));
-                    auto seq = int_from(*r, "session last_seq");
-                    if (!seq) return done(seq.error());
-                    submit_at(req, *seq, tries, done);
-                  });
+  m_conn->command({"HGET", session_key(req->session_id), "last_seq"}, [this, req, tries,
+                                                                       done](Result<Reply> r) {
+    if (!r) return done(r.error());
+    if (r->is_error()) return done(redis_error(*r, m_endpoint));
+    if (r->is_nil())
+      return done(make_error(ErrorCode::not_found, "no such session " + req->session_id));
+    auto seq = int_from(*r, "session last_seq");
+    if (!seq) return done(seq.error());
+    submit_at(req, *seq, tries, done);
+  });
 }
 
 void RedisStore::submit_at(Request req, std::int64_t seq, int tries, Callback<SubmitResult> done) {
@@ -46,8 +45,11 @@ void RedisStore::submit_at(Request req, std::int64_t seq, int tries, Callback<Su
   std::vector<std::string> args;
   auto built = guarded([&]() -> Result<SubmitResult> {
     SubmitResult out;
-    out.event = model::Event{req->session_id, seq + 1, req->leaf_id,
-                             std::string(model::event::leaf_submitted), now,
+    out.event = model::Event{req->session_id,
+                             seq + 1,
+                             req->leaf_id,
+                             std::string(model::event::leaf_submitted),
+                             now,
                              model::to_json(req->spec)};
     HARNESS_TRY(model::apply_event(out.leaf, out.event));
     args = {req->leaf_id,
@@ -101,12 +103,12 @@ void RedisStore::submitted(const std::string& leaf_id, Callback<SubmitResult> do
 void RedisStore::append(std::string leaf_id, std::vector<model::EventDraft> drafts,
                         Callback<AppendResult> cb) {
   auto d = std::make_shared<const std::vector<model::EventDraft>>(std::move(drafts));
-  enqueue<AppendResult>(std::move(cb), [this, id = std::move(leaf_id), d](
-                                           Callback<AppendResult> done) {
-    auto cached = d->empty() ? std::nullopt : m_cache.get(id);
-    if (cached) return append_at(std::move(cached->first), cached->second, d, 0, true, done);
-    append_read(id, d, 0, done);
-  });
+  enqueue<AppendResult>(
+      std::move(cb), [this, id = std::move(leaf_id), d](Callback<AppendResult> done) {
+        auto cached = d->empty() ? std::nullopt : m_cache.get(id);
+        if (cached) return append_at(std::move(cached->first), cached->second, d, 0, true, done);
+        append_read(id, d, 0, done);
+      });
 }
 
 void RedisStore::append_read(std::string id, Drafts drafts, int tries,
@@ -162,20 +164,21 @@ void RedisStore::append_at(model::Leaf leaf, std::int64_t seq, Drafts drafts, in
     return {};
   });
   if (!encoded) return done(encoded.error());
-  script(ScriptId::append, std::move(args), [this, out, last, drafts, tries, done](Result<Reply> r) {
-    if (!r) return done(r.error());
-    std::string_view status = script_status(*r);
-    if (status == "ok") {
-      m_cache.put(out->leaf, last);
-      return done(std::move(*out));
-    }
-    if (status == "retry") {
-      m_cache.forget(out->leaf.id, out->leaf.session);
-      if (tries + 1 >= k_max_tries) return done(contention("append to " + out->leaf.id));
-      return append_read(out->leaf.id, drafts, tries + 1, done);
-    }
-    done(answer_error(*r, m_endpoint));
-  });
+  script(ScriptId::append, std::move(args),
+         [this, out, last, drafts, tries, done](Result<Reply> r) {
+           if (!r) return done(r.error());
+           std::string_view status = script_status(*r);
+           if (status == "ok") {
+             m_cache.put(out->leaf, last);
+             return done(std::move(*out));
+           }
+           if (status == "retry") {
+             m_cache.forget(out->leaf.id, out->leaf.session);
+             if (tries + 1 >= k_max_tries) return done(contention("append to " + out->leaf.id));
+             return append_read(out->leaf.id, drafts, tries + 1, done);
+           }
+           done(answer_error(*r, m_endpoint));
+         });
 }
 
 }  // namespace harness::store::redis

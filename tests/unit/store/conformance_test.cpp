@@ -10,7 +10,8 @@ using namespace harness::store::test;
 using model::Json;
 using model::LeafState;
 
-TEST_CASE_TEMPLATE("store: submit writes the leaf and its first event", B, SqliteBackend, RedisBackend) {
+TEST_CASE_TEMPLATE("store: submit writes the leaf and its first event", B, SqliteBackend,
+                   RedisBackend) {
   HARNESS_SKIP_UNLESS_BACKEND(B);
   BasicStoreFixture<B> f;
   auto r = f.submit(spec("hello", {{"team", "a"}}));
@@ -33,7 +34,8 @@ TEST_CASE_TEMPLATE("store: submit writes the leaf and its first event", B, Sqlit
   CHECK(f.callbacks_on_loop_thread);
 }
 
-TEST_CASE_TEMPLATE("store: an idempotency key returns the earlier leaf and writes nothing", B, SqliteBackend, RedisBackend) {
+TEST_CASE_TEMPLATE("store: an idempotency key returns the earlier leaf and writes nothing", B,
+                   SqliteBackend, RedisBackend) {
   HARNESS_SKIP_UNLESS_BACKEND(B);
   BasicStoreFixture<B> f;
   auto s = spec("once");
@@ -53,7 +55,8 @@ TEST_CASE_TEMPLATE("store: an idempotency key returns the earlier leaf and write
   CHECK(page->leaves.size() == 1);
 }
 
-TEST_CASE_TEMPLATE("store: resume continues the session's numbering", B, SqliteBackend, RedisBackend) {
+TEST_CASE_TEMPLATE("store: resume continues the session's numbering", B, SqliteBackend,
+                   RedisBackend) {
   HARNESS_SKIP_UNLESS_BACKEND(B);
   BasicStoreFixture<B> f;
   auto a = f.leaf("first");
@@ -85,7 +88,8 @@ TEST_CASE_TEMPLATE("store: resume continues the session's numbering", B, SqliteB
   CHECK(no_ses.error().code == ErrorCode::not_found);
 }
 
-TEST_CASE_TEMPLATE("store: append numbers events and projects them onto the row", B, SqliteBackend, RedisBackend) {
+TEST_CASE_TEMPLATE("store: append numbers events and projects them onto the row", B, SqliteBackend,
+                   RedisBackend) {
   HARNESS_SKIP_UNLESS_BACKEND(B);
   BasicStoreFixture<B> f;
   auto l = f.leaf("work");
@@ -148,7 +152,8 @@ TEST_CASE_TEMPLATE("store: a refused append writes nothing", B, SqliteBackend, R
   CHECK(f.get_leaf(l.id)->state == LeafState::cancelled);
 }
 
-TEST_CASE_TEMPLATE("store: list filters by state, label and session, newest first, in pages", B, SqliteBackend, RedisBackend) {
+TEST_CASE_TEMPLATE("store: list filters by state, label and session, newest first, in pages", B,
+                   SqliteBackend, RedisBackend) {
   HARNESS_SKIP_UNLESS_BACKEND(B);
   BasicStoreFixture<B> f;
   auto a = f.leaf("a", {{"team", "x"}});
@@ -194,7 +199,8 @@ TEST_CASE_TEMPLATE("store: list filters by state, label and session, newest firs
   CHECK(p3->next_cursor.empty());
 }
 
-TEST_CASE_TEMPLATE("store: list_unfinished returns live leaves oldest first", B, SqliteBackend, RedisBackend) {
+TEST_CASE_TEMPLATE("store: list_unfinished returns live leaves oldest first", B, SqliteBackend,
+                   RedisBackend) {
   HARNESS_SKIP_UNLESS_BACKEND(B);
   BasicStoreFixture<B> f;
   auto a = f.leaf("a");
@@ -210,7 +216,8 @@ TEST_CASE_TEMPLATE("store: list_unfinished returns live leaves oldest first", B,
   CHECK((*u)[1].state == LeafState::running);
 }
 
-TEST_CASE_TEMPLATE("store: appends issued together are written in call order", B, SqliteBackend, RedisBackend) {
+TEST_CASE_TEMPLATE("store: appends issued together are written in call order", B, SqliteBackend,
+                   RedisBackend) {
   HARNESS_SKIP_UNLESS_BACKEND(B);
   BasicStoreFixture<B> f;
   auto l = f.leaf("busy");
@@ -261,7 +268,8 @@ TEST_CASE_TEMPLATE("store: data survives close and reopen", B, SqliteBackend, Re
   CHECK(r->events[0].seq == 3);
 }
 
-TEST_CASE_TEMPLATE("store: close finishes accepted calls and fails later ones", B, SqliteBackend, RedisBackend) {
+TEST_CASE_TEMPLATE("store: close finishes accepted calls and fails later ones", B, SqliteBackend,
+                   RedisBackend) {
   HARNESS_SKIP_UNLESS_BACKEND(B);
   BasicStoreFixture<B> f;
   std::optional<Result<model::Leaf>> accepted;
@@ -296,7 +304,8 @@ TEST_CASE_TEMPLATE("store: ping answers while open", B, SqliteBackend, RedisBack
   CHECK(*r);
 }
 
-TEST_CASE_TEMPLATE("store: read_events honours limit, and limit <= 0 reads the whole session", B, SqliteBackend, RedisBackend) {
+TEST_CASE_TEMPLATE("store: read_events honours limit, and limit <= 0 reads the whole session", B,
+                   SqliteBackend, RedisBackend) {
   HARNESS_SKIP_UNLESS_BACKEND(B);
   BasicStoreFixture<B> f;
   auto l = f.leaf("long");
@@ -311,7 +320,8 @@ TEST_CASE_TEMPLATE("store: read_events honours limit, and limit <= 0 reads the w
     q.session = l.session;
     q.limit = limit;
     q.after_seq = after;
-    return f.template wait<std::vector<model::Event>>([&](auto cb) { f.store->read_events(q, cb); });
+    return f.template wait<std::vector<model::Event>>(
+        [&](auto cb) { f.store->read_events(q, cb); });
   };
   CHECK(read(1000, 0)->size() == 1000);
   auto all = read(0, 0);
@@ -323,7 +333,8 @@ TEST_CASE_TEMPLATE("store: read_events honours limit, and limit <= 0 reads the w
   CHECK(some->front().seq == 1001);
 }
 
-TEST_CASE_TEMPLATE("store: destroying an open store stops its thread and frees its handle", B, SqliteBackend, RedisBackend) {
+TEST_CASE_TEMPLATE("store: destroying an open store stops its thread and frees its handle", B,
+                   SqliteBackend, RedisBackend) {
   HARNESS_SKIP_UNLESS_BACKEND(B);
   BasicStoreFixture<B> f;
   auto l = f.leaf("x");
@@ -366,8 +377,8 @@ TEST_CASE_TEMPLATE("store: read_events of one leaf of a resumed session", B, Sql
   CHECK(unknown.error().code == ErrorCode::not_found);
 }
 
-TEST_CASE_TEMPLATE("store: labels match exactly, whatever characters they hold", B,
-                   SqliteBackend, RedisBackend) {
+TEST_CASE_TEMPLATE("store: labels match exactly, whatever characters they hold", B, SqliteBackend,
+                   RedisBackend) {
   HARNESS_SKIP_UNLESS_BACKEND(B);
   BasicStoreFixture<B> f;
   auto a = f.leaf("a", {{"team", "x:y"}});

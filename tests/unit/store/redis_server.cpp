@@ -81,16 +81,26 @@ RedisServer::~RedisServer() {
 }
 
 std::string RedisServer::url(int db, const std::string& userinfo) const {
-  return "redis://" + (userinfo.empty() ? "" : userinfo + "@") + "127.0.0.1:" +
-         std::to_string(m_port) + "/" + std::to_string(db);
+  return "redis://" + (userinfo.empty() ? "" : userinfo + "@") +
+         "127.0.0.1:" + std::to_string(m_port) + "/" + std::to_string(db);
 }
 
 void RedisServer::spawn() {
-  std::vector<std::string> args{binary(),       "--port",        std::to_string(m_port),
-                                "--bind",       "127.0.0.1",     "--dir",
-                                m_dir,          "--appendonly",  "yes",
-                                "--save",       "",              "--daemonize",
-                                "no",           "--logfile",     m_dir + "/redis.log"};
+  std::vector<std::string> args{binary(),
+                                "--port",
+                                std::to_string(m_port),
+                                "--bind",
+                                "127.0.0.1",
+                                "--dir",
+                                m_dir,
+                                "--appendonly",
+                                "yes",
+                                "--save",
+                                "",
+                                "--daemonize",
+                                "no",
+                                "--logfile",
+                                m_dir + "/redis.log"};
   args.insert(args.end(), m_extra.begin(), m_extra.end());
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());

@@ -77,11 +77,11 @@ TEST_CASE("redis url: the parts, defaults and percent-escapes") {
 }
 
 TEST_CASE("redis url: clear errors that never show the password") {
-  for (std::string bad : {"redis://:hunter2@", "redis://u:hunter2@host:0/0",
-                          "redis://u:hunter2@host:70000/0", "redis://u:hunter2@host:1/x",
-                          "redis://u:hunter2@host:1/0?x=1", "redis://u:hunter2@[::1/0",
-                          "redis://u:hunter2%zz@host", "rediss://u:hunter2@host",
-                          "redis://u:hunter2@host:/0", "http://u:hunter2@host"}) {
+  for (std::string bad :
+       {"redis://:hunter2@", "redis://u:hunter2@host:0/0", "redis://u:hunter2@host:70000/0",
+        "redis://u:hunter2@host:1/x", "redis://u:hunter2@host:1/0?x=1", "redis://u:hunter2@[::1/0",
+        "redis://u:hunter2%zz@host", "rediss://u:hunter2@host", "redis://u:hunter2@host:/0",
+        "http://u:hunter2@host"}) {
     auto r = parse_redis_url(bad);
     REQUIRE_MESSAGE(!r.has_value(), bad);
     CHECK(r.error().code == ErrorCode::invalid);
@@ -111,7 +111,8 @@ TEST_CASE("redis store: an unreachable server fails calls unavailable, naming it
   std::optional<Result<bool>> got;
   (*st)->ping([&](Result<bool> r) { got = std::move(r); });
   CHECK_FALSE(got.has_value());  // never inside the call
-  REQUIRE(run_until(&loop, [&] { return got.has_value(); }, 5000));
+  REQUIRE(run_until(
+      &loop, [&] { return got.has_value(); }, 5000));
   REQUIRE_FALSE(got->has_value());
   CHECK(got->error().code == ErrorCode::unavailable);
   CHECK(got->error().message.find("127.0.0.1:" + std::to_string(port)) != std::string::npos);
@@ -130,8 +131,8 @@ TEST_CASE("redis store: ACL user and password; a wrong password is a clear error
     MESSAGE("SKIPPED (prerequisite): " << RedisBackend::missing());
     return;
   }
-  RedisServer server({"--user", "default", "off", "--user", "alice", "on", ">s3cret-pw", "~*",
-                      "&*", "+@all"});
+  RedisServer server(
+      {"--user", "default", "off", "--user", "alice", "on", ">s3cret-pw", "~*", "&*", "+@all"});
   RedisFixture f;  // its own server: only for the loop and helpers
   auto good = f.open(server.url(0, "alice:s3cret-pw"));
   auto ok = f.ping(good.get());
@@ -252,9 +253,9 @@ TEST_CASE("redis store: a frozen server times calls out, and they work once it t
   f.backend.server.signal(SIGSTOP);
   auto t0 = std::chrono::steady_clock::now();
   auto r = f.get_leaf(l.id);
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                std::chrono::steady_clock::now() - t0)
-                .count();
+  auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+          .count();
   f.backend.server.signal(SIGCONT);
   REQUIRE_FALSE(r.has_value());
   CHECK(r.error().code == ErrorCode::unavailable);
