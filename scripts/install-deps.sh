@@ -9,6 +9,7 @@ pkgs="build-essential cmake pkg-config clang-format \
   bubblewrap busybox-static python3 python3-pytest sqlite3 podman runc"
 pkgs="$pkgs tzdata"  # the scheduler reads IANA zones from /usr/share/zoneinfo
 pkgs="$pkgs redis-server"  # the Redis store's tests start their own servers
+pkgs="$pkgs dpkg-dev systemd"  # tests/package/test_deb.sh: dpkg-shlibdeps, systemd-analyze
 
 missing=""
 for p in $pkgs; do

@@ -15,6 +15,8 @@ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DHARNESS_SANITIZE=ON >/dev/nu
 cmake --build build-asan -j"$jobs" --target harness_unit
 ctest --test-dir build-asan -L unit --output-on-failure
 
+tests/package/test_deb.sh build-ci  # the .deb: dpkg -i, unit checks, a leaf under the unit's restrictions
+
 files=$(git ls-files '*.cpp' '*.hpp')
 clang-format --dry-run --Werror $files
 echo "all tests passed"

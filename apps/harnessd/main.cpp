@@ -1,28 +1,16 @@
 // harnessd: flags → Config → Daemon::run(). Everything else lives in lib/.
 
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
 #include <iostream>
 
+#include "lib/base/fd_limit.hpp"
 #include "lib/config/config.hpp"
+#include "lib/config/credentials.hpp"
 #include "lib/daemon/daemon.hpp"
-
-namespace {
-void setup_logging(const std::string& level) {
-  auto logger = spdlog::stderr_color_mt("harnessd");
-  spdlog::set_default_logger(logger);
-  // Under systemd, journald adds its own timestamps.
-  if (std::getenv("JOURNAL_STREAM"))
-    spdlog::set_pattern("[%l] %v");
-  else
-    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
-  spdlog::set_level(spdlog::level::from_str(level));
-  spdlog::flush_on(spdlog::level::info);
-}
-}  // namespace
+#include "lib/daemon/logging.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"harnessd — runs agent leaves: LLM agent loops whose tools execute in sandboxes"};
@@ -39,8 +27,9 @@ int main(int argc, char** argv) {
   opt("--state-dir", flags.state_dir, "directory for the database and leaf envelopes");
   opt("--socket", flags.socket, "unix socket path of the API");
   opt("--listen", flags.listen, "also serve the API on TCP HOST:PORT (bearer tokens required)");
-  opt("--store", flags.store, "store URL: sqlite:PATH");
+  opt("--store", flags.store, "store URL: sqlite:PATH or redis://[user]:pass@host:port/db");
   opt("--log-level", flags.log_level, "trace, debug, info, warn or error");
+  opt("--log-format", flags.log_format, "text, or json: one object per line");
   app.add_flag("--foreground", foreground, "stay in the foreground (the only mode; for scripts)");
   app.add_flag("--print-config", print_config, "print the effective config with origins and exit");
   app.add_flag("--version", version, "print the version and exit");
@@ -62,7 +51,15 @@ int main(int argc, char** argv) {
     std::cout << harness::config::to_toml(*cfg);
     return 0;
   }
-  setup_logging(cfg->log_level);
+  auto credentials = harness::config::import_credentials(*cfg);
+  if (!credentials) {
+    std::fprintf(stderr, "harnessd: %s\n", credentials.error().message.c_str());
+    return 2;
+  }
+  harness::daemon::setup_logging(cfg->log_level, cfg->log_format);
+  for (const auto& name : *credentials) spdlog::info("{}: from $CREDENTIALS_DIRECTORY", name);
+  if (auto fds = harness::raise_fd_limit(); fds && fds->soft < fds->hard)
+    spdlog::info("open files: soft limit raised from {} to {}", fds->soft, fds->hard);
   harness::daemon::Daemon daemon(std::move(*cfg));
   return daemon.run();
 }

@@ -4,6 +4,8 @@ namespace harness::agent {
 
 void Journal::append(const std::string& leaf_id, std::vector<model::EventDraft> drafts,
                      store::Callback<store::AppendResult> cb) {
+  if (m_redactor)
+    for (auto& d : drafts) m_redactor->redact_json(d.data);
   m_store.append(leaf_id, std::move(drafts),
                  [this, cb = std::move(cb)](Result<store::AppendResult> r) {
                    if (r && m_listener) m_listener(r->leaf, r->events);

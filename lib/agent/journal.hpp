@@ -1,12 +1,13 @@
 #pragma once
-// The one write path for leaf events: appends through the Store and, once they are durable,
-// publishes them to in-process listeners (followers of `logs -f`, waiters of `wait`).
-// Loop thread only.
+// The one write path for leaf events: redacts them (docs/security.md "Redaction"), appends
+// through the Store and, once they are durable, publishes them to in-process listeners
+// (followers of `logs -f`, waiters of `wait`). Loop thread only.
 
 #include <functional>
 #include <string>
 #include <vector>
 
+#include "lib/model/redactor.hpp"
 #include "lib/store/store.hpp"
 
 namespace harness::agent {
@@ -16,9 +17,12 @@ class Journal {
   using Listener =
       std::function<void(const model::Leaf& leaf, const std::vector<model::Event>& events)>;
 
-  explicit Journal(store::Store& store) : m_store(store) {}
+  // `redactor` (may be null: nothing is redacted) must outlive the Journal.
+  explicit Journal(store::Store& store, const model::Redactor* redactor = nullptr)
+      : m_store(store), m_redactor(redactor) {}
 
-  // Appends `drafts` to the leaf's log; on success publishes them, then calls `cb`.
+  // Redacts every string of the drafts' data, appends them to the leaf's log; on success
+  // publishes them, then calls `cb` (whose events hold the redacted data).
   void append(const std::string& leaf_id, std::vector<model::EventDraft> drafts,
               store::Callback<store::AppendResult> cb);
   // Publishes a leaf_submitted event the Store wrote in submit().
@@ -29,6 +33,7 @@ class Journal {
 
  private:
   store::Store& m_store;
+  const model::Redactor* m_redactor;
   Listener m_listener;
 };
 

@@ -128,15 +128,16 @@ void LeafRunner::on_model_done(Result<model::ModelResponse> r, TimeMs started) {
   append({{std::string(model::event::model_response), std::move(d)}},
          [this, resp, turn](const model::Leaf&) {
            m_turn = turn;
-           m_messages.push_back(resp.message);
-           if (resp.message.tool_calls.empty())
-             return finish(LeafState::succeeded, model::reason::completed, "", resp.message.text);
+           model::Message message = persisted_message(resp.message);
+           m_messages.push_back(message);
+           if (message.tool_calls.empty())
+             return finish(LeafState::succeeded, model::reason::completed, "", message.text);
            if (m_turn >= m_leaf.spec.max_turns)
              return finish(LeafState::failed, model::reason::max_turns,
                            "stopped after " + std::to_string(m_turn) +
                                " turns (max_turns) while the model still wanted to call tools");
            m_calls.clear();
-           for (const auto& c : resp.message.tool_calls) m_calls.push_back(pending_call(c));
+           for (const auto& c : message.tool_calls) m_calls.push_back(pending_call(c));
            m_results.clear();
            m_known_results.clear();
            m_next_call = 0;
@@ -204,6 +205,7 @@ void LeafRunner::record_result(const model::ToolCall& call, Json data, model::To
   append({{std::string(model::event::tool_finished), std::move(data)}},
          [this, result = std::move(result)](const model::Leaf&) {
            m_results.push_back(result);
+           m_results.back().content = persisted_text("output", result.content);
            ++m_next_call;
            run_next_call();
          });
@@ -250,8 +252,26 @@ void LeafRunner::append(std::vector<EventDraft> drafts,
           return self->stop();
         }
         self->m_leaf = r->leaf;
+        self->m_appended = std::move(r->events);
         next(r->leaf);
       });
+}
+
+std::string LeafRunner::persisted_text(const char* key, std::string fallback) const {
+  if (m_appended.empty()) return fallback;
+  auto it = m_appended.front().data.find(key);
+  if (it == m_appended.front().data.end() || !it->is_string()) return fallback;
+  return it->get<std::string>();
+}
+
+model::Message LeafRunner::persisted_message(model::Message fallback) const {
+  if (m_appended.empty()) return fallback;
+  auto it = m_appended.front().data.find("message");
+  if (it == m_appended.front().data.end()) return fallback;
+  auto m = model::message_from_json(*it);
+  if (!m) return fallback;
+  m->role = model::Role::assistant;
+  return std::move(*m);
 }
 
 void LeafRunner::finish(LeafState state, std::string_view reason, std::string message,

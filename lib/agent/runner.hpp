@@ -70,6 +70,10 @@ class LeafRunner : public std::enable_shared_from_this<LeafRunner> {
   void release();
   // Appends and continues with `next` on success; any failure ends the runner.
   void append(std::vector<model::EventDraft> drafts, std::function<void(const model::Leaf&)> next);
+  // The string `key` of the first event the last append() wrote, as persisted (redacted), or
+  // `fallback`. What the model is sent comes from the log, never from before redaction.
+  std::string persisted_text(const char* key, std::string fallback) const;
+  model::Message persisted_message(model::Message fallback) const;
 
   AgentContext m_ctx;
   model::Leaf m_leaf;
@@ -78,6 +82,7 @@ class LeafRunner : public std::enable_shared_from_this<LeafRunner> {
   const model::SandboxProfile* m_sandbox = nullptr;
   model::Policy m_policy;
 
+  std::vector<model::Event> m_appended;  // what the last append() wrote
   std::vector<model::Message> m_messages;
   std::vector<PendingCall> m_calls;  // the current turn's tool calls
   std::vector<model::ToolResult> m_results;

@@ -12,6 +12,9 @@ namespace harness::client {
 namespace {
 // One long-poll asks for at most this long, so a daemon restart is noticed within a minute.
 constexpr std::int64_t k_poll_s = 60;
+// A dropped event stream is resumed; attempts in a row that bring nothing give up after this.
+constexpr int k_max_idle_reconnects = 5;
+constexpr std::int64_t k_reconnect_nap_ms = 100;
 
 // Sleeps ms (returns early on SIGINT, which interrupts nanosleep).
 void nap(std::int64_t ms) {
@@ -57,11 +60,18 @@ Result<Json> wait_for_leaf(ApiClient& client, const std::string& id,
   }
 }
 
+// A stream can drop: the daemon disconnects a follower that falls too far behind
+// (max_follower_buffer), or a proxy or restart cuts it. Each reconnect asks for the events after
+// the last seq handed to on_event, and anything at or below it is skipped, so the caller sees
+// every event exactly once. Reconnecting stops after k_max_idle_reconnects attempts in a row
+// that brought no new event.
 Result<std::optional<Json>> follow_events(ApiClient& client, const std::string& id,
                                           std::int64_t after,
                                           const std::function<void(const Json&)>& on_event) {
   std::optional<Json> end;
-  bool got_any = false;
+  std::int64_t last_seq = after;
+  bool got_any = false;   // over all attempts
+  bool progress = false;  // a new event in this attempt
   auto on_line = [&](std::string_view line) {
     got_any = true;
     Json j = Json::parse(line, nullptr, false);
@@ -72,18 +82,30 @@ Result<std::optional<Json>> follow_events(ApiClient& client, const std::string& 
       end = j.contains("leaf") && j["leaf"].is_object() ? j["leaf"] : Json::object();
       return false;
     }
+    auto seq = j.find("seq");
+    if (seq != j.end() && seq->is_number_integer()) {
+      std::int64_t n = seq->get<std::int64_t>();
+      if (n <= last_seq) return true;  // already shown before a reconnect
+      last_seq = n;
+    }
+    progress = true;
     on_event(j);
     return true;
   };
-  auto st = client.stream(leaf_path(id) + "/events?after=" + std::to_string(after) + "&follow=1",
-                          on_line);
-  if (!st) {
-    // A stream that dropped after some output is reported as "ended early"; the caller falls
-    // back to waiting. Errors before anything arrived (404, refused) are real errors.
-    if (!got_any || interrupted() || st.error().code != ErrorCode::unavailable) return st.error();
-    return std::optional<Json>{};
+  for (int idle = 0;;) {
+    progress = false;
+    auto st = client.stream(
+        leaf_path(id) + "/events?after=" + std::to_string(last_seq) + "&follow=1", on_line);
+    if (end) return end;
+    if (interrupted()) return make_error(ErrorCode::internal, "interrupted");
+    // Errors before anything arrived (404, refused) are real errors; later ones end the stream
+    // early and the caller falls back to waiting.
+    if (!st && !got_any) return st.error();
+    if (!st && st.error().code != ErrorCode::unavailable) return std::optional<Json>{};
+    idle = progress ? 0 : idle + 1;
+    if (idle >= k_max_idle_reconnects) return std::optional<Json>{};
+    if (idle > 0) nap(k_reconnect_nap_ms * idle);
   }
-  return end;
 }
 
 }  // namespace harness::client

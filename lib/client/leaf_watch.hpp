@@ -18,9 +18,10 @@ namespace harness::client {
 Result<Json> wait_for_leaf(ApiClient& client, const std::string& id,
                            std::optional<TimeMs> deadline);
 
-// Follows GET /v1/leaves/{id}/events?after=SEQ&follow=1, calling `on_event` for each event
-// (heartbeats skipped). Returns the leaf from the stream's final {"type":"end"} line, or nullopt
-// when the stream ended without one (dropped).
+// Follows GET /v1/leaves/{id}/events?after=SEQ&follow=1, calling `on_event` once for each event
+// (heartbeats skipped). A stream that drops is reconnected from the last seq seen, without gap or
+// duplicate. Returns the leaf from the stream's final {"type":"end"} line, or nullopt when the
+// stream kept dropping without progress (or failed after some output).
 Result<std::optional<Json>> follow_events(ApiClient& client, const std::string& id,
                                           std::int64_t after,
                                           const std::function<void(const Json&)>& on_event);

@@ -30,7 +30,8 @@ struct AuthConfig {
   bool configured = false;   // an [auth] section (or an [auth.tokens.NAME]) exists
   std::string socket_group;  // group of the 0660 socket; "" = the daemon's primary group
   std::vector<std::string> submit, approve, admin;  // "user:NAME" / "group:NAME"
-  std::vector<TokenGrant> tokens;                   // [auth.tokens.NAME], then the top-level tokens
+  std::vector<std::string> read;   // may read every leaf (docs/security.md "Who can do what")
+  std::vector<TokenGrant> tokens;  // [auth.tokens.NAME], then the top-level tokens
 };
 
 // The daemon's settings after all layers are applied. Read-only once loaded; pass by const&.
@@ -45,7 +46,13 @@ struct Config {
   std::int64_t default_timeout_ms = 3'600'000;  // max_duration when a leaf gives none ("timeout")
   std::int64_t max_body_bytes = 8 << 20;
   std::int64_t max_input_bytes = 64 << 20;  // total of --input files per leaf
-  std::string system_prompt;                // daemon default system prompt (built-in default)
+  // HTTP limits (docs/api.md "Limits"): the whole request must arrive within request_timeout;
+  // unfinished request bytes across connections; open connections; a follower's unsent output.
+  std::int64_t request_timeout_ms = 30'000;
+  std::int64_t max_buffered_bytes = std::int64_t{64} << 20;
+  int max_connections = 1024;
+  std::int64_t max_follower_buffer = 8 << 20;
+  std::string system_prompt;  // daemon default system prompt (built-in default)
   // SHA-256 of each TCP bearer token, lowercase hex. The file may hold plain tokens or
   // "sha256:HEX"; plain text never stays in memory past parsing.
   std::vector<std::string> tokens;
@@ -56,20 +63,24 @@ struct Config {
   std::map<std::string, model::SandboxProfile> sandboxes;  // always holds "default"
   std::map<std::string, model::Policy> policies;           // [policies.NAME], by name
   AuthConfig auth;
+  // [redaction] patterns: ECMAScript regexes of further secrets (docs/security.md "Redaction").
+  std::vector<std::string> redaction_patterns;
   // Key ("max_running", "models.local.provider") -> "default" | "FILE:LINE" | "env HARNESS_X" |
   // "flag --x". Section headers ("models.local") map to where they were declared.
   std::map<std::string, std::string> origins;
   std::string source;  // the config file read; "" when only defaults, environment and flags
+  // log_format: "text", or "json" for one object per line.
+  std::string log_format = "text";
 };
 
 // Values given on harnessd's command line; they win over everything else.
 struct Overrides {
-  std::optional<std::string> state_dir, socket, listen, store, log_level;
+  std::optional<std::string> state_dir, socket, listen, store, log_level, log_format;
 };
 
 // Loads defaults < file < environment (HARNESS_STATE_DIR, HARNESS_SOCKET, HARNESS_LISTEN,
-// HARNESS_STORE, HARNESS_LOG_LEVEL, HARNESS_MAX_RUNNING; empty counts as unset) < flags.
-// `path` empty: default_config_path() if that file exists, else no file. A given `path` that
+// HARNESS_STORE, HARNESS_LOG_LEVEL, HARNESS_LOG_FORMAT, HARNESS_MAX_RUNNING; empty = unset) <
+// flags. `path` empty: default_config_path() if that file exists, else no file. A given `path` that
 // does not exist is not_found. Bad content is invalid/bad_request naming FILE:LINE:COL and key.
 Result<Config> load_config(const std::string& path, const Overrides& flags);
 // Same, with an explicit environment (tests, or a caller that already captured it).

@@ -3,6 +3,7 @@
 #include <array>
 
 #include "lib/model/policy.hpp"
+#include "lib/model/redactor.hpp"
 
 namespace harness::config {
 namespace {
@@ -71,8 +72,13 @@ std::string check_principal(std::string_view v) {
 }
 
 std::string check_role(std::string_view v) {
-  if (v == "submit" || v == "approve" || v == "admin") return "";
-  return "roles submit, approve or admin";
+  if (v == "submit" || v == "approve" || v == "admin" || v == "read") return "";
+  return "roles submit, approve, admin or read";
+}
+
+std::string check_regex(std::string_view v) {
+  std::string why = model::Redactor::pattern_error(v);
+  return why.empty() ? "" : "ECMAScript regular expressions (" + why + ")";
 }
 
 std::string check_group_name(std::string_view v) {
@@ -176,6 +182,10 @@ const std::array k_keys = {
           .default_text = "info", .doc = "Log verbosity.",
           .choices = "trace|debug|info|warn|error",
           .env = "HARNESS_LOG_LEVEL", .flag = &Overrides::log_level, .flag_name = "--log-level"},
+  KeySpec{.scope = Scope::top, .name = "log_format", .kind = Kind::choice, .slot = &Config::log_format,
+          .default_text = "text", .doc = "Log lines as text, or json: one {\"ts\",\"level\",\"msg\"} object per line.",
+          .choices = "text|json",
+          .env = "HARNESS_LOG_FORMAT", .flag = &Overrides::log_format, .flag_name = "--log-format"},
   KeySpec{.scope = Scope::top, .name = "max_running", .kind = Kind::integer, .slot = &Config::max_running,
           .default_text = "8", .doc = "Leaves running at once; the rest wait queued, first in first out.",
           .min = 1, .max = 100'000, .env = "HARNESS_MAX_RUNNING"},
@@ -191,6 +201,18 @@ const std::array k_keys = {
   KeySpec{.scope = Scope::top, .name = "max_input_bytes", .kind = Kind::integer, .slot = &Config::max_input_bytes,
           .default_text = "67108864", .doc = "Largest total size of the input files of one leaf.",
           .min = 0, .max = 1024 * k_mib},
+  KeySpec{.scope = Scope::top, .name = "request_timeout", .kind = Kind::duration, .slot = &Config::request_timeout_ms,
+          .default_text = "30s", .doc = "Time for a whole HTTP request (head and body) to arrive, from its first byte; 408 after.",
+          .min = k_sec, .max = k_hour},
+  KeySpec{.scope = Scope::top, .name = "max_buffered_bytes", .kind = Kind::integer, .slot = &Config::max_buffered_bytes,
+          .default_text = "67108864", .doc = "Unfinished request bytes held across all connections; past it the biggest holders get 503.",
+          .min = 64 * 1024, .max = 64 * 1024 * k_mib},
+  KeySpec{.scope = Scope::top, .name = "max_connections", .kind = Kind::integer, .slot = &Config::max_connections,
+          .default_text = "1024", .doc = "Open HTTP connections; further ones get 503 and are closed.",
+          .min = 1, .max = 1'000'000},
+  KeySpec{.scope = Scope::top, .name = "max_follower_buffer", .kind = Kind::integer, .slot = &Config::max_follower_buffer,
+          .default_text = "8388608", .doc = "Unsent bytes of an event stream before its slow reader is disconnected.",
+          .min = 64 * 1024, .max = 1024 * k_mib},
   KeySpec{.scope = Scope::top, .name = "system_prompt", .kind = Kind::string, .slot = &Config::system_prompt,
           .default_text = k_system_prompt, .doc = "The daemon's default system prompt."},
   KeySpec{.scope = Scope::top, .name = "tokens", .kind = Kind::token_list, .slot = &Config::tokens,
@@ -231,6 +253,9 @@ const std::array k_keys = {
   KeySpec{.scope = Scope::auth, .name = "admin", .kind = Kind::string_list, .slot = &AuthConfig::admin,
           .default_text = "", .doc = "Who may do everything (except bypass four_eyes).",
           .check = check_principal},
+  KeySpec{.scope = Scope::auth, .name = "read", .kind = Kind::string_list, .slot = &AuthConfig::read,
+          .default_text = "", .doc = "Who may read every leaf (status, logs, events, results), besides owners and admins.",
+          .check = check_principal},
 
   // [auth.tokens.NAME]
   KeySpec{.scope = Scope::auth_token, .name = "token", .kind = Kind::token, .slot = &TokenGrant::sha256_hex,
@@ -239,8 +264,13 @@ const std::array k_keys = {
   KeySpec{.scope = Scope::auth_token, .name = "sha256", .kind = Kind::sha256, .slot = &TokenGrant::sha256_hex,
           .default_text = "", .doc = "SHA-256 of the bearer token, hex (instead of token)."},
   KeySpec{.scope = Scope::auth_token, .name = "roles", .kind = Kind::string_list, .slot = &TokenGrant::roles,
-          .default_text = "", .doc = "Roles of the token's bearer: submit, approve, admin.",
+          .default_text = "", .doc = "Roles of the token's bearer: submit, approve, admin, read.",
           .check = check_role, .required = always},
+
+  // [redaction]
+  KeySpec{.scope = Scope::redaction, .name = "patterns", .kind = Kind::string_list, .slot = &Config::redaction_patterns,
+          .default_text = "", .doc = "More secrets to redact: ECMAScript regular expressions, matched within each line.",
+          .check = check_regex},
 
   // [models.NAME]
   KeySpec{.scope = Scope::model, .name = "provider", .kind = Kind::choice, .slot = &ModelProfile::provider,

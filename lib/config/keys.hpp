@@ -24,6 +24,7 @@ enum class Scope {
   policy,      // [policies.NAME]
   auth,        // [auth]
   auth_token,  // [auth.tokens.NAME]
+  redaction,   // [redaction] (stored in Config)
 };
 
 enum class Kind {

@@ -40,6 +40,7 @@ class Loader {
 
   Result<Config> run(std::string_view text, const Overrides& flags) {
     HARNESS_TRY(apply_static_defaults(Scope::top, Target{&m_config}, ""));
+    HARNESS_TRY(apply_static_defaults(Scope::redaction, Target{&m_config}, "redaction."));
     HARNESS_TRY_ASSIGN(auto entries, read_toml(text, m_source));
     for (const TomlEntry& e : entries) HARNESS_TRY(read_entry(e));
     HARNESS_TRY(apply_environment());
@@ -95,6 +96,7 @@ class Loader {
     const std::string& head = e.path[0];
     if (head == "policies") return read_policy_entry(e);
     if (head == "auth") return read_auth_entry(e);
+    if (head == "redaction") return read_redaction_entry(e);
     if (head == "models" || head == "sandboxes") {
       Scope scope = head == "models" ? Scope::model : Scope::sandbox;
       if (e.path.size() == 1) {
@@ -106,9 +108,10 @@ class Loader {
     }
     const KeySpec* key = find_key(Scope::top, head);
     if (!key)
-      return error_at(e, head,
-                      "unknown key (allowed at the top level: " + key_names(Scope::top) +
-                          ", [models.NAME], [sandboxes.NAME], [policies.NAME], [auth])");
+      return error_at(
+          e, head,
+          "unknown key (allowed at the top level: " + key_names(Scope::top) +
+              ", [models.NAME], [sandboxes.NAME], [policies.NAME], [auth], [redaction])");
     return apply(*key, Target{&m_config}, head, value_of(e), origin(e), location(e));
   }
 
@@ -204,6 +207,16 @@ class Loader {
     return read_section_key(e, Scope::auth_token, section, t);
   }
 
+  // [redaction] and its keys.
+  Status read_redaction_entry(const TomlEntry& e) {
+    if (e.path.size() == 1) {
+      if (!e.is_table) return error_at(e, "redaction", "expected a table [redaction]");
+      m_config.origins["redaction"] = origin(e);
+      return {};
+    }
+    return read_section_key(e, Scope::redaction, "redaction", Target{&m_config});
+  }
+
   static bool is_reserved_token_name(std::string_view name) {
     return name.starts_with("token-") && name.size() > 6 &&
            name.find_first_not_of("0123456789", 6) == std::string_view::npos;
@@ -237,11 +250,13 @@ class Loader {
   }
 
   static std::size_t section_depth(Scope scope) {
-    return scope == Scope::auth ? 1 : scope == Scope::auth_token ? 3 : 2;
+    if (scope == Scope::auth || scope == Scope::redaction) return 1;
+    return scope == Scope::auth_token ? 3 : 2;
   }
 
   static std::string section_pattern(Scope scope) {
     if (scope == Scope::auth) return "auth";
+    if (scope == Scope::redaction) return "redaction";
     if (scope == Scope::auth_token) return "auth.tokens.NAME";
     return "policies.NAME";
   }

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "lib/base/time.hpp"
+#include "lib/daemon/access.hpp"
 #include "lib/daemon/doctor.hpp"
 
 namespace harness::daemon {
@@ -37,7 +38,7 @@ const std::vector<Api::Route>& Api::routes() {
       {"GET", "/healthz", Need::none, &Api::healthz},
       {"GET", "/readyz", Need::none, &Api::readyz},
       {"GET", "/v1/version", Need::none, &Api::version},
-      {"GET", "/v1/doctor", Need::any, &Api::doctor},
+      {"GET", "/v1/doctor", Need::admin, &Api::doctor},
       {"POST", "/v1/leaves", Need::submit, &Api::submit},
       {"GET", "/v1/leaves", Need::any, &Api::list_leaves},
       {"GET", "/v1/leaves/{}", Need::any, &Api::get_leaf},
@@ -62,31 +63,63 @@ Status Api::check_access(const Caller& caller, Need need) {
     return make_error(ErrorCode::forbidden, caller.who.name + " lacks the '" + std::string(role) +
                                                 "' role (granted in [auth] of harnessd's config)");
   };
-  if (need == Need::any && !caller.has_any()) return refuse("submit, approve or admin");
+  if (need == Need::any && !caller.has_any()) return refuse("submit, approve, admin or read");
   if (need == Need::submit && !caller.has(Role::submit)) return refuse("submit");
   if (need == Need::approve && !caller.has(Role::approve)) return refuse("approve");
+  if (need == Need::admin && !caller.has(Role::admin)) return refuse("admin");
   return {};
+}
+
+Api::Lookup Api::find_route(const http::Request& req) {
+  Lookup found;
+  Params params;
+  for (const auto& r : routes()) {
+    if (!match(r.pattern, req.path, params)) continue;
+    if (r.method == req.method) {
+      found.route = &r;
+      found.params = std::move(params);
+      found.allow.clear();
+      return found;
+    }
+    if (found.allow.find(r.method) == std::string::npos)
+      found.allow += (found.allow.empty() ? "" : ", ") + std::string(r.method);
+  }
+  return found;
+}
+
+http::EarlyAnswer Api::no_route(const http::Request& req, const Lookup& found) {
+  if (found.allow.empty())
+    return {
+        404, make_error(ErrorCode::not_found, "no route for " + req.method + " " + req.path), {}};
+  // 405 keeps the closed error code bad_request; the status and Allow say the rest.
+  return {405,
+          make_error(ErrorCode::bad_request, "method " + req.method + " is not allowed on " +
+                                                 req.path + " (allowed: " + found.allow + ")"),
+          {{"Allow", found.allow}}};
+}
+
+std::optional<http::EarlyAnswer> Api::check_head(const http::Request& head) const {
+  Lookup found = find_route(head);
+  if (!found.route) return no_route(head, found);
+  if (found.route->need == Need::none) return std::nullopt;
+  if (Status s = check_access(identify(head, *m_s.config), found.route->need); !s)
+    return http::EarlyAnswer{http_status(s.error().code), s.error(), {}};
+  return std::nullopt;
 }
 
 void Api::handle(http::Request&& req, std::shared_ptr<http::Responder> res) {
   TimeMs t0 = now_ms();
-  Params params;
-  bool path_known = false;
-  for (const auto& r : routes()) {
-    if (!match(r.pattern, req.path, params)) continue;
-    path_known = true;
-    if (r.method != req.method) continue;
-    Caller caller = identify(req, *m_s.config);
-    if (Status s = check_access(caller, r.need); !s) return res->send_error(s.error());
-    (this->*r.fn)(req, res, params, caller);
-    spdlog::debug("{} {} by {} dispatched in {}ms", req.method, req.path, caller.who.name,
-                  now_ms() - t0);
-    return;
+  Lookup found = find_route(req);
+  if (!found.route) {
+    http::EarlyAnswer a = no_route(req, found);
+    return res->send(a.status, "application/json", http::dump_json(http::error_json(a.error)),
+                     std::move(a.headers));
   }
-  if (path_known)
-    return res->send_error(make_error(ErrorCode::bad_request,
-                                      "method " + req.method + " is not allowed on " + req.path));
-  res->send_error(make_error(ErrorCode::not_found, "no route for " + req.method + " " + req.path));
+  Caller caller = identify(req, *m_s.config);
+  if (Status s = check_access(caller, found.route->need); !s) return res->send_error(s.error());
+  (this->*found.route->fn)(req, res, found.params, caller);
+  spdlog::debug("{} {} by {} dispatched in {}ms", req.method, req.path, caller.who.name,
+                now_ms() - t0);
 }
 
 void Api::healthz(const http::Request&, const Res& res, const Params&, const Caller& caller) {
@@ -132,31 +165,43 @@ void Api::list_leaves(const http::Request& req, const Res& res, const Params&,
           make_error(ErrorCode::bad_request, "limit must be an integer 1..1000"));
     f.limit = static_cast<int>(n);
   }
-  m_s.store->list_leaves(f, [res](Result<store::LeafPage> r) {
+  restrict_listing(caller, f);
+  // Rows the SQL filter let through for an approver may still be unreadable: they are left out,
+  // but the cursor stays that of the store's page, so paging skips nothing.
+  m_s.store->list_leaves(f, [res, caller](Result<store::LeafPage> r) {
     if (!r) return res->send_error(r.error());
     Json leaves = Json::array();
-    for (const auto& l : r->leaves) leaves.push_back(model::to_json(l));
+    for (const auto& l : r->leaves)
+      if (may_read(caller, l)) leaves.push_back(model::to_json(l));
     res->send_json(
         200, Json{{"leaves", std::move(leaves)},
                   {"next_cursor", r->next_cursor.empty() ? Json(nullptr) : Json(r->next_cursor)}});
   });
 }
 
-void Api::get_leaf(const http::Request&, const Res& res, const Params& p, const Caller& caller) {
-  m_s.store->get_leaf(p[0], [res](Result<model::Leaf> r) {
+void Api::with_readable_leaf(const std::string& id, const Res& res, const Caller& caller,
+                             std::function<void(model::Leaf)> then) {
+  m_s.store->get_leaf(id, [res, caller, then = std::move(then)](Result<model::Leaf> r) {
     if (!r) return res->send_error(r.error());
-    res->send_json(200, model::to_json(*r));
+    if (Status ok = may_read(caller, *r); !ok) return res->send_error(ok.error());
+    then(std::move(*r));
   });
+}
+
+void Api::get_leaf(const http::Request&, const Res& res, const Params& p, const Caller& caller) {
+  with_readable_leaf(p[0], res, caller,
+                     [res](model::Leaf leaf) { res->send_json(200, model::to_json(leaf)); });
 }
 
 void Api::cancel(const http::Request&, const Res& res, const Params& p, const Caller& caller) {
   Services s = m_s;
   m_s.store->get_leaf(p[0], [s, res, caller](Result<model::Leaf> r) {
     if (!r) return res->send_error(r.error());
-    if (!caller.has(Role::admin) && !same_person(caller, r->spec.submitted_by))
-      return res->send_error(make_error(
-          ErrorCode::forbidden,
-          caller.who.name + " may not cancel " + r->id + ": only its submitter or an admin may"));
+    if (!caller.has(Role::admin) && !owns(caller, r->spec.owner) &&
+        !same_person(caller, r->spec.submitted_by))
+      return res->send_error(
+          make_error(ErrorCode::forbidden, caller.who.name + " may not cancel " + r->id +
+                                               ": only its submitter, its owner or an admin may"));
     s.leaves->cancel(r->id, [res](Result<model::Leaf> c) {
       if (!c) return res->send_error(c.error());
       res->send_json(200, model::to_json(*c));
@@ -165,11 +210,19 @@ void Api::cancel(const http::Request&, const Res& res, const Params& p, const Ca
 }
 
 void Api::get_session(const http::Request&, const Res& res, const Params& p, const Caller& caller) {
-  m_s.store->get_session(p[0], [res](Result<model::Session> r) {
+  m_s.store->get_session(p[0], [res, caller](Result<model::Session> r) {
     if (!r) return res->send_error(r.error());
+    // The owner sees the whole session; an approver only the leaves whose gates they decide.
     Json leaves = Json::array();
-    for (const auto& l : r->leaves) leaves.push_back(model::to_json(l));
+    for (const auto& l : r->leaves)
+      if (owns(caller, r->owner) || may_read(caller, l)) leaves.push_back(model::to_json(l));
+    if (leaves.empty() && !r->leaves.empty())
+      return res->send_error(
+          make_error(ErrorCode::forbidden, caller.who.name + " may not read session " + r->id +
+                                               ": only its owner, admins and [auth] read "
+                                               "principals may"));
     res->send_json(200, Json{{"id", r->id},
+                             {"owner", r->owner.empty() ? Json(nullptr) : Json(r->owner)},
                              {"created_at", format_rfc3339(r->created_at)},
                              {"last_seq", r->last_seq},
                              {"leaves", std::move(leaves)}});

@@ -5,6 +5,7 @@
 #include <uv.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "lib/daemon/identity.hpp"
 #include "lib/daemon/watchers.hpp"
 #include "lib/http/server.hpp"
+#include "lib/model/redactor.hpp"
 #include "lib/store/store.hpp"
 
 namespace harness::daemon {
@@ -26,7 +28,8 @@ struct Services {
   agent::Journal* journal = nullptr;
   agent::LeafManager* leaves = nullptr;
   Watchers* watchers = nullptr;
-  const bool* ready = nullptr;  // recovery done
+  const bool* ready = nullptr;                // recovery done
+  const model::Redactor* redactor = nullptr;  // applied to what a submit writes
 };
 
 class Api {
@@ -34,13 +37,18 @@ class Api {
   explicit Api(Services s) : m_s(s) {}
   // Authenticates, routes and answers one request.
   void handle(http::Request&& req, std::shared_ptr<http::Responder> res);
+  // The server's head check: routes and authenticates a request from its head alone, so an
+  // unknown route (404), a wrong method (405 with Allow), a missing or bad bearer token (401) or
+  // a missing role (403) is answered before any body is read. nullopt lets it through.
+  std::optional<http::EarlyAnswer> check_head(const http::Request& head) const;
 
  private:
   using Res = std::shared_ptr<http::Responder>;
   using Params = std::vector<std::string>;
   using Fn = void (Api::*)(const http::Request&, const Res&, const Params&, const Caller&);
-  // The role a route needs; `any` = any role at all, `none` = open (health checks).
-  enum class Need { none, any, submit, approve };
+  // The role a route needs; `any` = any role at all, `none` = open (health checks). Reading a
+  // leaf also needs the right to read that leaf (access.hpp), checked by the handler.
+  enum class Need { none, any, submit, approve, admin };
   struct Route {
     std::string_view method;
     std::string_view pattern;  // "{}" matches one path segment
@@ -48,6 +56,16 @@ class Api {
     Fn fn;
   };
   static const std::vector<Route>& routes();
+  // The route for the request's method and path, with its path parameters; when none matches,
+  // null and `allow` lists the methods the path does have ("" = unknown path).
+  struct Lookup {
+    const Route* route = nullptr;
+    Params params;
+    std::string allow;
+  };
+  static Lookup find_route(const http::Request& req);
+  // The refusal for a request no route takes: 405 with Allow, or 404.
+  static http::EarlyAnswer no_route(const http::Request& req, const Lookup& found);
   // 401/403 with a message naming what is missing, or ok.
   static Status check_access(const Caller& caller, Need need);
 
@@ -73,6 +91,10 @@ class Api {
   void verdict(const http::Request& req, const Res& res, const std::string& leaf_id, bool approve,
                const Caller& caller);
   void follow(const model::Leaf& leaf, std::int64_t after, const Res& res);
+  void wait_for(const std::string& leaf_id, std::int64_t timeout_s, const Res& res);
+  // Reads the leaf and calls `then` with it if `caller` may read it; else answers the error.
+  void with_readable_leaf(const std::string& id, const Res& res, const Caller& caller,
+                          std::function<void(model::Leaf)> then);
 
   Services m_s;
 };

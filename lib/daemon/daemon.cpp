@@ -2,22 +2,20 @@
 
 #include <grp.h>
 #include <signal.h>
-#include <stddef.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cstdlib>
-#include <cstring>
 #include <vector>
 
 #include <spdlog/spdlog.h>
 
 #include "lib/agent/journal.hpp"
 #include "lib/agent/leaf_manager.hpp"
+#include "lib/agent/redaction.hpp"
+#include "lib/base/fd_limit.hpp"
 #include "lib/base/fs.hpp"
 #include "lib/daemon/api.hpp"
+#include "lib/daemon/systemd.hpp"
 #include "lib/daemon/watchers.hpp"
 #include "lib/http/client.hpp"
 #include "lib/http/server.hpp"
@@ -27,22 +25,6 @@
 
 namespace harness::daemon {
 namespace {
-// systemd's readiness protocol without libsystemd: one datagram to $NOTIFY_SOCKET.
-void sd_notify(const char* state) {
-  const char* path = std::getenv("NOTIFY_SOCKET");
-  if (!path || !*path) return;
-  int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return;
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::string p(path);
-  if (p[0] == '@') p[0] = '\0';  // abstract namespace
-  std::memcpy(addr.sun_path, p.data(), std::min(p.size(), sizeof(addr.sun_path) - 1));
-  ::sendto(fd, state, std::strlen(state), MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&addr),
-           static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + p.size()));
-  ::close(fd);
-}
-
 Result<gid_t> group_id(const std::string& name) {
   group gr{};
   group* found = nullptr;
@@ -51,6 +33,31 @@ Result<gid_t> group_id(const std::string& name) {
     return make_error(ErrorCode::invalid, "[auth] socket_group '" + name +
                                               "' is not a group on this host (groupadd it)");
   return found->gr_gid;
+}
+
+http::ServerOptions server_options(const config::Config& cfg) {
+  http::ServerOptions o;
+  o.max_body_bytes = static_cast<size_t>(cfg.max_body_bytes);
+  o.request_timeout_ms = cfg.request_timeout_ms;
+  o.max_buffered_bytes = static_cast<size_t>(cfg.max_buffered_bytes);
+  o.max_connections = static_cast<size_t>(cfg.max_connections);
+  o.max_stream_buffer_bytes = static_cast<size_t>(cfg.max_follower_buffer);
+  if (cfg.max_buffered_bytes < cfg.max_body_bytes)
+    spdlog::warn(
+        "max_buffered_bytes ({}) is below max_body_bytes ({}): a body near the cap is "
+        "dropped with 503 while it is received",
+        cfg.max_buffered_bytes, cfg.max_body_bytes);
+  return o;
+}
+
+// main() raised the soft open-files limit to the hard one; say so when max_connections cannot
+// fit under it (sockets plus the store, sandboxes and children).
+void check_fd_limit(std::uint64_t connections) {
+  constexpr std::uint64_t k_reserve = 1024;
+  auto lim = fd_limit();
+  if (lim && lim->soft < connections + k_reserve)
+    spdlog::warn("open files limit is {} (hard {}); max_connections {} needs about {}", lim->soft,
+                 lim->hard, connections, connections + k_reserve);
 }
 
 Result<std::pair<std::string, int>> split_host_port(const std::string& listen) {
@@ -65,6 +72,8 @@ Result<std::pair<std::string, int>> split_host_port(const std::string& listen) {
 }  // namespace
 
 struct Daemon::Parts {
+  model::Redactor redactor;  // built once; the Journal and the Api hold pointers to it
+  std::unique_ptr<Systemd> systemd;
   std::unique_ptr<store::Store> store;
   std::unique_ptr<agent::Journal> journal;
   std::unique_ptr<http::HttpClient> http_client;
@@ -87,6 +96,7 @@ int Daemon::run() {
   uv_loop_init(&m_loop);
   m_parts = std::make_unique<Parts>();
   Parts& p = *m_parts;
+  p.systemd = std::make_unique<Systemd>(&m_loop);
 
   auto fail = [&](const std::string& why) {
     spdlog::error("{}", why);
@@ -99,13 +109,19 @@ int Daemon::run() {
 
   if (Status s = make_dirs(m_cfg.state_dir + "/leaves", 0750); !s)
     return fail("state dir: " + s.error().message);
+  auto built = agent::build_redactor(m_cfg, config::Environment::from_process());
+  if (!built) return fail("[redaction]: " + built.error().message);
+  for (const auto& w : built->warnings) spdlog::warn("redaction: {}", w);
+  p.redactor = std::move(built->redactor);
+  // The store URL may carry a password: it is never logged.
+  std::string store_name = model::url_without_password(m_cfg.store);
   store::StoreOptions store_opts;
   store_opts.connect_timeout_ms = m_cfg.redis_connect_timeout_ms;
   store_opts.command_timeout_ms = m_cfg.redis_command_timeout_ms;
   auto st = store::open_store(&m_loop, m_cfg.store, store_opts);
-  if (!st) return fail("store " + store::redact_store_url(m_cfg.store) + ": " + st.error().message);
+  if (!st) return fail("store " + store_name + ": " + p.redactor.redacted(st.error().message));
   p.store = std::move(*st);
-  p.journal = std::make_unique<agent::Journal>(*p.store);
+  p.journal = std::make_unique<agent::Journal>(*p.store, &p.redactor);
   p.journal->set_listener(
       [&p](const model::Leaf& l, const std::vector<model::Event>& e) { p.watchers.publish(l, e); });
   p.http_client = std::make_unique<http::HttpClient>(&m_loop);
@@ -113,14 +129,15 @@ int Daemon::run() {
   agent::AgentContext ctx{&m_loop, &m_cfg, p.journal.get(), p.models.get()};
   p.leaves = std::make_unique<agent::LeafManager>(ctx);
   p.api = std::make_unique<Api>(Services{&m_loop, &m_cfg, p.store.get(), p.journal.get(),
-                                         p.leaves.get(), &p.watchers, &p.ready});
+                                         p.leaves.get(), &p.watchers, &p.ready, &p.redactor});
 
-  http::ServerOptions opts;
-  opts.max_body_bytes = static_cast<size_t>(m_cfg.max_body_bytes);
   p.server = std::make_unique<http::Server>(
-      &m_loop, opts, [&p](http::Request&& req, std::shared_ptr<http::Responder> res) {
+      &m_loop, server_options(m_cfg),
+      [&p](http::Request&& req, std::shared_ptr<http::Responder> res) {
         p.api->handle(std::move(req), std::move(res));
       });
+  p.server->set_head_check([&p](const http::Request& head) { return p.api->check_head(head); });
+  check_fd_limit(static_cast<std::uint64_t>(m_cfg.max_connections));
   if (Status s = make_dirs(m_cfg.socket.substr(0, m_cfg.socket.rfind('/')), 0755); !s)
     return fail("socket dir: " + s.error().message);
   gid_t group = static_cast<gid_t>(-1);
@@ -158,15 +175,15 @@ int Daemon::run() {
     p.signals.push_back(std::move(h));
   }
 
-  p.leaves->recover([this, &p](Status s) {
+  p.leaves->recover([this, &p, store_name](Status s) {
     if (!s) {
       spdlog::error("recovery failed: {}", s.error().message);
       return shutdown();
     }
     p.ready = true;
-    spdlog::info("harnessd {} ready (store {}, max_running {})", HARNESS_VERSION,
-                 store::redact_store_url(m_cfg.store), m_cfg.max_running);
-    sd_notify("READY=1");
+    spdlog::info("harnessd {} ready (store {}, max_running {})", HARNESS_VERSION, store_name,
+                 m_cfg.max_running);
+    p.systemd->ready("serving on " + m_cfg.socket);
   });
 
   uv_run(&m_loop, UV_RUN_DEFAULT);
@@ -182,7 +199,7 @@ void Daemon::shutdown() {
   if (p.stopping) return;
   p.stopping = true;
   spdlog::info("shutting down: leaves continue after the next start");
-  sd_notify("STOPPING=1");
+  p.systemd->stopping();
   p.signals.clear();
   p.leaves->shutdown();
   p.server->close([this] {

@@ -11,8 +11,11 @@
 #include <filesystem>
 #include <memory>
 
+#include "lib/base/fd_limit.hpp"
+#include "lib/base/ids.hpp"
 #include "lib/loop/defer.hpp"
 #include "lib/loop/timer.hpp"
+#include "lib/model/redactor.hpp"
 #include "lib/model_api/replay.hpp"
 #include "lib/sandbox/channel.hpp"
 #include "lib/sandbox/driver.hpp"
@@ -24,6 +27,10 @@ using Json = nlohmann::json;
 
 constexpr std::int64_t k_sandbox_timeout_ms = 10'000;
 constexpr std::uint64_t k_store_timeout_ms = 5'000;
+// Descriptors of a running leaf: its model call's connection and its sandbox shell's three pipes.
+// The reserve covers the listeners, the store, the loop's own handles and a few clients.
+constexpr std::uint64_t k_fds_per_leaf = 4;
+constexpr std::uint64_t k_fds_reserved = 64;
 
 Json check(const char* kind, const std::string& name, bool ok, std::string detail,
            std::string fix = {}) {
@@ -100,8 +107,34 @@ Json model_check(const model::ModelProfile& p) {
   if (!v || !*v)
     return check("model", p.name, false,
                  where + ": credential variable " + p.api_key_env + " is not set or empty",
-                 "export " + p.api_key_env + " in harnessd's environment and restart it");
+                 "export " + p.api_key_env +
+                     " in harnessd's environment (under systemd: /etc/harness/harnessd.env, or "
+                     "LoadCredential=" +
+                     p.api_key_env + ":FILE) and restart it");
   return check("model", p.name, true, where + ", credential from $" + p.api_key_env + " is set");
+}
+
+std::string lowercase(std::string s) {
+  for (char& c : s)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return s;
+}
+
+Json fd_check(const config::Config& cfg) {
+  auto lim = fd_limit();
+  if (!lim) return check("limits", "open_files", false, lim.error().message);
+  std::uint64_t leaves =
+      lim->soft > k_fds_reserved ? (lim->soft - k_fds_reserved) / k_fds_per_leaf : 0;
+  std::string detail = "soft limit " + std::to_string(lim->soft) + " (hard " +
+                       std::to_string(lim->hard) + "): room for about " + std::to_string(leaves) +
+                       " leaves in flight (max_running " + std::to_string(cfg.max_running) + ")";
+  if (leaves >= static_cast<std::uint64_t>(cfg.max_running))
+    return check("limits", "open_files", true, detail);
+  return check("limits", "open_files", false, detail,
+               "raise LimitNOFILE= of harnessd.service (or ulimit -Hn before starting harnessd) "
+               "to at least " +
+                   std::to_string(k_fds_reserved + k_fds_per_leaf * cfg.max_running) +
+                   ", or lower max_running");
 }
 
 std::string make_workspace() {
@@ -120,6 +153,13 @@ struct Run : std::enable_shared_from_this<Run> {
   std::vector<std::unique_ptr<sandbox::Channel>> channels;
   std::vector<std::string> workspaces;
   std::unique_ptr<loop::Timer> store_timer;
+  std::string run_id = lowercase(new_id(""));
+
+  // The sandbox's stand-in leaf id: unique per run, so two doctors (or a doctor and a leftover
+  // container of an earlier one) never share a container, cgroup or lease.
+  std::string leaf_id(const std::string& profile) const {
+    return "doctor-" + profile + "-" + run_id;
+  }
 
   void finish_one() {
     if (--pending > 0) return;
@@ -192,7 +232,7 @@ void check_sandbox(const std::shared_ptr<Run>& run, const model::SandboxProfile&
   run->workspaces.push_back(ws);
   sandbox::Driver* driver = drv->get();
   run->drivers.push_back(std::move(*drv));
-  sandbox::LeafContext ctx{"doctor-" + p.name, ws};
+  sandbox::LeafContext ctx{run->leaf_id(p.name), ws};
   auto started = std::chrono::steady_clock::now();
   driver->prepare(run->loop, ctx, [run, p, slot, ctx, driver, started, fail](Status st) {
     if (!st) return driver->finish(run->loop, [fail, st] { fail(st.error().message); });
@@ -228,14 +268,16 @@ void run_doctor(uv_loop_t* loop, const config::Config& cfg, store::Store& store,
   auto run = std::make_shared<Run>();
   run->loop = loop;
   run->done = std::move(done);
-  std::string store_url = store::redact_store_url(cfg.store);
+  std::string store_url = model::url_without_password(cfg.store);
   run->daemon =
       Json{{"version", HARNESS_VERSION}, {"state_dir", cfg.state_dir}, {"store", store_url}};
-  run->slots.resize(1 + cfg.sandboxes.size() + cfg.models.size());
+  run->slots.resize(2 + cfg.sandboxes.size() + cfg.models.size());
   // +1 keeps the run open until every check has been started, whatever finishes synchronously.
   run->pending = static_cast<int>(run->slots.size()) + 1;
   std::size_t slot = 0;
   check_store(run, store, slot++, store_url);
+  run->slots[slot++] = fd_check(cfg);
+  run->finish_one();
   for (const auto& [name, profile] : cfg.sandboxes) check_sandbox(run, profile, slot++);
   for (const auto& [name, profile] : cfg.models) {
     run->slots[slot++] = model_check(profile);

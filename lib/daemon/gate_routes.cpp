@@ -2,26 +2,12 @@
 // (role, the policy's approvers, four_eyes); recording the verdict exactly once is the
 // LeafManager's job.
 
+#include "lib/daemon/access.hpp"
 #include "lib/daemon/api.hpp"
 
 namespace harness::daemon {
 namespace {
 using Json = nlohmann::json;
-
-// May `caller` decide gates of `leaf`? forbidden naming the rule that refuses it.
-Status may_decide(const Caller& caller, const model::Leaf& leaf) {
-  auto policy = leaf.spec.policy.is_null() ? Result<model::Policy>(model::Policy{})
-                                           : model::policy_from_json(leaf.spec.policy);
-  if (!policy) return policy.error();
-  if (!policy->approvers.empty() && !model::principal_matches(caller.who, policy->approvers))
-    return make_error(ErrorCode::forbidden,
-                      caller.who.name + " is not an approver of policy '" + policy->name +
-                          "' (approvers: " + Json(policy->approvers).dump() + ")");
-  if (policy->four_eyes && same_person(caller, leaf.spec.submitted_by))
-    return make_error(ErrorCode::forbidden, "four_eyes: " + caller.who.name + " submitted " +
-                                                leaf.id + " and may not decide its gates");
-  return {};
-}
 
 Json approval_of(const model::Leaf& leaf) {
   Json a = leaf.gate;
@@ -51,16 +37,14 @@ void Api::approvals(const http::Request&, const Res& res, const Params&, const C
   store::LeafFilter f;
   f.state = model::LeafState::awaiting_approval;
   f.limit = 1000;
+  restrict_listing(caller, f);
   m_s.store->list_leaves(f, [res, caller](Result<store::LeafPage> r) {
     if (!r) return res->send_error(r.error());
     Json list = Json::array();
     // Oldest first: the longest-waiting gate is the most urgent.
     for (auto it = r->leaves.rbegin(); it != r->leaves.rend(); ++it) {
       const model::Leaf& leaf = *it;
-      if (!leaf.gate.is_object()) continue;
-      bool may = caller.has(Role::approve) && may_decide(caller, leaf).has_value();
-      if (may || caller.has(Role::admin) || same_person(caller, leaf.spec.submitted_by))
-        list.push_back(approval_of(leaf));
+      if (leaf.gate.is_object() && may_read(caller, leaf)) list.push_back(approval_of(leaf));
     }
     res->send_json(200, Json{{"approvals", std::move(list)}});
   });

@@ -67,6 +67,8 @@ std::string_view to_string(Role r) {
       return "approve";
     case Role::admin:
       return "admin";
+    case Role::read:
+      return "read";
   }
   return "?";
 }
@@ -76,6 +78,12 @@ model::Json Caller::to_json() const {
                      {"uid", who.uid ? model::Json(*who.uid) : model::Json(nullptr)},
                      {"transport", who.transport},
                      {"remote", who.remote}};
+}
+
+std::string Caller::owner() const {
+  if (who.transport == "tcp") return "token:" + who.name;
+  if (who.uid) return "uid:" + std::to_string(*who.uid);
+  return "user:" + who.name;
 }
 
 Caller identify(const http::Request& req, const config::Config& cfg) {
@@ -92,6 +100,7 @@ Caller identify(const http::Request& req, const config::Config& cfg) {
       if (r == "submit") c.roles.insert(Role::submit);
       if (r == "approve") c.roles.insert(Role::approve);
       if (r == "admin") c.roles.insert(Role::admin);
+      if (r == "read") c.roles.insert(Role::read);
     }
     return c;
   }
@@ -105,12 +114,13 @@ Caller identify(const http::Request& req, const config::Config& cfg) {
     c.who.name = "unknown";
   }
   if (!auth.configured) {
-    c.roles = {Role::submit, Role::approve, Role::admin};
+    c.roles = {Role::submit, Role::approve, Role::admin, Role::read};
     return c;
   }
   grant(c.roles, Role::submit, auth.submit, c.who);
   grant(c.roles, Role::approve, auth.approve, c.who);
   grant(c.roles, Role::admin, auth.admin, c.who);
+  grant(c.roles, Role::read, auth.read, c.who);
   return c;
 }
 

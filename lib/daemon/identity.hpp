@@ -12,7 +12,8 @@
 
 namespace harness::daemon {
 
-enum class Role { submit, approve, admin };
+// read: may read every leaf ([auth] read, or a token's "read" role).
+enum class Role { submit, approve, admin, read };
 std::string_view to_string(Role r);
 
 struct Caller {
@@ -23,6 +24,9 @@ struct Caller {
   bool has_any() const { return !roles.empty(); }
   // {"name","uid","transport","remote"} as recorded in events.
   model::Json to_json() const;
+  // The owner this caller gives the sessions it creates: "uid:N" over the unix socket,
+  // "token:NAME" over TCP ("user:NAME" when the socket peer is unknown).
+  std::string owner() const;
 };
 
 // Identifies the caller of `req`. Looks users and groups up through NSS (cached per uid).

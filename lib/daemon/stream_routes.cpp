@@ -2,7 +2,10 @@
 // Both register with Watchers *before* reading the store, so nothing that becomes durable in
 // between is missed; events are de-duplicated by seq.
 
+#include <algorithm>
 #include <cstdlib>
+#include <optional>
+#include <utility>
 
 #include "lib/daemon/api.hpp"
 #include "lib/loop/timer.hpp"
@@ -12,7 +15,9 @@ namespace {
 using Json = nlohmann::json;
 
 constexpr std::int64_t k_heartbeat_ms = 15'000;
-constexpr int k_page = 1000;
+// Events read from the store at once; a follower holds at most one page while its reader
+// catches up.
+constexpr int k_page = 200;
 
 Result<std::int64_t> int_param(const http::Request& req, const char* name, std::int64_t dflt,
                                std::int64_t lo, std::int64_t hi) {
@@ -28,29 +33,50 @@ Result<std::int64_t> int_param(const http::Request& req, const char* name, std::
 }
 
 // One follow stream: state shared by the watcher, the store reads and the heartbeat timer.
-struct Follow {
+//
+// Catching up, events are read from the store a page at a time and written only while the
+// client keeps up (the unsent bytes stay under half the follower cap), so a long history never
+// piles up in memory and a fast reader is never cut off by its own backlog. Events published
+// meanwhile are not held either: the watcher only notes the highest seq, and another page is
+// read until the store has given everything published. Once caught up, events are written as
+// they are published; a reader that falls max_follower_buffer behind is disconnected by the
+// server and reconnects from its last seq.
+struct Follow : std::enable_shared_from_this<Follow> {
   Follow(uv_loop_t* loop) : heartbeat(loop) {}
   std::string leaf_id;
+  std::string session;
   std::shared_ptr<http::Responder> res;
   Watchers* watchers = nullptr;
+  store::Store* store = nullptr;
+  size_t low_water = 0;
   std::uint64_t token = 0;
   std::int64_t sent_seq = 0;
-  bool caught_up = false;              // the initial read from the store is done
-  std::vector<model::Event> buffered;  // published while catching up
+  std::int64_t read_seq = 0;              // the last seq read from the store
+  std::int64_t published_seq = 0;         // the highest seq published while catching up
+  std::optional<model::Leaf> final_leaf;  // published terminal while catching up
+  bool caught_up = false;
+  std::vector<model::Event> page;  // read from the store, being written
+  size_t next = 0;                 // index in page of the next event to write
+  std::string line;                // page[next] encoded, waiting for room
+  bool last_page = false;
   loop::Timer heartbeat;
   bool ended = false;
+
+  static std::string encode(const model::Event& e) {
+    return http::dump_json(model::to_json(e)) + "\n";
+  }
 
   void send(const model::Event& e) {
     if (e.seq <= sent_seq) return;
     sent_seq = e.seq;
-    res->write_chunk(model::to_json(e).dump() + "\n");
+    res->write_chunk(encode(e));
   }
   void end(const model::Leaf& leaf) {
     if (ended) return;
     ended = true;
     heartbeat.stop();
     watchers->unwatch(leaf_id, token);
-    res->write_chunk(Json{{"type", "end"}, {"leaf", model::to_json(leaf)}}.dump() + "\n");
+    res->write_chunk(http::dump_json(Json{{"type", "end"}, {"leaf", model::to_json(leaf)}}) + "\n");
     res->end_stream();
   }
   void stop() {
@@ -58,6 +84,69 @@ struct Follow {
     ended = true;
     heartbeat.stop();
     watchers->unwatch(leaf_id, token);
+  }
+  // The watcher: live events once caught up; before that only what must still be read.
+  bool published(const model::Leaf& l, const std::vector<model::Event>& evs) {
+    if (ended || res->closed()) {
+      stop();
+      return false;
+    }
+    if (!caught_up) {
+      for (const auto& e : evs) published_seq = std::max(published_seq, e.seq);
+      if (model::is_terminal(l.state)) final_leaf = l;
+      return true;
+    }
+    for (const auto& e : evs) send(e);
+    if (model::is_terminal(l.state)) end(l);
+    return !ended;
+  }
+  void read_page() {
+    store::EventQuery q{session, leaf_id, read_seq, k_page};
+    store->read_events(q, [w = weak_from_this()](Result<std::vector<model::Event>> ev) {
+      auto f = w.lock();
+      if (!f || f->ended) return;
+      if (!ev) {
+        f->stop();
+        f->res->end_stream();
+        return;
+      }
+      f->last_page = ev->size() < static_cast<size_t>(k_page);
+      if (!ev->empty()) f->read_seq = ev->back().seq;
+      f->page = std::move(*ev);
+      f->next = 0;
+      f->pump();
+    });
+  }
+  // Writes the page while the client keeps up; resumes from on_drain when it does not.
+  void pump() {
+    while (!ended && !res->closed()) {
+      if (line.empty()) {
+        while (next < page.size() && page[next].seq <= sent_seq) ++next;
+        if (next == page.size()) break;
+        line = encode(page[next]);
+      }
+      // A line bigger than the low-water mark waits for an empty queue instead.
+      size_t room = line.size() > low_water ? 0 : low_water - line.size();
+      if (res->unsent_bytes() > room) {
+        res->on_drain(room, [w = weak_from_this()] {
+          if (auto f = w.lock()) f->pump();
+        });
+        return;
+      }
+      sent_seq = page[next++].seq;
+      res->write_chunk(std::exchange(line, {}));
+    }
+    if (ended || res->closed()) return stop();
+    page.clear();
+    if (!last_page || published_seq > read_seq) return read_page();
+    caught_up = true;
+    if (final_leaf) return end(*final_leaf);
+    // The leaf may have ended before we watched; its row tells.
+    store->get_leaf(leaf_id, [w = weak_from_this()](Result<model::Leaf> now) {
+      auto f = w.lock();
+      if (!f || f->ended) return;
+      if (now && model::is_terminal(now->state)) f->end(*now);
+    });
   }
 };
 
@@ -90,10 +179,9 @@ void Api::events(const http::Request& req, const Res& res, const Params& p, cons
   if (!after) return res->send_error(after.error());
   bool follow_mode = req.query.count("follow") && req.query.at("follow") != "0";
   Services s = m_s;
-  m_s.store->get_leaf(p[0], [this, s, res, after = *after, follow_mode](Result<model::Leaf> r) {
-    if (!r) return res->send_error(r.error());
-    if (follow_mode) return follow(*r, after, res);
-    store::EventQuery q{r->session, r->id, after, 1 << 30};
+  with_readable_leaf(p[0], res, caller, [this, s, res, after = *after, follow_mode](model::Leaf l) {
+    if (follow_mode) return follow(l, after, res);
+    store::EventQuery q{l.session, l.id, after, 1 << 30};
     s.store->read_events(q, [res](Result<std::vector<model::Event>> ev) {
       if (!ev) return res->send_error(ev.error());
       Json list = Json::array();
@@ -106,24 +194,17 @@ void Api::events(const http::Request& req, const Res& res, const Params& p, cons
 void Api::follow(const model::Leaf& leaf, std::int64_t after, const Res& res) {
   auto f = std::make_shared<Follow>(m_s.loop);
   f->leaf_id = leaf.id;
+  f->session = leaf.session;
   f->res = res;
   f->watchers = m_s.watchers;
-  f->sent_seq = after;
+  f->store = m_s.store;
+  f->low_water = static_cast<size_t>(m_s.config->max_follower_buffer) / 2;
+  f->sent_seq = f->read_seq = after;
   res->start_stream(200, "application/x-ndjson");
   std::weak_ptr<Follow> weak = f;
   f->token =
       m_s.watchers->watch(leaf.id, [f](const model::Leaf& l, const std::vector<model::Event>& evs) {
-        if (f->ended || f->res->closed()) {
-          f->stop();
-          return false;
-        }
-        if (!f->caught_up) {
-          f->buffered.insert(f->buffered.end(), evs.begin(), evs.end());
-          return true;
-        }
-        for (const auto& e : evs) f->send(e);
-        if (model::is_terminal(l.state)) f->end(l);
-        return !f->ended;
+        return f->published(l, evs);
       });
   res->on_close([weak] {
     if (auto f = weak.lock()) f->stop();
@@ -134,43 +215,21 @@ void Api::follow(const model::Leaf& leaf, std::int64_t after, const Res& res) {
         if (auto f = weak.lock(); f && !f->ended) f->res->write_chunk("{\"type\":\"heartbeat\"}\n");
       },
       k_heartbeat_ms);
-
-  // Catch up from the store page by page, then flush what was published meanwhile.
-  auto read_page = std::make_shared<std::function<void()>>();
-  Services s = m_s;
-  *read_page = [s, f, leaf, read_page] {
-    store::EventQuery q{leaf.session, leaf.id, f->sent_seq, k_page};
-    s.store->read_events(q, [s, f, read_page, leaf](Result<std::vector<model::Event>> ev) {
-      if (!f->ended && ev && ev->size() == static_cast<size_t>(k_page)) {
-        for (const auto& e : *ev) f->send(e);
-        return (*read_page)();
-      }
-      *read_page = nullptr;  // the last page: break the self-reference
-      if (f->ended) return;
-      if (!ev) {
-        f->stop();
-        f->res->end_stream();
-        return;
-      }
-      for (const auto& e : *ev) f->send(e);
-      f->caught_up = true;
-      for (const auto& e : f->buffered) f->send(e);
-      f->buffered.clear();
-      // The leaf may have ended before we watched; its row tells.
-      s.store->get_leaf(leaf.id, [f](Result<model::Leaf> now) {
-        if (f->ended) return;
-        if (now && model::is_terminal(now->state)) f->end(*now);
-      });
-    });
-  };
-  (*read_page)();
+  f->read_page();
 }
 
 void Api::wait(const http::Request& req, const Res& res, const Params& p, const Caller& caller) {
   auto timeout_s = int_param(req, "timeout", 30, 0, 3600);
   if (!timeout_s) return res->send_error(timeout_s.error());
+  // Access first: the watcher below may answer with the leaf before the store read returns.
+  with_readable_leaf(p[0], res, caller, [this, res, timeout_s = *timeout_s](model::Leaf l) {
+    wait_for(l.id, timeout_s, res);
+  });
+}
+
+void Api::wait_for(const std::string& leaf_id, std::int64_t timeout_s, const Res& res) {
   auto w = std::make_shared<Waiter>(m_s.loop);
-  w->leaf_id = p[0];
+  w->leaf_id = leaf_id;
   w->res = res;
   w->watchers = m_s.watchers;
   w->token =
@@ -183,7 +242,7 @@ void Api::wait(const http::Request& req, const Res& res, const Params& p, const 
     if (auto w = weak.lock()) w->finish();
   });
   Services s = m_s;
-  m_s.store->get_leaf(w->leaf_id, [s, weak, timeout_ms = *timeout_s * 1000](Result<model::Leaf> r) {
+  m_s.store->get_leaf(w->leaf_id, [s, weak, timeout_ms = timeout_s * 1000](Result<model::Leaf> r) {
     auto w = weak.lock();
     if (!w || w->done) return;
     if (!r) {

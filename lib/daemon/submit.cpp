@@ -1,6 +1,7 @@
 #include "lib/daemon/submit.hpp"
 
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <filesystem>
 
@@ -83,6 +84,8 @@ Status parse_fields(const Json& body, const config::Config& cfg, SubmitPlan& pla
   s.model = body.value("model", "");
   s.sandbox = body.value("sandbox", "");
   s.workdir = body.value("workdir", "");
+  plan.max_turns_given = body.contains("max_turns") && !body["max_turns"].is_null();
+  plan.timeout_given = body.contains("timeout_s") && !body["timeout_s"].is_null();
   s.max_turns = body.value("max_turns", cfg.default_max_turns);
   if (s.max_turns < 1 || s.max_turns > 10000)
     return invalid("max_turns must be between 1 and 10000");
@@ -132,6 +135,12 @@ Status validate_plan(SubmitPlan& plan, const config::Config& cfg) {
     if (::stat(s.workdir.c_str(), &st) != 0)
       return invalid("workdir " + s.workdir + " does not exist");
     if (!S_ISDIR(st.st_mode)) return invalid("workdir " + s.workdir + " is not a directory");
+    // Under harnessd.service only the ReadWritePaths= roots are writable: refuse at once rather
+    // than let every write of the leaf fail.
+    if (struct statvfs fs{}; ::statvfs(s.workdir.c_str(), &fs) == 0 && (fs.f_flag & ST_RDONLY))
+      return invalid("workdir " + s.workdir +
+                     " is read-only for harnessd (a read-only mount; under harnessd.service add it "
+                     "to ReadWritePaths=, see docs/operations.md)");
     s.workspace = s.workdir;
   }
   return {};

@@ -20,9 +20,11 @@ struct InputFile {
 struct SubmitPlan {
   model::LeafSpec spec;
   std::vector<InputFile> inputs;
-  std::string session;         // non-empty: resume this session
-  std::string policy_name;     // "policy" of the body; empty = the default (or the session's)
-  model::Narrowing narrowing;  // "ask", "allow", "deny" of the body
+  std::string session;           // non-empty: resume this session
+  std::string policy_name;       // "policy" of the body; empty = the default (or the session's)
+  model::Narrowing narrowing;    // "ask", "allow", "deny" of the body
+  bool max_turns_given = false;  // the body set max_turns (else: default, or the session's)
+  bool timeout_given = false;    // the body set timeout_s
 };
 
 // Parses and validates a submit body (docs/api.md). `session_from_path` is the {id} of

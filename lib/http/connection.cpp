@@ -7,11 +7,18 @@
 // else on the server's next idle tick so handlers never nest). Errors and Connection: close end
 // with a graceful shutdown: half-close, then discard input until EOF or a linger deadline, so the
 // client reads the last response instead of a reset.
+//
+// Limits an attacker cannot stretch: a request's head and body must arrive within
+// request_timeout of its first byte (reads never extend it); a head is shown to the server's
+// head check before any body is read; unfinished request bytes are reported to the server, which
+// caps their sum across connections; a stream whose unsent output passes its cap is cut off.
 #include "lib/http/connection.hpp"
 
 #include <spdlog/spdlog.h>
 
 #include <exception>
+#include <optional>
+#include <utility>
 
 #include "lib/http/url.hpp"
 
@@ -48,7 +55,8 @@ Connection::Connection(Server* server, std::uint64_t id, UvAny* handle, Peer pee
       m_peer(std::move(peer)),
       m_parser(ParseLimits{server->m_opts.max_header_bytes, server->m_opts.max_body_bytes}) {
   m_handle->handle.data = this;
-  m_last_activity = now();
+  m_parser.pause_after_head();
+  m_msg_start = m_idle_since = now();
 }
 
 std::uint64_t Connection::now() const {
@@ -58,6 +66,52 @@ std::uint64_t Connection::now() const {
 void Connection::start() {
   set_reading(true);
   refresh_deadline();
+}
+
+void Connection::refuse(std::string message) {
+  m_refused = true;
+  fail_request(503, ErrorCode::unavailable, std::move(message));
+}
+
+void Connection::evict(size_t total, size_t cap) {
+  spdlog::warn(
+      "http: dropping connection {} ({}) holding {} bytes of unfinished requests: {} bytes are "
+      "held across connections (max_buffered_bytes {})",
+      m_id, m_peer.remote, m_buffered, total, cap);
+  if (m_state == State::open && !m_busy) {
+    fail_request(503, ErrorCode::unavailable,
+                 "request dropped: the server holds more than max_buffered_bytes (" +
+                     std::to_string(cap) + ") of unfinished requests and this connection held " +
+                     std::to_string(m_buffered) + " bytes, the most of any");
+  } else {
+    close();
+  }
+  account();
+}
+
+void Connection::account() {
+  size_t held = m_state == State::open ? m_in.size() + m_parser.buffered_bytes() : 0;
+  if (held == m_buffered) return;
+  size_t before = std::exchange(m_buffered, held);
+  if (m_server) m_server->note_buffered(before, held);
+}
+
+size_t Connection::unsent_bytes() const {
+  return m_handle ? m_handle->stream.write_queue_size : 0;
+}
+
+// Callbacks of handlers run from libuv callbacks; nothing they throw may escape.
+void Connection::fire(std::function<void()>& fn, const char* what) {
+  auto call = std::move(fn);
+  fn = nullptr;
+  if (!call) return;
+  try {
+    call();
+  } catch (const std::exception& e) {
+    spdlog::error("http: {} callback threw: {}", what, e.what());
+  } catch (...) {
+    spdlog::error("http: {} callback threw", what);
+  }
 }
 
 void Connection::set_reading(bool on) {
@@ -95,7 +149,6 @@ void Connection::handle_read(ssize_t nread, const uv_buf_t* buf) {
   }
   // After a final response we only drain, never buffer: an oversized body is discarded here.
   if (m_state != State::open) return;
-  m_last_activity = now();
   m_in.append(buf->base, static_cast<size_t>(nread));
   if (m_busy && m_in.size() > k_max_pending_input) set_reading(false);
   process();
@@ -119,12 +172,21 @@ void Connection::process() {
   m_processing = true;
   size_t pos = 0;
   while (m_state == State::open && !m_busy && pos < m_in.size()) {
-    if (!m_parser.in_message()) m_msg_start = now();
+    // The first request's clock started at accept; later ones start with their first byte.
+    if (!m_parser.in_message() && m_seq > 0) m_msg_start = now();
     auto r = m_parser.feed(std::string_view(m_in).substr(pos));
     pos += r.consumed;
     if (r.send_continue) write(std::string(k_continue));
     if (r.status == ParseStatus::complete) {
       dispatch(m_parser.take());
+    } else if (r.status == ParseStatus::head) {
+      // http_parser leaves the head's final LF unconsumed when it pauses there, so the loop
+      // always feeds again after resume() and a due 100 Continue goes out right away.
+      if (!admit_head()) break;
+      if (m_parser.failed()) {
+        const auto& e = m_parser.error();
+        fail_request(e.status, code_for_status(e.status), e.message);
+      }
     } else if (r.status == ParseStatus::error) {
       const auto& e = m_parser.error();
       fail_request(e.status, code_for_status(e.status), e.message);
@@ -132,10 +194,48 @@ void Connection::process() {
       break;
     }
   }
-  m_in.erase(0, pos);
+  if (m_state == State::open) m_in.erase(0, pos);
   m_processing = false;
   if (m_state == State::open && m_in.size() <= k_max_pending_input) set_reading(true);
   refresh_deadline();
+  account();
+}
+
+// Shows the complete head to the server's head check; false when it was answered early.
+bool Connection::admit_head() {
+  if (!m_server || !m_server->m_head_check) {
+    m_parser.resume();
+    return true;
+  }
+  const ParsedRequest& p = m_parser.current();
+  auto target = parse_target(p.target);
+  if (!target) {
+    fail_request(400, ErrorCode::bad_request, target.error().message);
+    return false;
+  }
+  Request head;
+  head.method = p.method;
+  head.target = p.target;
+  head.path = std::move(target->path);
+  head.query = std::move(target->query);
+  head.headers = p.headers;
+  head.transport = m_peer.transport;
+  head.remote = m_peer.remote;
+  head.peer = m_peer.cred;
+  std::optional<EarlyAnswer> answer;
+  try {
+    answer = m_server->m_head_check(head);
+  } catch (const std::exception& e) {
+    answer = EarlyAnswer{500, make_error(ErrorCode::internal, e.what()), {}};
+  } catch (...) {
+    answer = EarlyAnswer{500, make_error(ErrorCode::internal, "head check threw"), {}};
+  }
+  if (!answer) {
+    m_parser.resume();
+    return true;
+  }
+  fail_request(answer->status, answer->error, &answer->headers, head.method == "HEAD");
+  return false;
 }
 
 void Connection::dispatch(ParsedRequest parsed) {
@@ -159,6 +259,7 @@ void Connection::dispatch(ParsedRequest parsed) {
   m_keep_alive = parsed.keep_alive;
   m_http10 = parsed.http_major == 1 && parsed.http_minor == 0;
   m_on_close = nullptr;
+  m_on_drain = nullptr;
   m_req_start = now();
   m_req_line = req.method + " " + req.path;
   auto res = std::make_shared<Responder>(weak_from_this(), m_seq, req.method == "HEAD");
@@ -185,14 +286,21 @@ void Connection::call_handler(Request req, std::shared_ptr<Responder> res) {
 }
 
 void Connection::fail_request(int status, ErrorCode code, std::string message) {
-  spdlog::debug("http: conn {} ({}) error {}: {}", m_id, m_peer.remote, status, message);
+  fail_request(status, make_error(code, std::move(message)), nullptr, false);
+}
+
+// Answers and closes without reading (or buffering) the rest of the request.
+void Connection::fail_request(int status, const Error& e, const HeaderList* extra, bool head_only) {
+  spdlog::debug("http: conn {} ({}) error {}: {}", m_id, m_peer.remote, status, e.message);
   ResponseHead head;
   head.status = status;
   head.content_type = "application/json";
-  std::string body = dump_json(error_json(make_error(code, std::move(message))));
+  head.extra = extra;
+  std::string body = dump_json(error_json(e));
   head.content_length = body.size();
   head.close = true;
   m_keep_alive = false;
+  if (head_only) body.clear();
   write(format_head(head), std::move(body));
   begin_shutdown();
 }
@@ -234,8 +342,21 @@ void Connection::stream_start(std::uint64_t seq, int status, std::string_view co
 bool Connection::stream_chunk(std::uint64_t seq, std::string data, bool head_only) {
   if (!alive(seq)) return false;
   if (head_only || data.empty()) return true;
-  write(m_http10 ? std::move(data) : format_chunk(data));
-  return m_state == State::open;
+  std::string framed = m_http10 ? std::move(data) : format_chunk(data);
+  size_t size = framed.size();
+  write(std::move(framed));
+  if (m_state != State::open) return false;
+  // A reader that does not keep up is cut off rather than fed without end. One chunk larger
+  // than the cap on its own still goes out, so a big event cannot wedge a reconnecting client.
+  size_t cap = m_server ? m_server->m_opts.max_stream_buffer_bytes : 0;
+  size_t unsent = unsent_bytes();
+  if (cap > 0 && unsent > cap && unsent > size) {
+    spdlog::warn("http: {} ({}) has {} unsent bytes on a stream (cap {}); disconnecting it",
+                 m_req_line, m_peer.remote, unsent, cap);
+    close();
+    return false;
+  }
+  return true;
 }
 
 void Connection::stream_end(std::uint64_t seq, bool head_only) {
@@ -249,10 +370,18 @@ void Connection::set_on_close(std::uint64_t seq, std::function<void()> fn) {
   if (alive(seq)) m_on_close = std::move(fn);
 }
 
+void Connection::set_on_drain(std::uint64_t seq, size_t below, std::function<void()> fn) {
+  if (!alive(seq)) return;
+  m_on_drain = std::move(fn);
+  m_drain_below = below;
+  if (unsent_bytes() <= below) fire(m_on_drain, "on_drain");
+}
+
 void Connection::finish_response() {
   m_busy = false;
   m_on_close = nullptr;
-  m_last_activity = now();
+  m_on_drain = nullptr;
+  m_idle_since = now();
   if (!m_keep_alive || m_close_after) {
     begin_shutdown();
     return;
@@ -289,7 +418,9 @@ void Connection::on_write(uv_write_t* req, int status) noexcept {
   delete w;
   if (!self || self->m_state == State::closing) return;
   self->m_write_bytes -= size;
-  if (status < 0) self->close();
+  if (status < 0) return self->close();
+  if (self->m_on_drain && self->unsent_bytes() <= self->m_drain_below)
+    self->fire(self->m_on_drain, "on_drain");
 }
 
 void Connection::begin_shutdown() {
@@ -298,6 +429,9 @@ void Connection::begin_shutdown() {
   // A client that never reads could stall the shutdown forever; bound it.
   m_deadline = now() + static_cast<std::uint64_t>(m_server ? m_server->m_opts.idle_timeout_ms : 0);
   m_in.clear();
+  m_in.shrink_to_fit();
+  m_parser.discard();
+  account();
   auto* req = new uv_shutdown_t;
   if (uv_shutdown(req, &m_handle->stream, &Connection::on_shutdown) != 0) {
     delete req;
@@ -324,23 +458,21 @@ void Connection::refresh_deadline() {
   const auto& o = m_server->m_opts;
   if (m_busy) {
     m_deadline = 0;
-  } else if (m_parser.in_message() && !m_parser.headers_done()) {
-    m_deadline = m_msg_start + static_cast<std::uint64_t>(o.header_timeout_ms);
+  } else if (m_parser.in_message() || m_seq == 0) {
+    m_deadline = m_msg_start + static_cast<std::uint64_t>(o.request_timeout_ms);
   } else {
-    m_deadline = m_last_activity + static_cast<std::uint64_t>(o.idle_timeout_ms);
+    m_deadline = m_idle_since + static_cast<std::uint64_t>(o.idle_timeout_ms);
   }
 }
 
 void Connection::check_deadline(std::uint64_t now_ms) {
   if (m_deadline == 0 || now_ms < m_deadline || m_state == State::closing) return;
+  // A request under way gets a 408; a connection that sent nothing parseable is just closed.
   if (m_state == State::open && !m_busy && m_parser.in_message() && m_server) {
-    const auto& o = m_server->m_opts;
-    bool head = !m_parser.headers_done();
-    auto ms = head ? o.header_timeout_ms : o.idle_timeout_ms;
-    fail_request(
-        408, ErrorCode::timeout,
-        std::string(head ? "request headers not received within " : "request body stalled for ") +
-            std::to_string(ms) + " ms");
+    fail_request(408, ErrorCode::timeout,
+                 std::string("the request's ") + (m_parser.headers_done() ? "body" : "head") +
+                     " did not arrive within request_timeout (" +
+                     std::to_string(m_server->m_opts.request_timeout_ms) + " ms)");
     return;
   }
   close();
@@ -361,6 +493,7 @@ void Connection::close() {
   if (m_state == State::closing) return;
   m_state = State::closing;
   m_deadline = 0;
+  account();
   uv_close(&m_handle->handle, &Connection::on_closed);
 }
 
@@ -374,18 +507,11 @@ void Connection::handle_closed() {
   m_handle = nullptr;
   auto keep = shared_from_this();
   auto fn = std::move(m_on_close);
-  bool fire = m_busy && fn;
+  bool due = m_busy && fn;
   m_busy = false;
   m_on_close = nullptr;
-  if (fire) {
-    try {
-      fn();
-    } catch (const std::exception& e) {
-      spdlog::error("http: on_close callback threw: {}", e.what());
-    } catch (...) {
-      spdlog::error("http: on_close callback threw");
-    }
-  }
+  m_on_drain = nullptr;
+  if (due) fire(fn, "on_close");
   m_self.reset();
   if (m_server) m_server->connection_closed(m_id);
 }

@@ -42,6 +42,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // Starts reading.
   void start();
+  // Answers 503 with `message` without reading a request, then closes (over max_connections).
+  void refuse(std::string message);
+  bool refused() const { return m_refused; }
+  // Unfinished request bytes this connection holds (unparsed input and the partial message).
+  size_t buffered() const { return m_buffered; }
+  // Over max_buffered_bytes: answers 503 (or just closes when a response is pending) and drops
+  // what it held.
+  void evict(size_t total, size_t cap);
   // Parses buffered input and dispatches requests while no response is pending.
   void process();
   // Closes now; a pending response is abandoned and its on_close callback runs.
@@ -50,7 +58,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void close_when_idle();
   // The server is going away: close, and keep this object alive until the handle is closed.
   void detach();
-  // Enforces header/idle timeouts and the linger deadline.
+  // Enforces the request/idle timeouts and the shutdown/linger deadlines.
   void check_deadline(std::uint64_t now);
 
   // For Responder: all are no-ops unless `seq` is the request currently being answered.
@@ -62,7 +70,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool stream_chunk(std::uint64_t seq, std::string data, bool head_only);
   void stream_end(std::uint64_t seq, bool head_only);
   size_t write_queue_bytes() const { return m_write_bytes; }
+  size_t unsent_bytes() const;
   void set_on_close(std::uint64_t seq, std::function<void()> fn);
+  void set_on_drain(std::uint64_t seq, size_t below, std::function<void()> fn);
 
  private:
   enum class State { open, shutting_down, lingering, closing };
@@ -77,9 +87,13 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void handle_read(ssize_t nread, const uv_buf_t* buf);
   void handle_eof();
   void handle_closed();
+  bool admit_head();
   void dispatch(ParsedRequest parsed);
   void call_handler(Request req, std::shared_ptr<Responder> res);
   void fail_request(int status, ErrorCode code, std::string message);
+  void fail_request(int status, const Error& e, const HeaderList* extra, bool head_only);
+  void account();
+  void fire(std::function<void()>& fn, const char* what);
   void write(std::string a, std::string b = {});
   void finish_response();
   void begin_shutdown();
@@ -101,12 +115,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool m_keep_alive = true;  // of the current request
   bool m_http10 = false;
   bool m_close_after = false;  // server shutdown: close once the pending response is done
+  bool m_refused = false;      // answered 503 at accept; not counted in max_connections
   std::uint64_t m_seq = 0;
   std::function<void()> m_on_close;
+  std::function<void()> m_on_drain;
+  size_t m_drain_below = 0;
   size_t m_write_bytes = 0;
-  std::uint64_t m_deadline = 0;  // uv_now ms, 0 = none
-  std::uint64_t m_msg_start = 0;
-  std::uint64_t m_last_activity = 0;
+  size_t m_buffered = 0;           // as last reported to the server
+  std::uint64_t m_deadline = 0;    // uv_now ms, 0 = none
+  std::uint64_t m_msg_start = 0;   // the current request's first byte (first request: accept)
+  std::uint64_t m_idle_since = 0;  // the last response completed (or accept)
   std::uint64_t m_req_start = 0;
   std::string m_req_line;              // "GET /path", for the debug log
   std::shared_ptr<Connection> m_self;  // set by detach()

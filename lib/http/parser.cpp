@@ -27,6 +27,9 @@ FeedResult RequestParser::feed(std::string_view data) {
   auto err = HTTP_PARSER_ERRNO(&m_parser);
   if (m_complete) {
     r.status = ParseStatus::complete;
+  } else if (m_paused_at_head) {
+    r.status = ParseStatus::head;
+    return r;  // 100 Continue waits until the caller has accepted the head
   } else if (err != HPE_OK || m_error.status != 0) {
     if (m_error.status == 0) {
       int status = err == HPE_HEADER_OVERFLOW ? 431 : 400;
@@ -37,6 +40,24 @@ FeedResult RequestParser::feed(std::string_view data) {
   r.send_continue = m_want_continue && r.status == ParseStatus::need_more;
   m_want_continue = false;
   return r;
+}
+
+void RequestParser::resume() {
+  if (!m_paused_at_head) return;
+  m_paused_at_head = false;
+  if (m_error.status == 0) http_parser_pause(&m_parser, 0);
+}
+
+size_t RequestParser::buffered_bytes() const {
+  return m_in_message ? m_header_bytes + m_current.body.size() : 0;
+}
+
+void RequestParser::discard() {
+  // Move out, not assign over: assigning an empty string keeps the old capacity.
+  { ParsedRequest gone = std::move(m_current); }
+  m_current = ParsedRequest{};
+  m_in_message = false;
+  fail(400, "request discarded");
 }
 
 ParsedRequest RequestParser::take() {
@@ -121,16 +142,24 @@ int RequestParser::on_headers_complete(http_parser* p) noexcept {
   req.http_minor = p->http_minor;
   req.keep_alive = http_should_keep_alive(p) != 0;
   bool has_length = (p->flags & F_CONTENTLENGTH) != 0;
-  // Refuse an oversized declared body before reading a byte of it.
+  // Refuse an oversized declared body before reading a byte of it. When pausing after heads,
+  // the head is still shown first, so an unauthenticated caller learns nothing of the limits.
   if (has_length && p->content_length > s.m_limits.max_body_bytes) {
     s.fail(413, "request body of " + std::to_string(p->content_length) +
                     " bytes exceeds the limit of " + std::to_string(s.m_limits.max_body_bytes) +
                     " bytes");
-    return -1;
+    if (!s.m_pause_after_head) return -1;
+    s.m_paused_at_head = true;
+    http_parser_pause(p, 1);
+    return 0;
   }
   bool body_follows = (p->flags & F_CHUNKED) != 0 || (has_length && p->content_length > 0);
   for (const auto& [name, value] : req.headers)
     if (name == "expect" && iequals(value, "100-continue")) s.m_want_continue = body_follows;
+  if (s.m_pause_after_head) {
+    s.m_paused_at_head = true;
+    http_parser_pause(p, 1);
+  }
   return 0;
 }
 

@@ -2,7 +2,9 @@
 // A thin interface over http_parser 2.9.4 for HTTP/1.1 requests, so swapping in llhttp later is
 // local work. It enforces the header and body caps while parsing (the body is never buffered
 // past its cap) and stops after each complete message, so pipelined requests come out one at a
-// time. Single-threaded; one parser per connection.
+// time. With pause_after_head() it also stops once a request's head is complete, so the caller
+// can refuse the request (authentication, routing) before reading any of its body.
+// Single-threaded; one parser per connection.
 
 #include <http_parser.h>
 
@@ -30,7 +32,9 @@ struct ParseLimits {
   size_t max_body_bytes = 8u << 20;     // declared Content-Length or running chunked total
 };
 
-enum class ParseStatus { need_more, complete, error };
+// head: the head of the current message is complete and the parser paused before its body
+// (only with pause_after_head); call resume() before feeding more.
+enum class ParseStatus { need_more, head, complete, error };
 
 // What went wrong, as the HTTP status to answer with and a human message.
 struct ParseError {
@@ -53,9 +57,22 @@ class RequestParser {
   RequestParser& operator=(const RequestParser&) = delete;
 
   // Parses as much of `data` as belongs to the current message. Stops after a complete message
-  // (status complete; call take() before feeding more) or at an error (status error; the parser
-  // is then unusable). Never call with empty data.
+  // (status complete; call take() before feeding more), after a head when pausing there (status
+  // head; call resume()), or at an error (status error; the parser is then unusable). Never call
+  // with empty data.
   FeedResult feed(std::string_view data);
+  // From now on, stop with ParseStatus::head after each request's head.
+  void pause_after_head() { m_pause_after_head = true; }
+  // Continues after ParseStatus::head. When the head already broke a limit (a declared body
+  // over the cap), failed() is then true and error() says why.
+  void resume();
+  bool failed() const { return m_error.status != 0; }
+  // The head parsed so far (method, target, headers, version); complete after status head.
+  const ParsedRequest& current() const { return m_current; }
+  // Bytes of the unfinished message held in memory (target, headers, body so far).
+  size_t buffered_bytes() const;
+  // Frees the unfinished message; the parser is unusable afterwards (the connection is ending).
+  void discard();
   // The completed message; readies the parser for the next one on the same connection.
   ParsedRequest take();
   const ParseError& error() const { return m_error; }
@@ -87,6 +104,8 @@ class RequestParser {
   bool m_headers_done = false;
   bool m_complete = false;
   bool m_want_continue = false;
+  bool m_pause_after_head = false;
+  bool m_paused_at_head = false;
   bool m_last_was_value = false;
 };
 

@@ -58,6 +58,15 @@ size_t Responder::write_queue_bytes() const {
   return c ? c->write_queue_bytes() : 0;
 }
 
+size_t Responder::unsent_bytes() const {
+  auto c = m_conn.lock();
+  return c ? c->unsent_bytes() : 0;
+}
+
+void Responder::on_drain(size_t below, std::function<void()> fn) {
+  if (auto c = live()) c->set_on_drain(m_seq, below, std::move(fn));
+}
+
 bool Responder::closed() const {
   auto c = m_conn.lock();
   return !c || c->gone();

@@ -21,6 +21,9 @@ namespace harness::http {
 namespace {
 constexpr size_t k_read_buffer = 64u << 10;
 constexpr int k_backlog = 511;
+// Connections answered 503 over max_connections linger briefly so the client reads the answer;
+// past this many at once, further ones are closed without a word.
+constexpr size_t k_max_refusing = 64;
 
 std::string ip_port(const sockaddr_storage& ss) {
   char ip[INET6_ADDRSTRLEN] = "?";
@@ -72,7 +75,7 @@ Server::Server(uv_loop_t* loop, ServerOptions opts, Handler handler)
   m_idle = &i->idle;
   // Sweep often enough for the shortest deadline, at most once a second; unref'd because
   // listeners and connections are what keep the loop alive.
-  std::int64_t shortest = std::min({m_opts.header_timeout_ms, m_opts.idle_timeout_ms,
+  std::int64_t shortest = std::min({m_opts.request_timeout_ms, m_opts.idle_timeout_ms,
                                     m_opts.close_grace_ms, std::int64_t{2'000}});
   auto interval = static_cast<std::uint64_t>(std::clamp<std::int64_t>(shortest / 4, 5, 1'000));
   uv_timer_start(
@@ -204,9 +207,8 @@ void Server::accept_one(Listener& l) {
     uv_close(&h->handle, &Server::on_handle_closed);
     return;
   }
-  if (m_closing_down || m_conns.size() >= m_opts.max_connections) {
-    spdlog::warn("http: refusing a connection: {} open (max_connections {})", m_conns.size(),
-                 m_opts.max_connections);
+  bool full = m_active >= m_opts.max_connections;
+  if (m_closing_down || (full && m_refusing >= k_max_refusing)) {
     uv_close(&h->handle, &Server::on_handle_closed);
     return;
   }
@@ -224,8 +226,18 @@ void Server::accept_one(Listener& l) {
     peer.cred = peer_cred(&h->stream);
   }
   auto id = m_next_id++;
+  std::string remote = peer.remote;
   auto conn = std::make_shared<Connection>(this, id, h, std::move(peer));
   m_conns.emplace(id, conn);
+  if (full) {
+    ++m_refusing;
+    spdlog::warn("http: refusing a connection from {}: {} open (max_connections {})", remote,
+                 m_active, m_opts.max_connections);
+    conn->refuse("too many connections: " + std::to_string(m_active) +
+                 " are open (max_connections " + std::to_string(m_opts.max_connections) + ")");
+    return;
+  }
+  ++m_active;
   conn->start();
 }
 
@@ -263,8 +275,32 @@ void Server::run_scheduled() {
 }
 
 void Server::connection_closed(std::uint64_t conn_id) {
-  m_conns.erase(conn_id);
+  auto it = m_conns.find(conn_id);
+  if (it == m_conns.end()) return;
+  --(it->second->refused() ? m_refusing : m_active);
+  m_conns.erase(it);
   maybe_finish_close();
+}
+
+void Server::note_buffered(size_t before, size_t after) {
+  m_buffered = m_buffered - before + after;
+  if (m_buffered > m_opts.max_buffered_bytes && !m_evicting) evict_biggest();
+}
+
+// Over the cap, the connections holding the most go first: they are the likeliest abusers and
+// dropping them frees the most with the fewest victims (redis' client-output-buffer policy).
+void Server::evict_biggest() {
+  m_evicting = true;
+  std::vector<std::pair<size_t, Connection*>> holders;
+  for (auto& [id, c] : m_conns)
+    if (c->buffered() > 0) holders.emplace_back(c->buffered(), c.get());
+  std::sort(holders.begin(), holders.end(),
+            [](const auto& a, const auto& b) { return a.first > b.first; });
+  for (auto& [held, c] : holders) {
+    if (m_buffered <= m_opts.max_buffered_bytes) break;
+    c->evict(m_buffered, m_opts.max_buffered_bytes);
+  }
+  m_evicting = false;
 }
 
 void Server::close(std::function<void()> done) {

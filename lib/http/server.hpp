@@ -13,6 +13,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -71,8 +72,13 @@ class Responder {
   bool write_chunk(std::string data);
   void end_stream();
 
-  // Bytes queued on the connection and not yet written to the socket (for backpressure).
+  // Bytes queued on the connection whose writes have not completed yet (for backpressure).
   size_t write_queue_bytes() const;
+  // Bytes libuv could not hand to the socket yet: what the client has not taken.
+  size_t unsent_bytes() const;
+  // `fn` runs once, on the loop, when unsent_bytes() falls to `below` or less (right away if it
+  // already has). Dropped if the connection goes away or the response completes first.
+  void on_drain(size_t below, std::function<void()> fn);
   // True when the client went away (or the server force-closed the connection).
   bool closed() const;
   // `fn` runs once, on the loop, if the client disconnects before the response completes. It is
@@ -97,11 +103,27 @@ using Handler = std::function<void(Request&& req, std::shared_ptr<Responder> res
 struct ServerOptions {
   size_t max_body_bytes = 8u << 20;
   size_t max_header_bytes = 80u << 10;
-  std::int64_t header_timeout_ms = 10'000;  // from a request's first byte to its complete head
-  std::int64_t idle_timeout_ms = 60'000;    // between requests, and between reads of a body
-  size_t max_connections = 1024;            // further connections are accepted and closed
-  std::int64_t close_grace_ms = 5'000;      // close(): how long in-flight responses may finish
+  // A request's head and body must arrive within this, counted from its first byte (the first
+  // request of a connection: from accept). Reads never extend it, so trickling bytes cannot.
+  std::int64_t request_timeout_ms = 30'000;
+  std::int64_t idle_timeout_ms = 60'000;  // a kept-alive connection waiting for its next request
+  size_t max_connections = 1024;          // further connections get a 503 and are closed
+  // Unfinished request bytes held across all connections; past it the connections holding the
+  // most are answered 503 and closed.
+  size_t max_buffered_bytes = 64u << 20;
+  // A streaming response whose unsent bytes pass this is cut off (0 = no cap).
+  size_t max_stream_buffer_bytes = 8u << 20;
+  std::int64_t close_grace_ms = 5'000;  // close(): how long in-flight responses may finish
 };
+
+// An answer decided from a request's head alone, before any of its body is read.
+struct EarlyAnswer {
+  int status = 400;
+  Error error;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+// Looks at a request's head (body empty); nullopt lets the request through.
+using HeadCheck = std::function<std::optional<EarlyAnswer>(const Request& head)>;
 
 class Server {
  public:
@@ -126,8 +148,13 @@ class Server {
   // it created, and calls `done` on the loop once all its handles are closed. Calling it again adds
   // another `done` (run at once if the close already finished).
   void close(std::function<void()> done);
-  // Open connections, including ones being closed.
+  // Called with the head of every request once it is complete, before its body is read; an
+  // answer it returns is sent with Connection: close and the body is never buffered.
+  void set_head_check(HeadCheck check) { m_head_check = std::move(check); }
+  // Open connections, including ones being closed or refused.
   size_t connection_count() const { return m_conns.size(); }
+  // Unfinished request bytes held across all connections.
+  size_t buffered_bytes() const { return m_buffered; }
 
  private:
   friend class Connection;
@@ -141,12 +168,16 @@ class Server {
   void schedule(std::uint64_t conn_id);
   void run_scheduled();
   void connection_closed(std::uint64_t conn_id);
+  // A connection's unfinished request bytes went from `before` to `after`.
+  void note_buffered(size_t before, size_t after);
+  void evict_biggest();
   void maybe_finish_close();
   std::uint64_t now() const { return uv_now(m_loop); }
 
   uv_loop_t* m_loop;
   ServerOptions m_opts;
   Handler m_handler;
+  HeadCheck m_head_check;
   std::vector<char> m_read_buf;
   std::vector<std::unique_ptr<Listener>> m_listeners;
   std::unordered_map<std::uint64_t, std::shared_ptr<Connection>> m_conns;
@@ -155,6 +186,10 @@ class Server {
   uv_idle_t* m_idle = nullptr;          // runs m_ready on the next loop iteration
   std::vector<uv_handle_t*> m_closing;  // handles with a counted close in flight
   std::uint64_t m_next_id = 1;
+  size_t m_active = 0;    // connections counted against max_connections
+  size_t m_refusing = 0;  // connections being answered 503
+  size_t m_buffered = 0;  // sum of the connections' unfinished request bytes
+  bool m_evicting = false;
   int m_tcp_port = 0;
   bool m_closing_down = false;
   bool m_timers_closed = false;

@@ -119,6 +119,7 @@ Json to_json(const LeafSpec& s) {
   if (!s.idempotency_key.empty()) j["idempotency_key"] = s.idempotency_key;
   j["policy"] = s.policy;
   j["submitted_by"] = s.submitted_by;
+  j["owner"] = str_or_null(s.owner);
   return j;
 }
 
@@ -140,6 +141,7 @@ Result<LeafSpec> spec_from_json(const Json& j) {
   HARNESS_TRY(get_opt(j, "workspace", s.workspace));
   if (auto it = j.find("policy"); it != j.end()) s.policy = *it;
   if (auto it = j.find("submitted_by"); it != j.end()) s.submitted_by = *it;
+  HARNESS_TRY(get_opt(j, "owner", s.owner));
   return s;
 }
 

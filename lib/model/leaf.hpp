@@ -68,6 +68,7 @@ struct LeafSpec {
   // Set by the daemon at submit:
   Json policy;            // the effective policy (model::Policy JSON); null = allow everything
   Json submitted_by;      // {"name","uid","transport"} of the caller who submitted
+  std::string owner;      // the session's owner: "uid:N" | "token:NAME" (docs/security.md)
   std::string envelope;   // <state_dir>/leaves/<id>: result.json + DONE land here
   std::string workspace;  // the host directory the sandbox sees as its workspace
 };
@@ -125,6 +126,7 @@ struct EventDraft {
 
 struct Session {
   std::string id;
+  std::string owner;  // who created it ("uid:N", "token:NAME"); "" for sessions of old stores
   TimeMs created_at = 0;
   std::int64_t last_seq = 0;
   std::vector<Leaf> leaves;  // oldest first

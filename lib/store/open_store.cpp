@@ -1,8 +1,8 @@
 // open_store: picks the implementation from the URL scheme.
 #include <cctype>
 
+#include "lib/model/redactor.hpp"
 #include "lib/store/redis/redis_store.hpp"
-#include "lib/store/redis/url.hpp"
 #include "lib/store/sqlite/sqlite_store.hpp"
 #include "lib/store/store.hpp"
 
@@ -23,10 +23,6 @@ std::string scheme_of(const std::string& url) {
 
 }  // namespace
 
-std::string redact_store_url(const std::string& url) {
-  return redis::redact_url(url);
-}
-
 Result<std::unique_ptr<Store>> open_store(uv_loop_t* loop, const std::string& url,
                                           const StoreOptions& options) {
   if (url.empty()) return make_error(ErrorCode::invalid, "the store URL is empty");
@@ -40,7 +36,7 @@ Result<std::unique_ptr<Store>> open_store(uv_loop_t* loop, const std::string& ur
   }
   if (scheme == "redis" || scheme == "rediss") return redis::open_redis_store(loop, url, options);
   return make_error(ErrorCode::invalid, "unknown store URL scheme '" + scheme + "' in '" +
-                                            redact_store_url(url) +
+                                            model::url_without_password(url) +
                                             "' (use sqlite:PATH or redis://host:port/db)");
 }
 

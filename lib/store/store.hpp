@@ -27,7 +27,13 @@ struct SubmitRequest {
   std::string leaf_id;     // new, from new_id("lf_")
   std::string session_id;  // new from new_id("ses_"), or an existing session to resume
   bool resume = false;     // true: session must exist and have no unfinished leaf (else conflict)
-  model::LeafSpec spec;    // spec.idempotency_key: see SubmitResult::created
+  model::LeafSpec spec;    // spec.idempotency_key: see SubmitResult::created; spec.owner: the
+                           // owner of a new session (a resumed leaf gets its session's owner)
+  // Idempotency keys are per submitter: `idempotency_scope` names them ("uid:N"), and
+  // `request_hash` is a digest of the request. The same scope and key with another hash is a
+  // conflict; with the same hash the earlier leaf is returned.
+  std::string idempotency_scope;
+  std::string request_hash;
 };
 
 struct SubmitResult {
@@ -48,6 +54,9 @@ struct LeafFilter {
   std::string label;   // "k=v"; a bare "k" = has that label; empty = any
   int limit = 100;     // at most 1000; <= 0 means the default (100)
   std::string cursor;  // return leaves created before this leaf id (newest first)
+  // Set: only leaves of this owner (and, with `or_gated`, also leaves that opened a gate).
+  std::optional<std::string> owner;
+  bool or_gated = false;
 };
 
 struct LeafPage {
@@ -68,7 +77,7 @@ class Store {
 
   // Writes the leaf_submitted event (creating the session unless resuming) and the leaf row,
   // atomically. not_found: resuming an unknown session; conflict: the session has a leaf that
-  // is not terminal.
+  // is not terminal, or the idempotency key was used for another request.
   virtual void submit(SubmitRequest req, Callback<SubmitResult> cb) = 0;
   // Appends `drafts` to the leaf's session in one transaction, numbering them and applying each
   // to the leaf row with model::apply_event. If any draft is refused (e.g. the leaf is already
@@ -106,9 +115,5 @@ struct StoreOptions {
 // it holds no handle, so uv_run can return.
 Result<std::unique_ptr<Store>> open_store(uv_loop_t* loop, const std::string& url,
                                           const StoreOptions& options = {});
-
-// `url` with any password masked ("redis://user:***@host:6379/0"): the only form of a store URL
-// that may be logged or shown.
-std::string redact_store_url(const std::string& url);
 
 }  // namespace harness::store

@@ -5,8 +5,10 @@
 //
 //   harness:schema                 string   layout version (k_schema_version)
 //   harness:leaf:ID                hash     row (API leaf JSON, the projection), session, state,
-//                                           first_seq, last_seq, idem, qid (while queued)
-//   harness:ses:ID                 hash     created_at, last_seq, active (its unfinished leaf)
+//                                           first_seq, last_seq, owner, idem, idem_hash,
+//                                           gated (once it opened a gate), qid (while queued)
+//   harness:ses:ID                 hash     created_at, last_seq, owner, active (its unfinished
+//                                           leaf)
 //   harness:ses:ID:log             stream   the session's events; entry id "SEQ-0", fields
 //                                           leaf, type, ts, data (JSON)
 //   harness:ses:ID:leaves          zset     leaf ids of the session (score 0: sorted by id)
@@ -15,7 +17,8 @@
 //   harness:state:STATE            zset     leaf ids in that state
 //   harness:label:N:K              zset     leaves carrying label key K (N = K's length)
 //   harness:label:N:K=V            zset     leaves with K=V
-//   harness:idem                   hash     idempotency key -> leaf id
+//   harness:owner:OWNER            zset     leaves of that owner
+//   harness:idem                   hash     N:SCOPE KEY (N = SCOPE's length) -> leaf id
 //   harness:queue                  stream   one entry per queued leaf (field leaf), consumer
 //                                           group "harness"; the entry is acked and deleted
 //                                           when the leaf leaves `queued`
@@ -51,6 +54,13 @@ inline std::string label_key_index(std::string_view key) {
 // The index of leaves with label key=value.
 inline std::string label_value_index(std::string_view key, std::string_view value) {
   return label_key_index(key) + "=" + std::string(value);
+}
+inline std::string owner_index(std::string_view owner) {
+  return std::string(k_prefix) + "owner:" + std::string(owner);
+}
+// The field of harness:idem for an idempotency key in its scope (the submitter).
+inline std::string idempotency_field(std::string_view scope, std::string_view key) {
+  return std::to_string(scope.size()) + ":" + std::string(scope) + std::string(key);
 }
 // The zset of every leaf id.
 inline std::string all_leaves_index() {

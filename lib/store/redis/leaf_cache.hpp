@@ -25,10 +25,6 @@ class LeafCache {
     if (s == m_seqs.end()) return std::nullopt;
     return std::make_pair(l->second, s->second);
   }
-  std::optional<std::int64_t> session_seq(const std::string& session) const {
-    auto s = m_seqs.find(session);
-    return s == m_seqs.end() ? std::nullopt : std::optional<std::int64_t>(s->second);
-  }
   // Remembers a row (dropped once terminal: nothing appends to it any more) and its session's
   // last_seq.
   void put(const model::Leaf& leaf, std::int64_t session_seq) {
@@ -43,7 +39,6 @@ class LeafCache {
     m_leaves.erase(leaf_id);
     m_seqs.erase(session);
   }
-  void forget_session(const std::string& session) { m_seqs.erase(session); }
   void clear() {
     m_leaves.clear();
     m_seqs.clear();

@@ -12,9 +12,10 @@ constexpr int k_default_page = 100;
 constexpr int k_max_page = 1000;
 
 // The smallest index that can answer the filter; the script checks the other conditions.
-std::string index_for(const LeafFilter& f) {
+std::string index_for(const LeafFilter& f, const std::string& label_index) {
   if (!f.session.empty()) return session_leaves_index(f.session);
-  if (!f.label.empty()) return std::string();  // the label index itself: see label_index()
+  if (f.owner && !f.or_gated) return owner_index(*f.owner);
+  if (!label_index.empty()) return label_index;
   if (f.state) return state_index(model::to_string(*f.state));
   return all_leaves_index();
 }
@@ -43,14 +44,15 @@ void RedisStore::list_leaves(LeafFilter filter, Callback<LeafPage> cb) {
   enqueue<LeafPage>(std::move(cb), [this, f = std::move(filter)](Callback<LeafPage> done) {
     int limit = f.limit <= 0 ? k_default_page : std::min(f.limit, k_max_page);
     std::string label = label_index(f.label);
-    std::string index = index_for(f);
-    if (index.empty()) index = label;
-    std::vector<std::string> args{index,
+    std::vector<std::string> args{index_for(f, label),
                                   f.cursor,
                                   std::to_string(limit + 1),
                                   f.state ? std::string(model::to_string(*f.state)) : "",
                                   f.session,
-                                  label};
+                                  label,
+                                  f.owner ? "1" : "0",
+                                  f.owner.value_or(""),
+                                  f.or_gated ? "1" : "0"};
     script(ScriptId::list, std::move(args), [this, done, limit](Result<Reply> r) {
       if (!r) return done(r.error());
       if (script_status(*r) != "ok") return done(answer_error(*r, m_endpoint));
@@ -98,7 +100,8 @@ void RedisStore::get_session(std::string id, Callback<model::Session> cb) {
         s.id = id;
         HARNESS_TRY_ASSIGN(s.created_at, int_from(r->at(1), "session created_at"));
         HARNESS_TRY_ASSIGN(s.last_seq, int_from(r->at(2), "session last_seq"));
-        HARNESS_TRY_ASSIGN(s.leaves, leaves_from(*r, 3));
+        s.owner = std::string(r->at(3).text().value_or(""));
+        HARNESS_TRY_ASSIGN(s.leaves, leaves_from(*r, 4));
         return s;
       }));
     });

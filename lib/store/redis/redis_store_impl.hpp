@@ -67,8 +67,10 @@ class RedisStore final : public Store {
 
   using Request = std::shared_ptr<const SubmitRequest>;
   using Drafts = std::shared_ptr<const std::vector<model::EventDraft>>;
-  // submit: with the session's last_seq known (0 for a new session) / read first.
-  void submit_at(Request req, std::int64_t seq, int tries, Callback<SubmitResult> cb);
+  // submit: with the session's last_seq and owner known (0 and "" for a new session) / read
+  // first.
+  void submit_at(Request req, std::int64_t seq, std::string session_owner, int tries,
+                 Callback<SubmitResult> cb);
   void submit_read(Request req, int tries, Callback<SubmitResult> cb);
   // The earlier leaf of an idempotency key and its leaf_submitted event.
   void submitted(const std::string& leaf_id, Callback<SubmitResult> cb);

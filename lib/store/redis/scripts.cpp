@@ -26,15 +26,24 @@ return {'ok', v}
 )lua";
 
 // ARGV: prefix, leaf id, session id, resume ("1"/"0"), the session's expected last_seq (resume),
-// idempotency key, ts, leaf_submitted data, leaf row, label index count, label index keys...
+// idempotency field ("" = none), idempotency key, request hash, owner, ts, leaf_submitted data,
+// leaf row, label index count, label index keys...
 // -> ok seq | dup leaf_id | retry | not_found msg | conflict msg
 constexpr std::string_view k_submit = R"lua(
-local P, id, sid, resume, expected, idem = ARGV[1], ARGV[2], ARGV[3], ARGV[4] == '1', ARGV[5], ARGV[6]
-local ts, data, row = ARGV[7], ARGV[8], ARGV[9]
+local P, id, sid, resume, expected = ARGV[1], ARGV[2], ARGV[3], ARGV[4] == '1', ARGV[5]
+local idem, key, hash, owner = ARGV[6], ARGV[7], ARGV[8], ARGV[9]
+local ts, data, row = ARGV[10], ARGV[11], ARGV[12]
 local lk, sk = P .. 'leaf:' .. id, P .. 'ses:' .. sid
 if idem ~= '' then
   local prev = redis.call('HGET', P .. 'idem', idem)
-  if prev then return {'dup', prev} end
+  if prev then
+    local was = redis.call('HGET', P .. 'leaf:' .. prev, 'idem_hash')
+    if was and was ~= '' and was ~= hash then
+      return {'conflict', "idempotency key '" .. key .. "' was used for another request (leaf " ..
+              prev .. '); use a new key for a new request'}
+    end
+    return {'dup', prev}
+  end
 end
 local seq = 1
 if resume then
@@ -51,21 +60,23 @@ elseif redis.call('EXISTS', sk) == 1 then
 end
 if redis.call('EXISTS', lk) == 1 then return {'conflict', 'leaf ' .. id .. ' already exists'} end
 redis.call('XADD', sk .. ':log', seq .. '-0', 'leaf', id, 'type', 'leaf_submitted', 'ts', ts, 'data', data)
-if not resume then redis.call('HSET', sk, 'created_at', ts) end
+if not resume then redis.call('HSET', sk, 'created_at', ts, 'owner', owner) end
 redis.call('HSET', sk, 'last_seq', seq, 'active', id)
 local qid = redis.call('XADD', P .. 'queue', '*', 'leaf', id)
 redis.call('HSET', lk, 'row', row, 'session', sid, 'state', 'queued', 'first_seq', seq,
-           'last_seq', seq, 'idem', idem, 'qid', qid)
+           'last_seq', seq, 'owner', owner, 'idem', idem, 'idem_hash', hash, 'qid', qid)
 redis.call('ZADD', sk .. ':leaves', 0, id)
 redis.call('ZADD', P .. 'leaves', 0, id)
 redis.call('ZADD', P .. 'state:queued', 0, id)
+if owner ~= '' then redis.call('ZADD', P .. 'owner:' .. owner, 0, id) end
 if idem ~= '' then redis.call('HSET', P .. 'idem', idem, id) end
-for i = 11, 10 + tonumber(ARGV[10]) do redis.call('ZADD', ARGV[i], 0, id) end
+for i = 14, 13 + tonumber(ARGV[13]) do redis.call('ZADD', ARGV[i], 0, id) end
 return {'ok', seq}
 )lua";
 
 // ARGV: prefix, queue group, leaf id, the session's expected last_seq, the leaf's expected
-// state, its new state, the new row, terminal ("1"/"0"), ts, n, then n pairs (type, data).
+// state, its new state, the new row, terminal ("1"/"0"), ts, has opened a gate ("1"/"0"), n,
+// then n pairs (type, data).
 // -> ok last_seq | retry | not_found msg
 constexpr std::string_view k_append = R"lua(
 local P, group, id, expected, old, new = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
@@ -75,14 +86,15 @@ if not h[1] then return {'not_found', 'no such leaf ' .. id} end
 local sk = P .. 'ses:' .. h[1]
 local last = redis.call('HGET', sk, 'last_seq')
 if last ~= expected or h[2] ~= old then return {'retry'} end
-local seq, ts, n = tonumber(last), ARGV[9], tonumber(ARGV[10])
+local seq, ts, n = tonumber(last), ARGV[9], tonumber(ARGV[11])
 for i = 0, n - 1 do
   seq = seq + 1
-  redis.call('XADD', sk .. ':log', seq .. '-0', 'leaf', id, 'type', ARGV[11 + 2 * i], 'ts', ts,
-             'data', ARGV[12 + 2 * i])
+  redis.call('XADD', sk .. ':log', seq .. '-0', 'leaf', id, 'type', ARGV[12 + 2 * i], 'ts', ts,
+             'data', ARGV[13 + 2 * i])
 end
 redis.call('HSET', sk, 'last_seq', seq)
 redis.call('HSET', lk, 'row', ARGV[7], 'state', new, 'last_seq', seq)
+if ARGV[10] == '1' then redis.call('HSET', lk, 'gated', '1') end
 if old ~= new then
   redis.call('ZREM', P .. 'state:' .. old, id)
   redis.call('ZADD', P .. 'state:' .. new, 0, id)
@@ -111,12 +123,12 @@ local e = redis.call('XRANGE', ARGV[1] .. 'ses:' .. h[2] .. ':log', h[3], h[3])
 return {'ok', h[1], e[1] or false}
 )lua";
 
-// ARGV: prefix, session id -> ok created_at last_seq rows... | not_found msg
+// ARGV: prefix, session id -> ok created_at last_seq owner rows... | not_found msg
 constexpr std::string_view k_session = R"lua(
 local sk = ARGV[1] .. 'ses:' .. ARGV[2]
-local h = redis.call('HMGET', sk, 'created_at', 'last_seq')
+local h = redis.call('HMGET', sk, 'created_at', 'last_seq', 'owner')
 if not h[1] then return {'not_found', 'no such session ' .. ARGV[2]} end
-local out = {'ok', h[1], h[2]}
+local out = {'ok', h[1], h[2], h[3] or ''}
 for _, id in ipairs(redis.call('ZRANGE', sk .. ':leaves', 0, -1)) do
   out[#out + 1] = redis.call('HGET', ARGV[1] .. 'leaf:' .. id, 'row')
 end
@@ -124,19 +136,23 @@ return out
 )lua";
 
 // ARGV: prefix, index key, cursor ("" = from the newest), rows wanted, state, session, label
-// index key ("" = any) -> ok rows... (newest first). Walks the index in batches from the
-// cursor down and keeps the leaves matching every filter.
+// index key ("" = any), owner filter ("1"/"0"), owner, or gated ("1"/"0") -> ok rows...
+// (newest first). Walks the index in batches from the cursor down and keeps the leaves matching
+// every filter; with the owner filter, a leaf matches when it has that owner, or (or gated) when
+// it has ever opened a gate.
 constexpr std::string_view k_list = R"lua(
 local P, idx, cursor, want = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
 local state, session, label = ARGV[5], ARGV[6], ARGV[7]
+local by_owner, owner, or_gated = ARGV[8] == '1', ARGV[9], ARGV[10] == '1'
 local max = '+'
 if cursor ~= '' then max = '(' .. cursor end
 local out = {'ok'}
 while true do
   local ids = redis.call('ZREVRANGEBYLEX', idx, max, '-', 'LIMIT', 0, 200)
   for _, id in ipairs(ids) do
-    local h = redis.call('HMGET', P .. 'leaf:' .. id, 'row', 'state', 'session')
+    local h = redis.call('HMGET', P .. 'leaf:' .. id, 'row', 'state', 'session', 'owner', 'gated')
     if h[1] and (state == '' or h[2] == state) and (session == '' or h[3] == session)
+        and (not by_owner or h[4] == owner or (or_gated and h[5] == '1'))
         and (label == '' or redis.call('ZSCORE', label, id)) then
       out[#out + 1] = h[1]
       if #out > want then return out end

@@ -3,12 +3,14 @@
 #include <cctype>
 #include <charconv>
 
+#include "lib/model/redactor.hpp"
+
 namespace harness::store::redis {
 namespace {
 
-Error bad(const std::string& shown, const std::string& why) {
-  return make_error(ErrorCode::invalid, "store URL '" + shown + "': " + why +
-                                            " (expected redis://[user:pass@]host:port/db)");
+Error bad(const std::string& url, const std::string& why) {
+  return make_error(ErrorCode::invalid, "store URL '" + model::url_without_password(url) + "': " +
+                                            why + " (expected redis://[user]:pass@host:port/db)");
 }
 
 int hex_value(char c) {
@@ -44,21 +46,41 @@ bool parse_int(std::string_view s, int lo, int hi, int& out) {
   return r.ec == std::errc() && out >= lo && out <= hi;
 }
 
-// The scheme://userinfo@host/path split. The userinfo ends at the LAST '@' (paths hold only a
-// db number), so a password may contain '@' and '/' unescaped and is still never shown.
-struct Split {
-  size_t authority = 0;            // first character after "scheme://"
-  size_t at = std::string::npos;   // the '@' ending the userinfo, or npos
-  size_t end = std::string::npos;  // the '/' starting the path, or npos
-};
+// "[user]:pass" (percent-encoded) into `out`.
+Status parse_userinfo(const std::string& url, std::string_view info, RedisUrl& out) {
+  size_t colon = info.find(':');
+  if (colon == std::string_view::npos)
+    return bad(url, "a userinfo without ':' is ambiguous; write :PASSWORD@ or USER:PASSWORD@");
+  if (!percent_decode(info.substr(0, colon), out.user))
+    return bad(url, "the user has a broken %-escape");
+  if (!percent_decode(info.substr(colon + 1), out.password))
+    return bad(url, "the password has a broken %-escape");
+  if (out.password.empty()) return bad(url, "the password is empty");
+  return {};
+}
 
-Split split(const std::string& url, size_t after_scheme) {
-  Split s;
-  s.authority = after_scheme;
-  size_t at = url.rfind('@');
-  if (at != std::string::npos && at >= after_scheme) s.at = at;
-  s.end = url.find('/', s.at == std::string::npos ? after_scheme : s.at + 1);
-  return s;
+// "host[:port]" or "[v6][:port]" into `out`.
+Status parse_hostport(const std::string& url, std::string_view hp, RedisUrl& out) {
+  std::string_view port;
+  bool has_port = false;
+  if (hp.starts_with('[')) {
+    size_t close = hp.find(']');
+    if (close == std::string_view::npos) return bad(url, "an IPv6 address lacks its ']'");
+    out.host = std::string(hp.substr(1, close - 1));
+    std::string_view rest = hp.substr(close + 1);
+    if (!rest.empty() && !rest.starts_with(':')) return bad(url, "junk after the IPv6 address");
+    has_port = !rest.empty();
+    if (has_port) port = rest.substr(1);
+  } else {
+    size_t colon = hp.find(':');
+    out.host = std::string(hp.substr(0, colon));
+    has_port = colon != std::string_view::npos;
+    if (has_port) port = hp.substr(colon + 1);
+  }
+  if (out.host.empty()) return bad(url, "no host");
+  if (has_port && !parse_int(port, 1, 65535, out.port))
+    return bad(url, "the port must be a number from 1 to 65535");
+  return {};
 }
 
 }  // namespace
@@ -74,68 +96,31 @@ std::string RedisUrl::display() const {
   return "redis://" + auth + endpoint() + "/" + std::to_string(db);
 }
 
-std::string redact_url(const std::string& url) {
-  size_t scheme_end = url.find("://");
-  if (scheme_end == std::string::npos) return url;
-  Split s = split(url, scheme_end + 3);
-  if (s.at == std::string::npos) return url;
-  size_t colon = url.find(':', s.authority);
-  size_t from = colon == std::string::npos || colon > s.at ? s.authority : colon + 1;
-  return url.substr(0, from) + "***" + url.substr(s.at);
-}
-
+// The userinfo ends at the last '@' (as for model::url_without_password, which masks passwords
+// in logs), so a password may hold '@' and '/' unescaped; '?' and '#' must be %-escaped.
 Result<RedisUrl> parse_redis_url(const std::string& url) {
-  std::string shown = redact_url(url);
   if (url.rfind("rediss://", 0) == 0)
-    return bad(shown,
-               "TLS (rediss://) is not supported; use redis:// over a trusted network or "
-               "a TLS tunnel");
-  if (url.rfind("redis://", 0) != 0) return bad(shown, "the scheme must be redis://");
+    return bad(url,
+               "TLS (rediss://) is not supported; use redis:// over a trusted network or a "
+               "TLS tunnel");
+  if (url.rfind("redis://", 0) != 0) return bad(url, "the scheme must be redis://");
+  if (url.find_first_of("?#") != std::string::npos)
+    return bad(url,
+               "query strings and fragments are not supported ('?' and '#' in a password "
+               "must be written %3F and %23)");
   RedisUrl out;
-  Split s = split(url, 8);
-  size_t after_auth = s.at == std::string::npos ? s.authority : s.at + 1;
-  if (url.find_first_of("?#", after_auth) != std::string::npos)
-    return bad(shown, "query strings and fragments are not supported");
-  size_t host_begin = s.authority;
-  if (s.at != std::string::npos) {
-    // As redis-cli: "user:pass" or ":pass", and a userinfo without ':' is a password.
-    std::string_view info(url.data() + s.authority, s.at - s.authority);
-    size_t colon = info.find(':');
-    std::string_view user = colon == std::string_view::npos ? "" : info.substr(0, colon);
-    std::string_view pass = colon == std::string_view::npos ? info : info.substr(colon + 1);
-    if (!percent_decode(user, out.user)) return bad(shown, "the user has a broken %-escape");
-    if (!percent_decode(pass, out.password))
-      return bad(shown, "the password has a broken %-escape");
-    if (out.password.empty()) return bad(shown, "the password is empty");
-    host_begin = s.at + 1;
+  std::string_view rest(url);
+  rest.remove_prefix(8);
+  size_t at = rest.rfind('@');
+  if (at != std::string_view::npos) {
+    HARNESS_TRY(parse_userinfo(url, rest.substr(0, at), out));
+    rest.remove_prefix(at + 1);
   }
-  std::string_view hostport(url.data() + host_begin,
-                            (s.end == std::string::npos ? url.size() : s.end) - host_begin);
-  std::string_view port;
-  if (hostport.starts_with('[')) {
-    size_t close = hostport.find(']');
-    if (close == std::string_view::npos) return bad(shown, "an IPv6 address lacks its ']'");
-    out.host = std::string(hostport.substr(1, close - 1));
-    std::string_view rest = hostport.substr(close + 1);
-    if (!rest.empty() && !rest.starts_with(':')) return bad(shown, "junk after the IPv6 address");
-    if (!rest.empty()) port = rest.substr(1);
-    if (!rest.empty() && port.empty()) return bad(shown, "the port after ':' is empty");
-  } else {
-    size_t colon = hostport.find(':');
-    out.host = std::string(hostport.substr(0, colon));
-    if (colon != std::string_view::npos) {
-      port = hostport.substr(colon + 1);
-      if (port.empty()) return bad(shown, "the port after ':' is empty");
-    }
-  }
-  if (out.host.empty()) return bad(shown, "no host");
-  if (!port.empty() && !parse_int(port, 1, 65535, out.port))
-    return bad(shown, "the port must be a number from 1 to 65535");
-  if (s.end != std::string::npos) {
-    std::string_view db(url.data() + s.end + 1, url.size() - s.end - 1);
-    if (!db.empty() && !parse_int(db, 0, 100000, out.db))
-      return bad(shown, "the database must be a number (the path is /DB)");
-  }
+  size_t slash = rest.find('/');
+  HARNESS_TRY(parse_hostport(url, rest.substr(0, slash), out));
+  std::string_view path = slash == std::string_view::npos ? "" : rest.substr(slash + 1);
+  if (!path.empty() && !parse_int(path, 0, 100000, out.db))
+    return bad(url, "the database must be a number (the path is /DB)");
   return out;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // redis://[user:pass@]host:port/db URLs: parsing with clear errors, and a display form with the
-// password masked (the only form that may reach a log, an error message or an API answer).
+// password masked (the only form that may reach a log, an error message or an API answer; for
+// a URL as configured, model::url_without_password).
 
 #include <string>
 
@@ -21,13 +22,10 @@ struct RedisUrl {
   std::string display() const;
 };
 
-// Parses "redis://[[user]:pass@]host[:port][/db]" (as redis-cli: a userinfo without ':' is the
-// password). user and pass may be percent-encoded.
-// invalid (never quoting the password) for another scheme, rediss:// (TLS is not supported by
-// hiredis 0.14), a missing host, a bad port or db, or a query string.
+// Parses "redis://[[user]:pass@]host[:port][/db]"; user and pass may be percent-encoded.
+// invalid (quoting the URL through model::url_without_password) for another scheme, rediss://
+// (TLS is not supported by hiredis 0.14), a userinfo without ':' (a user or a password?), a
+// missing host, a bad port or db, or a query string.
 Result<RedisUrl> parse_redis_url(const std::string& url);
-
-// `url` with any password in its userinfo masked: for logging store URLs of either scheme.
-std::string redact_url(const std::string& url);
 
 }  // namespace harness::store::redis

@@ -21,47 +21,53 @@ Error contention(const std::string& what) {
 void RedisStore::submit(SubmitRequest req, Callback<SubmitResult> cb) {
   auto r = std::make_shared<const SubmitRequest>(std::move(req));
   enqueue<SubmitResult>(std::move(cb), [this, r](Callback<SubmitResult> done) {
-    if (!r->resume) return submit_at(r, 0, 0, done);
-    if (auto seq = m_cache.session_seq(r->session_id)) return submit_at(r, *seq, 0, done);
+    if (!r->resume) return submit_at(r, 0, "", 0, done);
     submit_read(r, 0, done);
   });
 }
 
+// A resumed session's last_seq, and its owner (which the new leaf gets).
 void RedisStore::submit_read(Request req, int tries, Callback<SubmitResult> done) {
-  m_conn->command({"HGET", session_key(req->session_id), "last_seq"}, [this, req, tries,
-                                                                       done](Result<Reply> r) {
-    if (!r) return done(r.error());
-    if (r->is_error()) return done(redis_error(*r, m_endpoint));
-    if (r->is_nil())
-      return done(make_error(ErrorCode::not_found, "no such session " + req->session_id));
-    auto seq = int_from(*r, "session last_seq");
-    if (!seq) return done(seq.error());
-    submit_at(req, *seq, tries, done);
-  });
+  m_conn->command(
+      {"HMGET", session_key(req->session_id), "last_seq", "owner"},
+      [this, req, tries, done](Result<Reply> r) {
+        if (!r) return done(r.error());
+        if (r->is_error()) return done(redis_error(*r, m_endpoint));
+        if (r->at(0).is_nil())
+          return done(make_error(ErrorCode::not_found, "no such session " + req->session_id));
+        auto seq = int_from(r->at(0), "session last_seq");
+        if (!seq) return done(seq.error());
+        std::string owner(r->at(1).text().value_or(""));
+        submit_at(req, *seq, std::move(owner), tries, done);
+      });
 }
 
-void RedisStore::submit_at(Request req, std::int64_t seq, int tries, Callback<SubmitResult> done) {
+void RedisStore::submit_at(Request req, std::int64_t seq, std::string session_owner, int tries,
+                           Callback<SubmitResult> done) {
   TimeMs now = now_ms();
   std::vector<std::string> args;
   auto built = guarded([&]() -> Result<SubmitResult> {
+    model::LeafSpec spec = req->spec;
+    if (req->resume) spec.owner = session_owner;
     SubmitResult out;
-    out.event = model::Event{req->session_id,
-                             seq + 1,
-                             req->leaf_id,
-                             std::string(model::event::leaf_submitted),
-                             now,
-                             model::to_json(req->spec)};
+    out.event = model::Event{
+        req->session_id,     seq + 1, req->leaf_id, std::string(model::event::leaf_submitted), now,
+        model::to_json(spec)};
     HARNESS_TRY(model::apply_event(out.leaf, out.event));
+    const std::string& key = spec.idempotency_key;
     args = {req->leaf_id,
             req->session_id,
             req->resume ? "1" : "0",
             req->resume ? std::to_string(seq) : "",
-            req->spec.idempotency_key,
+            key.empty() ? "" : idempotency_field(req->idempotency_scope, key),
+            key,
+            req->request_hash,
+            spec.owner,
             std::to_string(now),
             dump_json(out.event.data),
             dump_json(model::to_json(out.leaf)),
-            std::to_string(req->spec.labels.size() * 2)};
-    for (const auto& [k, v] : req->spec.labels) {
+            std::to_string(spec.labels.size() * 2)};
+    for (const auto& [k, v] : spec.labels) {
       args.push_back(label_key_index(k));
       args.push_back(label_value_index(k, v));
     }
@@ -78,7 +84,6 @@ void RedisStore::submit_at(Request req, std::int64_t seq, int tries, Callback<Su
     }
     if (status == "dup") return submitted(std::string(r->at(1).text().value_or("")), done);
     if (status == "retry") {
-      m_cache.forget_session(req->session_id);
       if (tries + 1 >= k_max_tries) return done(contention("submit to " + req->session_id));
       return submit_read(req, tries + 1, done);
     }
@@ -154,6 +159,7 @@ void RedisStore::append_at(model::Leaf leaf, std::int64_t seq, Drafts drafts, in
                                 "",
                                 model::is_terminal(out->leaf.state) ? "1" : "0",
                                 std::to_string(now),
+                                out->leaf.gates > 0 ? "1" : "0",
                                 std::to_string(out->events.size())};
   Status encoded = guarded([&]() -> Status {
     args[5] = dump_json(model::to_json(out->leaf));

@@ -27,6 +27,9 @@ Where leaf_where(const LeafFilter& f) {
   if (f.state) w.add(" AND state = ?", std::string(model::to_string(*f.state)));
   if (!f.session.empty()) w.add(" AND session = ?", f.session);
   if (!f.cursor.empty()) w.add(" AND id < ?", f.cursor);
+  if (f.owner)
+    w.add(f.or_gated ? " AND (owner = ? OR json_extract(row, '$.gates') > 0)" : " AND owner = ?",
+          *f.owner);
   if (!f.label.empty()) {
     // "k=v" matches that value; a bare "k" matches any leaf carrying the key.
     auto eq = f.label.find('=');
@@ -88,12 +91,13 @@ Result<model::Session> get_session(Db& db, const std::string& id) {
   s.id = id;
   {
     HARNESS_TRY_ASSIGN(Stmt st,
-                       db.prepare("SELECT created_at, last_seq FROM sessions WHERE id = ?"));
+                       db.prepare("SELECT created_at, last_seq, owner FROM sessions WHERE id = ?"));
     st.bind(1, id);
     HARNESS_TRY_ASSIGN(bool row, st.step());
     if (!row) return make_error(ErrorCode::not_found, "no such session " + id);
     s.created_at = st.int64(0);
     s.last_seq = st.int64(1);
+    s.owner = st.text(2);
   }
   HARNESS_TRY_ASSIGN(Stmt st, db.prepare("SELECT row FROM leaves WHERE session = ? ORDER BY id"));
   st.bind(1, id);

@@ -7,15 +7,22 @@
 namespace harness::store::sqlite {
 namespace {
 
-// The leaf holding `key` and its leaf_submitted event, if any.
-Result<std::optional<SubmitResult>> find_by_key(Db& db, const std::string& key) {
+// The leaf holding the request's key in its scope and its leaf_submitted event, if any.
+// conflict when that leaf was submitted by a request with another hash.
+Result<std::optional<SubmitResult>> find_by_key(Db& db, const SubmitRequest& req) {
   std::string id;
   {
-    HARNESS_TRY_ASSIGN(Stmt st, db.prepare("SELECT id FROM leaves WHERE idempotency_key = ?"));
-    st.bind(1, key);
+    HARNESS_TRY_ASSIGN(Stmt st, db.prepare("SELECT id, idem_hash FROM leaves WHERE idem_scope = ? "
+                                           "AND idem_key = ?"));
+    st.bind(1, req.idempotency_scope).bind(2, req.spec.idempotency_key);
     HARNESS_TRY_ASSIGN(bool row, st.step());
     if (!row) return std::optional<SubmitResult>();
     id = st.text(0);
+    std::string_view hash = st.text_view(1);  // "" for keys of stores before hashes were kept
+    if (!hash.empty() && hash != req.request_hash)
+      return make_error(ErrorCode::conflict, "idempotency key '" + req.spec.idempotency_key +
+                                                 "' was used for another request (leaf " + id +
+                                                 "); use a new key for a new request");
   }
   SubmitResult out;
   out.created = false;
@@ -42,16 +49,26 @@ Status check_no_unfinished(Db& db, const std::string& session) {
                                              st.text(0) + " (" + st.text(1) + ")");
 }
 
-// The session's last seq: an existing one when resuming, else a new session (seq 0).
+// The owner of an existing session ("" for sessions of old stores).
+Result<std::string> session_owner(Db& db, const std::string& id) {
+  HARNESS_TRY_ASSIGN(Stmt st, db.prepare("SELECT owner FROM sessions WHERE id = ?"));
+  st.bind(1, id);
+  HARNESS_TRY_ASSIGN(bool row, st.step());
+  if (!row) return make_error(ErrorCode::not_found, "no such session " + id);
+  return st.text(0);
+}
+
+// The session's last seq: an existing one when resuming, else a new session (seq 0) owned by
+// spec.owner.
 Result<std::int64_t> open_session(Db& db, const SubmitRequest& req, TimeMs now) {
   if (req.resume) {
     HARNESS_TRY_ASSIGN(std::int64_t seq, session_seq(db, req.session_id));
     HARNESS_TRY(check_no_unfinished(db, req.session_id));
     return seq;
   }
-  HARNESS_TRY_ASSIGN(Stmt st, db.prepare("INSERT INTO sessions(id, created_at, last_seq) "
-                                         "VALUES(?, ?, 0)"));
-  Status s = st.bind(1, req.session_id).bind(2, now).run();
+  HARNESS_TRY_ASSIGN(Stmt st, db.prepare("INSERT INTO sessions(id, created_at, last_seq, owner) "
+                                         "VALUES(?, ?, 0, ?)"));
+  Status s = st.bind(1, req.session_id).bind(2, now).bind_or_null(3, req.spec.owner).run();
   if (!s && s.error().code == ErrorCode::conflict)
     return make_error(ErrorCode::conflict, "session " + req.session_id + " already exists");
   if (!s) return s.error();
@@ -63,18 +80,22 @@ Result<std::int64_t> open_session(Db& db, const SubmitRequest& req, TimeMs now) 
 Result<SubmitResult> submit(Db& db, const SubmitRequest& req) {
   HARNESS_TRY_ASSIGN(Tx tx, Tx::begin(db, true));
   if (!req.spec.idempotency_key.empty()) {
-    HARNESS_TRY_ASSIGN(auto earlier, find_by_key(db, req.spec.idempotency_key));
+    HARNESS_TRY_ASSIGN(auto earlier, find_by_key(db, req));
     if (earlier) return std::move(*earlier);  // the transaction rolls back: nothing written
   }
   TimeMs now = now_ms();
   HARNESS_TRY_ASSIGN(std::int64_t seq, open_session(db, req, now));
+  model::LeafSpec spec = req.spec;
+  if (req.resume) {
+    HARNESS_TRY_ASSIGN(spec.owner, session_owner(db, req.session_id));
+  }
   SubmitResult out;
   out.event = model::Event{
-      req.session_id,          seq + 1, req.leaf_id, std::string(model::event::leaf_submitted), now,
-      model::to_json(req.spec)};
+      req.session_id,      seq + 1, req.leaf_id, std::string(model::event::leaf_submitted), now,
+      model::to_json(spec)};
   HARNESS_TRY(model::apply_event(out.leaf, out.event));
   HARNESS_TRY(insert_event(db, out.event));
-  HARNESS_TRY(insert_leaf(db, out.leaf));
+  HARNESS_TRY(insert_leaf(db, out.leaf, req.idempotency_scope, req.request_hash));
   HARNESS_TRY(set_session_seq(db, req.session_id, out.event.seq));
   HARNESS_TRY(tx.commit());
   return out;

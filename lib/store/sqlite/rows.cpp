@@ -72,13 +72,19 @@ Status insert_event(Db& db, const model::Event& e) {
   return st.bind(6, dump_json(e.data)).run();
 }
 
-Status insert_leaf(Db& db, const model::Leaf& leaf) {
+Status insert_leaf(Db& db, const model::Leaf& leaf, const std::string& idem_scope,
+                   const std::string& idem_hash) {
   {
     HARNESS_TRY_ASSIGN(Stmt st, db.prepare("INSERT INTO leaves(id, session, state, created_at, "
-                                           "idempotency_key, row) VALUES(?, ?, ?, ?, ?, ?)"));
+                                           "owner, idem_scope, idem_key, idem_hash, row) "
+                                           "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)"));
     st.bind(1, leaf.id).bind(2, leaf.session).bind(3, model::to_string(leaf.state));
-    st.bind(4, leaf.created_at).bind_or_null(5, leaf.spec.idempotency_key);
-    Status s = st.bind(6, dump_json(model::to_json(leaf))).run();
+    st.bind(4, leaf.created_at).bind_or_null(5, leaf.spec.owner);
+    if (leaf.spec.idempotency_key.empty())
+      st.bind_null(6).bind_null(7).bind_null(8);
+    else
+      st.bind(6, idem_scope).bind(7, leaf.spec.idempotency_key).bind(8, idem_hash);
+    Status s = st.bind(9, dump_json(model::to_json(leaf))).run();
     if (!s) {
       if (s.error().code == ErrorCode::conflict)
         return make_error(ErrorCode::conflict, "leaf " + leaf.id + " already exists");

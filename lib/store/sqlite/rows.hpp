@@ -32,8 +32,11 @@ Result<model::Leaf> load_leaf(Db& db, const std::string& id);
 Result<std::int64_t> session_seq(Db& db, const std::string& id);
 Status set_session_seq(Db& db, const std::string& id, std::int64_t seq);
 Status insert_event(Db& db, const model::Event& e);
-// Inserts a new leaf row with its labels; conflict when the id or idempotency key exists.
-Status insert_leaf(Db& db, const model::Leaf& leaf);
+// Inserts a new leaf row with its labels, its owner (spec.owner) and its idempotency key
+// (spec.idempotency_key, per `idem_scope`, with the request's hash); conflict when the id or
+// the scoped key exists.
+Status insert_leaf(Db& db, const model::Leaf& leaf, const std::string& idem_scope,
+                   const std::string& idem_hash);
 Status update_leaf(Db& db, const model::Leaf& leaf);
 
 }  // namespace harness::store::sqlite

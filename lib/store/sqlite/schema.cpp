@@ -10,7 +10,7 @@ namespace {
 // append a new one. Leaf rows hold the API leaf JSON (model::to_json) as the projection of the
 // session's events; the other leaf columns exist for filtering and ordering. Ids are sortable
 // ULIDs, so "ORDER BY id" is creation order.
-constexpr std::array<const char*, 1> k_migrations{{
+constexpr std::array<const char*, 2> k_migrations{{
     R"sql(
 CREATE TABLE sessions(
   id TEXT PRIMARY KEY,
@@ -43,6 +43,34 @@ CREATE TABLE leaf_labels(
   value TEXT NOT NULL,
   PRIMARY KEY(key, value, leaf)
 ) WITHOUT ROWID;
+)sql",
+    // Sessions have owners; idempotency keys are per submitter and remember the request's hash
+    // (docs/security.md). The old global `idempotency_key` column is no longer written. Leaves
+    // of older stores get the owner from their submitted_by; a session belongs to whoever
+    // submitted its first leaf.
+    R"sql(
+ALTER TABLE sessions ADD COLUMN owner TEXT;
+ALTER TABLE leaves ADD COLUMN owner TEXT;
+ALTER TABLE leaves ADD COLUMN idem_scope TEXT;
+ALTER TABLE leaves ADD COLUMN idem_key TEXT;
+ALTER TABLE leaves ADD COLUMN idem_hash TEXT;
+UPDATE leaves SET owner = CASE
+  WHEN json_extract(row, '$.submitted_by.transport') = 'tcp'
+    THEN 'token:' || json_extract(row, '$.submitted_by.name')
+  WHEN json_extract(row, '$.submitted_by.uid') IS NOT NULL
+    THEN 'uid:' || json_extract(row, '$.submitted_by.uid')
+  WHEN json_extract(row, '$.submitted_by.name') IS NOT NULL
+    THEN 'user:' || json_extract(row, '$.submitted_by.name')
+  END;
+UPDATE leaves SET idem_scope = owner, idem_key = idempotency_key, idempotency_key = NULL
+  WHERE idempotency_key IS NOT NULL;
+UPDATE sessions SET owner =
+  (SELECT owner FROM leaves WHERE leaves.session = sessions.id ORDER BY id LIMIT 1);
+UPDATE leaves SET owner = (SELECT owner FROM sessions WHERE sessions.id = leaves.session);
+UPDATE leaves SET row = json_set(row, '$.owner', owner) WHERE owner IS NOT NULL;
+CREATE UNIQUE INDEX leaves_by_idempotency ON leaves(idem_scope, idem_key)
+  WHERE idem_key IS NOT NULL;
+CREATE INDEX leaves_by_owner ON leaves(owner, id);
 )sql",
 }};
 

@@ -3,6 +3,8 @@
 
 #include <doctest/doctest.h>
 
+#include <sys/resource.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -77,7 +79,7 @@ TEST_CASE("doctor: a working sandbox is ready, a broken one and a missing replay
   INFO(r.dump(2));
   CHECK(r["ok"] == false);
   CHECK(r["daemon"]["state_dir"] == f.dir);
-  CHECK(r["checks"].size() == 5);
+  CHECK(r["checks"].size() == 6);
   CHECK(r["checks"][0]["kind"] == "store");
   CHECK(r["checks"][0]["ok"] == true);
   const Json& ok = find(r, "sandbox", "default");
@@ -114,7 +116,31 @@ TEST_CASE("doctor: everything configured and working is ok") {
   Json r = f.run();
   INFO(r.dump(2));
   CHECK(r["ok"] == true);
-  CHECK(r["checks"].size() == 3);
+  CHECK(r["checks"].size() == 4);
+}
+
+TEST_CASE("doctor: the open-files limit says how many leaves in flight it allows") {
+  DoctorFixture f;
+  f.cfg.sandboxes.clear();
+  rlimit saved{};
+  REQUIRE(getrlimit(RLIMIT_NOFILE, &saved) == 0);
+  rlimit low = saved;
+  low.rlim_cur = 100;  // room for (100 - 64) / 4 = 9 leaves
+  REQUIRE(setrlimit(RLIMIT_NOFILE, &low) == 0);
+  f.cfg.max_running = 50;
+  Json tight = f.run();
+  f.cfg.max_running = 9;
+  Json fits = f.run();
+  REQUIRE(setrlimit(RLIMIT_NOFILE, &saved) == 0);
+
+  INFO(tight.dump(2));
+  const Json& c = find(tight, "limits", "open_files");
+  CHECK(c["ok"] == false);
+  CHECK(c["detail"].get<std::string>().find("soft limit 100") != std::string::npos);
+  CHECK(c["detail"].get<std::string>().find("about 9 leaves in flight") != std::string::npos);
+  CHECK(c["fix"].get<std::string>().find("LimitNOFILE=") != std::string::npos);
+  CHECK(tight["ok"] == false);
+  CHECK(find(fits, "limits", "open_files")["ok"] == true);
 }
 
 }  // namespace

@@ -135,6 +135,12 @@ RawResponse RawClient::read_response(bool head) {
   return r;
 }
 
+bool RawClient::readable(int timeout_ms) {
+  if (!m_buf.empty()) return true;
+  pollfd p{m_fd, POLLIN, 0};
+  return m_fd >= 0 && poll(&p, 1, timeout_ms) > 0;
+}
+
 bool RawClient::wait_closed(int timeout_ms) {
   if (!m_buf.empty()) return false;
   pollfd p{m_fd, POLLIN, 0};

@@ -40,6 +40,8 @@ class RawClient {
   bool send(std::string_view data);
   // One response (a 1xx counts as one); status 0 if the server closed or 5 s passed first.
   RawResponse read_response(bool head = false);
+  // True when something (data or EOF) can be read within `timeout_ms`.
+  bool readable(int timeout_ms = 0);
   // True when the server closes the connection within `timeout_ms` without sending more.
   bool wait_closed(int timeout_ms = 5000);
   void close();

@@ -166,7 +166,7 @@ TEST_CASE("http close: after the grace period unanswered requests are cut off") 
 
 TEST_CASE("http timeouts: slow headers get 408, idle connections are closed, busy ones are not") {
   ServerOptions o;
-  o.header_timeout_ms = 100;
+  o.request_timeout_ms = 100;
   o.idle_timeout_ms = 150;
   std::unique_ptr<Fixture> fp;
   fp = std::make_unique<Fixture>(
@@ -201,24 +201,39 @@ TEST_CASE("http timeouts: slow headers get 408, idle connections are closed, bus
   CHECK(fp->close_loop() == 0);
 }
 
-TEST_CASE("http limits: connections over max_connections are closed at once") {
+TEST_CASE("http limits: connections over max_connections get 503 and are closed") {
   ServerOptions o;
   o.max_connections = 1;
   Fixture f(ok_handler, o);
-  RawResponse first, again;
+  RawResponse first, refused, again, later;
   bool second_closed = false;
   f.run([&] {
     auto a = RawClient::connect_unix(f.sock);
     a.send(get("/one"));
     first = a.read_response();
     auto b = RawClient::connect_unix(f.sock);
+    refused = b.read_response();
     second_closed = b.wait_closed();
     a.send(get("/one-again"));
     again = a.read_response();
+    a.close();
+    // Once the first leaves there is room again.
+    eventually([&] {
+      auto c = RawClient::connect_tcp(f.server->tcp_port());
+      c.send(get("/later"));
+      later = c.read_response();
+      return later.status == 200;
+    });
   });
   CHECK(first.status == 200);
+  CHECK(refused.status == 503);
+  CHECK(refused.header("connection") == "close");
+  CHECK(json::parse(refused.body)["error"]["code"] == "unavailable");
+  CHECK(json::parse(refused.body)["error"]["message"].get<std::string>().find(
+            "max_connections 1") != std::string::npos);
   CHECK(second_closed);
   CHECK(again.status == 200);
+  CHECK(later.status == 200);
   CHECK(f.close_loop() == 0);
 }
 
