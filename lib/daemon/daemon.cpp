@@ -85,6 +85,7 @@ struct Daemon::Parts {
   std::vector<loop::HandlePtr<uv_signal_t>> signals;
   bool ready = false;
   bool stopping = false;
+  int exit_code = 0;  // 1 when recovery failed (e.g. the store is unreachable at start)
 };
 
 Daemon::Daemon(config::Config cfg) : m_cfg(std::move(cfg)) {}
@@ -178,6 +179,7 @@ int Daemon::run() {
   p.leaves->recover([this, &p, store_name](Status s) {
     if (!s) {
       spdlog::error("recovery failed: {}", s.error().message);
+      p.exit_code = 1;
       return shutdown();
     }
     p.ready = true;
@@ -187,11 +189,12 @@ int Daemon::run() {
   });
 
   uv_run(&m_loop, UV_RUN_DEFAULT);
+  int exit_code = m_parts->exit_code;
   m_parts.reset();
   uv_run(&m_loop, UV_RUN_DEFAULT);  // let close callbacks of released handles run
   int rc = uv_loop_close(&m_loop);
   if (rc != 0) spdlog::warn("event loop closed with handles still open");
-  return 0;
+  return exit_code;
 }
 
 void Daemon::shutdown() {

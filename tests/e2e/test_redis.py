@@ -2,6 +2,8 @@
 in bwrap, ls/status/logs read from Redis, a kill -9 of the daemon recovers a running leaf from
 Redis, and an unreachable Redis is reported by /readyz and submit and survived."""
 
+import subprocess
+
 import pytest
 
 import harness_env as he
@@ -124,6 +126,20 @@ def test_redis_down_is_reported_and_survived(redis_daemon, redis, fake):
     after = d.submit("after")
     assert d.wait_leaf(after)["state"] == "succeeded"
     assert d.leaf(before)["state"] == "succeeded"
+
+
+def test_a_daemon_started_while_redis_is_down_exits_1_saying_why(daemon_factory, tmp_path):
+    port = he.closed_port()
+    d = daemon_factory(start=False, extra={"store": f"redis://:pw-Q7x@127.0.0.1:{port}/0",
+                                           "redis_connect_timeout": "500ms"})
+    d.write_config()
+    d.state_dir.mkdir(exist_ok=True)
+    p = subprocess.run(d.argv(), capture_output=True, text=True, timeout=30, env=d.env,
+                       stdin=subprocess.DEVNULL)
+    out = p.stdout + p.stderr
+    assert p.returncode == 1, out
+    assert f"127.0.0.1:{port}" in out and "refused" in out, out
+    assert "pw-Q7x" not in out, out
 
 
 def test_password_is_never_logged(make_daemon, tmp_path, fake):
