@@ -15,7 +15,7 @@ void write_envelope(uv_loop_t* loop, const model::Leaf& leaf, std::function<void
   }
   model::Json j = model::to_json(leaf);
   j["schema"] = 1;
-  std::string body = j.dump(2) + "\n";
+  std::string body = model::dump_json(j, 2) + "\n";
   loop::run_blocking(
       loop,
       [dir, body] {

@@ -44,26 +44,26 @@ model::ToolSpec request_approval_spec() {
           {"required", Json::array({"summary", "proposed_action"})}}};
 }
 
-void gate_preview(uv_loop_t* loop, const std::string& host_workspace, const model::ToolCall& call,
+void gate_preview(uv_loop_t* loop, const std::string& host_workspace, const model::ToolInput& input,
                   std::function<void(Json)> done) {
-  const Json& in = call.input;
-  if (call.name == "bash") return done(Json{{"command", in.value("command", "")}});
-  if (call.name != "write_file" && call.name != "edit_file") return done(Json::object());
-  std::string path = in.value("path", "");
+  if (const auto* bash = std::get_if<model::BashInput>(&input))
+    return done(Json{{"command", bash->command}});
+  const auto* write = std::get_if<model::WriteFileInput>(&input);
+  const auto* edit = std::get_if<model::EditFileInput>(&input);
+  if (!write && !edit) return done(Json::object());
+  std::string path = write ? write->path : edit->path;
   std::string file = host_path(host_workspace, path);
   auto preview = std::make_shared<Json>(Json::object());
   loop::run_blocking(
       loop,
-      [preview, file, path, call] {
+      [preview, file, path, input] {
         auto old =
             file.empty() ? Result<std::string>(Error{}) : read_file(file, k_preview_file_cap);
         std::string before = old ? *old : "";
-        const Json& in = call.input;
-        if (call.name == "write_file") {
-          (*preview)["diff"] = unified_diff(before, in.value("content", ""), path);
-        } else {
-          (*preview)["diff"] = edit_preview(before, in.value("old", ""), in.value("new", ""),
-                                            in.value("replace_all", false), path);
+        if (const auto* w = std::get_if<model::WriteFileInput>(&input)) {
+          (*preview)["diff"] = unified_diff(before, w->content, path);
+        } else if (const auto* e = std::get_if<model::EditFileInput>(&input)) {
+          (*preview)["diff"] = edit_preview(before, e->old_text, e->new_text, e->replace_all, path);
         }
       },
       [preview, done] { done(*preview); });
@@ -95,10 +95,19 @@ void LeafRunner::handle_call(const PendingCall& pc) {
     case GateStatus::none:
       break;
   }
-  if (is_request) return open_gate(call, "request_approval", nullptr);
+  // The input is checked before anything looks at it: policy, gate, preview or sandbox.
+  auto input = model::parse_tool_input(call.name, call.input);
+  if (!input) {
+    std::string text = input.error().message;
+    Json d{{"call_id", call.id},   {"name", call.name},     {"output", text},  {"is_error", true},
+           {"exit_code", nullptr}, {"invalid_input", true}, {"duration_ms", 0}};
+    return record_result(call, std::move(d), model::ToolResult{call.id, text, true});
+  }
+  if (is_request) return open_gate(call, *input, "request_approval", nullptr);
   model::Decision decision = model::decide(m_policy, call);
   if (decision.verdict == model::Verdict::allow) return run_tool(call);
-  if (decision.verdict == model::Verdict::ask) return open_gate(call, "policy", decision.rule);
+  if (decision.verdict == model::Verdict::ask)
+    return open_gate(call, *input, "policy", decision.rule);
   std::string rule = decision.rule ? decision.rule->text : "default deny";
   std::string text =
       "denied by policy '" + m_policy.name + "' (rule " + rule + "): this call was not run";
@@ -107,8 +116,8 @@ void LeafRunner::handle_call(const PendingCall& pc) {
   record_result(call, std::move(d), model::ToolResult{call.id, text, true});
 }
 
-void LeafRunner::open_gate(const model::ToolCall& call, std::string_view kind,
-                           const model::Rule* rule) {
+void LeafRunner::open_gate(const model::ToolCall& call, const model::ToolInput& input,
+                           std::string_view kind, const model::Rule* rule) {
   Json gate{{"gate", m_leaf.gates + 1},
             {"call_id", call.id},
             {"tool", call.name},
@@ -119,15 +128,15 @@ void LeafRunner::open_gate(const model::ToolCall& call, std::string_view kind,
             {"diff", nullptr},
             {"summary", nullptr},
             {"proposed_action", nullptr}};
-  if (call.name == k_request_approval) {
-    gate["summary"] = call.input.value("summary", "");
-    gate["proposed_action"] = call.input.value("proposed_action", "");
+  if (const auto* request = std::get_if<model::RequestApprovalInput>(&input)) {
+    gate["summary"] = request->summary;
+    gate["proposed_action"] = request->proposed_action;
   }
   gate["expires_at"] = m_policy.gate_timeout_ms > 0
                            ? Json(format_rfc3339(now_ms() + m_policy.gate_timeout_ms))
                            : Json(nullptr);
   std::weak_ptr<LeafRunner> weak = weak_from_this();
-  gate_preview(m_ctx.loop, m_leaf.spec.workspace, call, [weak, call, gate](Json preview) mutable {
+  gate_preview(m_ctx.loop, m_leaf.spec.workspace, input, [weak, call, gate](Json preview) mutable {
     auto self = weak.lock();
     if (!self || self->m_stopped) return;
     for (auto& [k, v] : preview.items()) gate[k] = v;
@@ -136,7 +145,7 @@ void LeafRunner::open_gate(const model::ToolCall& call, std::string_view kind,
 }
 
 void LeafRunner::open_gate_with(const model::ToolCall& call, Json gate) {
-  int number = gate.value("gate", 0);
+  auto number = model::int_at(gate, "gate");
   append({{std::string(model::event::gate_opened), std::move(gate)}},
          [this, number, call](const model::Leaf&) {
            spdlog::info("leaf {} awaiting approval: gate {} ({})", m_leaf.id, number, call.name);

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "lib/model/conversation.hpp"
+#include "lib/model/tool_input.hpp"
 
 namespace harness::agent {
 
@@ -14,10 +15,10 @@ namespace harness::agent {
 // message are the tool's result.
 model::ToolSpec request_approval_spec();
 
-// What a gate shows: {"command": …} for bash; {"diff": …} (unified) for write_file/edit_file,
-// computed against the file in the leaf's workspace on the host; {} otherwise. Reads files off
-// the loop thread; `done` runs on the loop.
-void gate_preview(uv_loop_t* loop, const std::string& host_workspace, const model::ToolCall& call,
+// What a gate shows for a call with this (parsed) input: {"command": …} for bash; {"diff": …}
+// (unified) for write_file/edit_file, computed against the file in the leaf's workspace on the
+// host; {} otherwise. Reads files off the loop thread; `done` runs on the loop.
+void gate_preview(uv_loop_t* loop, const std::string& host_workspace, const model::ToolInput& input,
                   std::function<void(model::Json preview)> done);
 
 }  // namespace harness::agent

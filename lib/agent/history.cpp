@@ -52,10 +52,9 @@ void close_turn(History& h, Open& open, bool current_leaf) {
 
 std::string verdict_text(const model::Json& decided) {
   std::string by = "someone";
-  if (auto it = decided.find("by"); it != decided.end() && it->is_object())
-    by = it->value("name", by);
-  std::string text = decided.value("verdict", "") + " by " + by;
-  std::string message = decided.value("message", "");
+  by = model::str_at(model::object_at(decided, "by"), "name", by);
+  std::string text = model::str_at(decided, "verdict") + " by " + by;
+  std::string message = model::str_at(decided, "message");
   if (!message.empty()) text += ": " + message;
   return text;
 }
@@ -76,7 +75,7 @@ History build_history(const std::vector<Event>& events, const std::string& leaf_
       close_turn(h, open, false);
       Message user;
       user.role = model::Role::user;
-      user.text = e.data.value("prompt", "");
+      user.text = model::str_at(e.data, "prompt");
       // Merge into a preceding user message (tool results of a turn cut short) so roles
       // keep alternating.
       if (!h.messages.empty() && h.messages.back().role == model::Role::user) {
@@ -87,12 +86,12 @@ History build_history(const std::vector<Event>& events, const std::string& leaf_
       }
     } else if (e.type == model::event::model_response) {
       close_turn(h, open, false);
-      auto msg = model::message_from_json(e.data.value("message", model::Json::object()));
+      auto msg = model::message_from_json(model::object_at(e.data, "message"));
       if (!msg) continue;
       Message m = std::move(*msg);
       m.role = model::Role::assistant;
       if (mine) {
-        h.turns = e.data.value("turn", h.turns + 1);
+        h.turns = static_cast<int>(model::int_at(e.data, "turn", h.turns + 1));
         h.answered = m.tool_calls.empty();
         h.final_text = m.text;
       }
@@ -103,28 +102,28 @@ History build_history(const std::vector<Event>& events, const std::string& leaf_
       }
       h.messages.push_back(std::move(m));
     } else if (e.type == model::event::gate_opened && open.response) {
-      std::string id = e.data.value("call_id", "");
+      std::string id = model::str_at(e.data, "call_id");
       for (auto& pc : open.calls) {
         if (pc.call.id != id) continue;
         pc.gate = GateStatus::open;
-        pc.gate_no = e.data.value("gate", 0);
+        pc.gate_no = static_cast<int>(model::int_at(e.data, "gate"));
       }
     } else if (e.type == model::event::gate_decided && open.response) {
-      int gate = e.data.value("gate", 0);
+      auto gate = model::int_at(e.data, "gate");
       for (auto& pc : open.calls) {
         if (pc.gate_no != gate || pc.gate != GateStatus::open) continue;
-        bool approved = e.data.value("verdict", "") == "approved";
+        bool approved = model::str_at(e.data, "verdict") == "approved";
         pc.gate = approved ? GateStatus::approved : GateStatus::rejected;
         pc.verdict_text = verdict_text(e.data);
       }
     } else if (e.type == model::event::tool_started && open.response) {
-      std::string id = e.data.value("call_id", "");
+      std::string id = model::str_at(e.data, "call_id");
       for (auto& pc : open.calls)
         if (pc.call.id == id) pc.status = CallStatus::started;
     } else if (e.type == model::event::tool_finished && open.response) {
-      std::string id = e.data.value("call_id", "");
-      open.results[id] =
-          model::ToolResult{id, e.data.value("output", ""), e.data.value("is_error", false)};
+      std::string id = model::str_at(e.data, "call_id");
+      open.results[id] = model::ToolResult{id, model::str_at(e.data, "output"),
+                                           model::bool_at(e.data, "is_error")};
     }
   }
   if (open.response) close_turn(h, open, open_leaf == leaf_id);

@@ -4,6 +4,10 @@ namespace harness::agent {
 
 void Journal::append(const std::string& leaf_id, std::vector<model::EventDraft> drafts,
                      store::Callback<store::AppendResult> cb) {
+  // Event data carries tool output, file names and error pages: any bytes. Repairing them here
+  // (before redaction matches on them) makes what followers see live the same as what the
+  // store keeps.
+  for (auto& d : drafts) model::repair_strings(d.data);
   if (m_redactor)
     for (auto& d : drafts) m_redactor->redact_json(d.data);
   m_store.append(leaf_id, std::move(drafts),

@@ -21,8 +21,9 @@ class Journal {
   explicit Journal(store::Store& store, const model::Redactor* redactor = nullptr)
       : m_store(store), m_redactor(redactor) {}
 
-  // Redacts every string of the drafts' data, appends them to the leaf's log; on success
-  // publishes them, then calls `cb` (whose events hold the redacted data).
+  // Repairs strings of the drafts' data that are not UTF-8 (U+FFFD), redacts every string,
+  // appends them to the leaf's log; on success publishes them, then calls `cb` (whose events
+  // hold the repaired, redacted data).
   void append(const std::string& leaf_id, std::vector<model::EventDraft> drafts,
               store::Callback<store::AppendResult> cb);
   // Publishes a leaf_submitted event the Store wrote in submit().

@@ -98,9 +98,9 @@ void LeafManager::shutdown() {
 
 void LeafManager::watch_gate(const model::Leaf& leaf) {
   if (!leaf.gate.is_object()) return;
-  auto expires = leaf.gate.value("expires_at", model::Json());
-  if (!expires.is_string()) return;
-  auto at = parse_rfc3339(expires.get<std::string>());
+  std::string expires = model::str_at(leaf.gate, "expires_at");
+  if (expires.empty()) return;
+  auto at = parse_rfc3339(expires);
   if (!at) return;
   m_gate_deadlines.emplace(*at, std::make_pair(leaf.id, leaf.open_gate));
   arm_gate_timer();
@@ -153,7 +153,7 @@ void LeafManager::decide(const model::Leaf& leaf, VerdictRequest req,
   std::vector<model::EventDraft> drafts{{std::string(model::event::gate_decided), verdict}};
   bool stop = !req.approve && req.stop;
   if (stop) {
-    std::string who = req.by.value("name", "someone");
+    std::string who = model::str_at(req.by, "name", "someone");
     drafts.push_back(model::finished_event(model::LeafState::rejected, model::reason::rejected,
                                            "rejected at gate " + std::to_string(gate) + " by " +
                                                who +
@@ -186,18 +186,17 @@ void LeafManager::explain_decided(const std::string& leaf_id, const VerdictReque
       if (!ev) return cb(ev.error());
       std::string state(model::to_string(leaf.state));
       for (const auto& e : *ev) {
-        if (e.type != model::event::gate_decided || e.data.value("gate", 0) != gate) continue;
-        bool approved = e.data.value("verdict", "") == "approved";
+        if (e.type != model::event::gate_decided || model::int_at(e.data, "gate") != gate) continue;
+        std::string verdict = model::str_at(e.data, "verdict");
+        bool approved = verdict == "approved";
         bool same =
-            approved == req.approve && (approved || e.data.value("stop", false) == req.stop);
+            approved == req.approve && (approved || model::bool_at(e.data, "stop") == req.stop);
         if (same) return cb(VerdictResult{leaf, e.data, true});
-        std::string who = e.data.contains("by") && e.data["by"].is_object()
-                              ? e.data["by"].value("name", "someone")
-                              : "someone";
-        return cb(make_error(ErrorCode::conflict,
-                             "gate " + std::to_string(gate) + " of " + leaf.id + " was already " +
-                                 e.data.value("verdict", "") + " by " + who + " at " +
-                                 e.data.value("at", "") + "; the leaf is " + state));
+        std::string who = model::str_at(model::object_at(e.data, "by"), "name", "someone");
+        return cb(make_error(ErrorCode::conflict, "gate " + std::to_string(gate) + " of " +
+                                                      leaf.id + " was already " + verdict + " by " +
+                                                      who + " at " + model::str_at(e.data, "at") +
+                                                      "; the leaf is " + state));
       }
       if (gate > leaf.gates)
         return cb(make_error(ErrorCode::conflict, "leaf " + leaf.id + " has no gate " +

@@ -19,6 +19,7 @@
 #include "lib/config/config.hpp"
 #include "lib/loop/timer.hpp"
 #include "lib/model/policy.hpp"
+#include "lib/model/tool_input.hpp"
 #include "lib/model_api/client.hpp"
 #include "lib/sandbox/channel.hpp"
 #include "lib/sandbox/driver.hpp"
@@ -60,7 +61,8 @@ class LeafRunner : public std::enable_shared_from_this<LeafRunner> {
   void run_tool(const model::ToolCall& call);
   // Gates (gates.cpp): policy checks, opening a gate and parking, applying verdicts.
   void handle_call(const PendingCall& pc);
-  void open_gate(const model::ToolCall& call, std::string_view kind, const model::Rule* rule);
+  void open_gate(const model::ToolCall& call, const model::ToolInput& input, std::string_view kind,
+                 const model::Rule* rule);
   void open_gate_with(const model::ToolCall& call, model::Json gate);
   void park();
   void record_result(const model::ToolCall& call, model::Json data, model::ToolResult result);

@@ -132,7 +132,7 @@ Result<Json> ApiClient::post(const std::string& path, const Json& body, const He
   Call c;
   c.method = "POST";
   c.path = path;
-  c.body = body.dump();
+  c.body = dump_json(body);
   c.headers = headers;
   return perform(c);
 }

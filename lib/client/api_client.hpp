@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "lib/base/json_dump.hpp"
 #include "lib/base/result.hpp"
 #include "lib/client/endpoint.hpp"
 

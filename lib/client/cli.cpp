@@ -4,7 +4,9 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 
+#include "lib/base/utf8.hpp"
 #include "lib/client/commands.hpp"
 #include "lib/client/completion.hpp"
 #include "lib/client/exit_codes.hpp"
@@ -276,6 +278,17 @@ CliSpec cli_spec(Cli& c) {
   return spec;
 }
 
+// The name of the first option (or positional) of `app` or its parsed subcommands whose value
+// is not UTF-8: the API speaks JSON, so such an argument cannot be sent as it is.
+std::optional<std::string> non_utf8_argument(const CLI::App& app) {
+  for (const CLI::Option* o : app.get_options())
+    for (const std::string& value : o->results())
+      if (!valid_utf8(value)) return o->get_name();
+  for (const CLI::App* sub : app.get_subcommands())
+    if (auto name = non_utf8_argument(*sub)) return name;
+  return std::nullopt;
+}
+
 int run_parsed(Cli& c, Io io, const EnvLookup& env) {
   Context ctx{c.p.global, io, discover_endpoint(c.p.global.socket, c.p.global.url, env),
               !c.p.global.no_color && !env("NO_COLOR")};
@@ -296,6 +309,10 @@ int run_cli(int argc, const char* const* argv, Io io, const EnvLookup& env) {
   } catch (const std::exception& e) {
     io.err << "harnessctl: " << e.what() << "\n";
     return exit_code::error;
+  }
+  if (auto name = non_utf8_argument(c->app)) {
+    io.err << "harnessctl: " << *name << ": the argument is not valid UTF-8\n";
+    return exit_code::usage;
   }
   return run_parsed(*c, io, env);
 }

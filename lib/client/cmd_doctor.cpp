@@ -2,6 +2,7 @@
 // Exit 0 when every check passed, 3 when any failed, 10 when the daemon cannot be reached.
 #include "lib/client/commands.hpp"
 #include "lib/client/exit_codes.hpp"
+#include "lib/client/json_fields.hpp"
 
 namespace harness::client {
 namespace {
@@ -14,7 +15,7 @@ std::string text(const Json& j, const char* key) {
 }
 
 void print_check(std::ostream& out, const Json& c, const Style& st) {
-  bool ok = c.value("ok", false);
+  bool ok = jf::flag(c, "ok");
   std::string mark = ok ? st.green("✔") : st.red("✘");
   std::string what = text(c, "kind") + " " + text(c, "name");
   out << mark << " " << st.bold(what) << "  " << text(c, "detail") << "\n";
@@ -40,13 +41,13 @@ int cmd_doctor(Context& ctx) {
   ApiClient client(ctx.endpoint);
   auto report = client.get("/v1/doctor", k_doctor_timeout_ms);
   if (!report) return unreachable(ctx, report.error());
-  bool ok = report->is_object() && report->value("ok", false);
+  bool ok = jf::flag(*report, "ok");
   if (ctx.json()) {
     print_json(ctx.io.out, *report);
     return ok ? exit_code::succeeded : exit_code::failed;
   }
   Style st = ctx.out_style();
-  const Json daemon = report->is_object() ? report->value("daemon", Json::object()) : Json();
+  const Json& daemon = jf::obj(*report, "daemon");
   ctx.io.out << st.green("✔") << " " << st.bold("daemon") << "  harnessd "
              << text(daemon, "version") << ", state " << text(daemon, "state_dir") << ", store "
              << text(daemon, "store") << "\n";
@@ -54,7 +55,7 @@ int cmd_doctor(Context& ctx) {
   if (report->is_object() && report->contains("checks") && (*report)["checks"].is_array()) {
     for (const auto& c : (*report)["checks"]) {
       print_check(ctx.io.out, c, st);
-      if (!c.value("ok", false)) ++failed;
+      if (!jf::flag(c, "ok")) ++failed;
     }
   }
   if (ok)

@@ -77,7 +77,7 @@ int cmd_version(Context& ctx) {
   ctx.io.out << "harnessctl " << k_client_version << "\n";
   if (daemon) {
     std::string api =
-        daemon->is_object() && daemon->contains("api") ? (*daemon)["api"].dump() : "?";
+        daemon->is_object() && daemon->contains("api") ? dump_json((*daemon)["api"]) : "?";
     ctx.io.out << "harnessd " << field(*daemon, "version") << " (api " << api << ") at "
                << ctx.endpoint.describe() << "\n";
   } else {

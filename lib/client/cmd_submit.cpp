@@ -58,6 +58,7 @@ int cmd_submit(Context& ctx, const SubmitOptions& opts, bool run_mode) {
   if (run_mode) o.follow = o.wait = true;
   auto req = build_submit_request(o, ctx.io.in, current_dir());
   if (!req) return report_error(ctx, req.error());
+  for (const auto& note : req->notes) ctx.io.err << "harnessctl: " << note << "\n";
   ApiClient client(ctx.endpoint);
   auto leaf = client.post(req->path, req->body, req->headers);
   if (!leaf) return report_error(ctx, leaf.error());

@@ -2,6 +2,7 @@
 #include "lib/client/commands.hpp"
 #include "lib/client/exit_codes.hpp"
 #include "lib/client/interrupt.hpp"
+#include "lib/client/json_fields.hpp"
 #include "lib/client/leaf_watch.hpp"
 
 namespace harness::client {
@@ -11,8 +12,7 @@ struct EventPrinter {
   Context& ctx;
   std::int64_t last_seq = 0;
   void operator()(const Json& e) {
-    if (e.is_object() && e.contains("seq") && e["seq"].is_number())
-      last_seq = e["seq"].get<std::int64_t>();
+    last_seq = jf::num(e, "seq", last_seq);
     if (ctx.json())
       print_json(ctx.io.out, e, true);
     else

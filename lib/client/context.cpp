@@ -17,7 +17,7 @@ int report_error(Context& ctx, const Error& error) {
 void print_json(std::ostream& out, Json value, bool compact) {
   if (value.is_object()) value["schema"] = 1;
   // Tool output may hold any bytes; never throw on invalid UTF-8 while printing.
-  out << value.dump(compact ? -1 : 2, ' ', false, Json::error_handler_t::replace) << "\n";
+  out << dump_json(value, compact ? -1 : 2) << "\n";
 }
 
 }  // namespace harness::client

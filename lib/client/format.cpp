@@ -47,7 +47,7 @@ std::string tool_call_line(const Json& d, const Style& st) {
     return "grep " + first_line(str(in, "pattern"), 60) + " " + str(in, "path", ".") + "\n";
   if (name == "request_approval")
     return "request_approval: " + first_line(str(in, "summary"), 100) + "\n";
-  return name + " " + first_line(in.dump(), 100) + "\n";
+  return name + " " + first_line(dump_json(in), 100) + "\n";
 }
 
 std::string tool_result_line(const Json& d, const Style& st) {
@@ -60,9 +60,9 @@ std::string tool_result_line(const Json& d, const Style& st) {
   }
   auto code = d.find("exit_code");
   bool has_code = code != d.end() && code->is_number();
-  bool error = flag(d, "is_error") || (has_code && code->get<int>() != 0);
+  bool error = flag(d, "is_error") || (has_code && num(d, "exit_code") != 0);
   std::string head =
-      has_code ? "→ exit " + std::to_string(code->get<int>()) : (error ? "→ error" : "→ ok");
+      has_code ? "→ exit " + std::to_string(num(d, "exit_code")) : (error ? "→ error" : "→ ok");
   return (error ? st.red(head) : st.green(head)) + " " + took + "\n" + output_preview(out, 3, st);
 }
 
@@ -87,7 +87,7 @@ std::string model_error_line(const Json& d, const Style& st) {
   auto retry = d.find("retry_in_ms");
   if (retry != d.end() && retry->is_number())
     line += " — retry " + std::to_string(num(d, "attempt") + 1) + " in " +
-            ms_text(retry->get<std::int64_t>());
+            ms_text(num(d, "retry_in_ms"));
   else
     line += " — giving up";
   return st.yellow(line) + "\n";
@@ -164,8 +164,8 @@ std::string format_summary(const Json& leaf, const Style& st) {
 std::string format_status(const Json& leaf, const Style& st) {
   std::string labels;
   for (const auto& [k, v] : obj(leaf, "labels").items())
-    labels +=
-        (labels.empty() ? "" : ",") + k + "=" + (v.is_string() ? v.get<std::string>() : v.dump());
+    labels += (labels.empty() ? "" : ",") + k + "=" +
+              (v.is_string() ? v.get<std::string>() : dump_json(v));
   std::string result = str(leaf, "result");
   std::vector<std::pair<std::string, std::string>> rows = {
       {"id", str(leaf, "id", "-")},
@@ -221,7 +221,7 @@ std::string format_table(const Json& leaves, bool wide, TimeMs now, const Style&
       std::string labels;
       for (const auto& [k, v] : obj(l, "labels").items())
         labels += (labels.empty() ? "" : ",") + k + "=" +
-                  (v.is_string() ? v.get<std::string>() : v.dump());
+                  (v.is_string() ? v.get<std::string>() : dump_json(v));
       r.insert(r.end(),
                {str(l, "session", "-"), str(l, "reason", "-"), labels.empty() ? "-" : labels});
     }

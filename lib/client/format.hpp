@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "lib/base/json_dump.hpp"
 #include "lib/base/time.hpp"
 
 namespace harness::client {

@@ -36,7 +36,7 @@ std::string indented(const std::string& text, const std::string& indent, size_t 
 // A JSON value as text: strings as they are, anything else as compact JSON.
 std::string text_of(const Json& j, const char* key) {
   if (!j.is_object() || !j.contains(key) || j[key].is_null()) return "";
-  return j[key].is_string() ? j[key].get<std::string>() : j[key].dump();
+  return j[key].is_string() ? j[key].get<std::string>() : dump_json(j[key]);
 }
 
 std::string diff_stats(const std::string& diff) {
@@ -95,7 +95,7 @@ std::string opened_head(const Json& d) {
   std::string tool = str(d, "tool", "tool");
   std::string path = str(obj(d, "input"), "path");
   if (!path.empty()) return "approval needed for " + tool + " " + path;
-  return "approval needed for " + tool + " " + first_line(obj(d, "input").dump(), 100);
+  return "approval needed for " + tool + " " + first_line(dump_json(obj(d, "input")), 100);
 }
 
 // Lines under a gate_opened line: the rest of a multi-line command, the diff, or the proposal.
@@ -121,7 +121,7 @@ std::string gate_what(const Json& gate, size_t max) {
   if (!command.empty()) return first_line(command, max);
   std::string path = str(obj(gate, "input"), "path");
   if (!diff.empty()) return first_line(path + " (" + diff_stats(diff) + ")", max);
-  return first_line(str(gate, "tool", "-") + " " + obj(gate, "input").dump(), max);
+  return first_line(str(gate, "tool", "-") + " " + dump_json(obj(gate, "input")), max);
 }
 
 std::string gate_details(const Json& gate, const std::string& indent) {
@@ -137,7 +137,7 @@ std::string gate_details(const Json& gate, const std::string& indent) {
   } else if (!str(gate, "diff").empty()) {
     out += indented(str(gate, "diff"), indent, all, plain);
   } else {
-    out += indent + obj(gate, "input").dump() + "\n";
+    out += indent + dump_json(obj(gate, "input")) + "\n";
   }
   std::string meta;
   if (!str(gate, "rule").empty()) meta += "rule " + str(gate, "rule");

@@ -3,10 +3,11 @@
 // null or mistyped field yields the fallback instead of throwing, so a newer daemon never
 // breaks an older client.
 
+#include <cmath>
 #include <cstdint>
 #include <string>
 
-#include <nlohmann/json.hpp>
+#include "lib/model/json.hpp"
 
 namespace harness::client::jf {
 
@@ -20,12 +21,16 @@ inline std::string str(const Json& j, const char* key, const std::string& fallba
   return it->get<std::string>();
 }
 
-// j[key] when it is a number, else `fallback`.
+// j[key] when it is a number that fits an int64 (fractions truncated), else `fallback`.
 inline std::int64_t num(const Json& j, const char* key, std::int64_t fallback = 0) {
   if (!j.is_object()) return fallback;
   auto it = j.find(key);
   if (it == j.end() || !it->is_number()) return fallback;
-  return it->get<std::int64_t>();
+  if (it->is_number_float()) {
+    double d = it->get<double>();
+    return std::isfinite(d) && std::fabs(d) < 9.2e18 ? static_cast<std::int64_t>(d) : fallback;
+  }
+  return model::int_at(j, key, fallback);
 }
 
 // j[key] when it is `true`; false for anything else.

@@ -6,6 +6,7 @@
 #include "lib/base/base64.hpp"
 #include "lib/base/fs.hpp"
 #include "lib/base/time.hpp"
+#include "lib/base/utf8.hpp"
 
 namespace harness::client {
 namespace {
@@ -17,20 +18,28 @@ std::string read_all(std::istream& in) {
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
-Result<std::string> resolve_prompt(const SubmitOptions& o, std::istream& in) {
+Result<std::string> resolve_prompt(const SubmitOptions& o, std::istream& in,
+                                   std::vector<std::string>& notes) {
   if (!o.prompt.empty() && !o.prompt_file.empty())
     return usage("give the prompt either as an argument or with -f FILE, not both");
-  std::string prompt;
+  std::string prompt, source;
   if (o.prompt == "-" || o.prompt_file == "-") {
     prompt = read_all(in);
+    source = "stdin";
   } else if (!o.prompt_file.empty()) {
     auto text = read_file(o.prompt_file);
     if (!text)
       return usage("cannot read prompt file " + o.prompt_file + ": " + text.error().message);
     prompt = std::move(*text);
+    source = "the prompt file";
   } else {
+    if (!valid_utf8(o.prompt)) return usage("prompt: the argument is not valid UTF-8");
     prompt = o.prompt;
   }
+  // A file is what it is; sending it with U+FFFD for the bad bytes beats refusing it.
+  if (!source.empty() && repair_utf8_in_place(prompt))
+    notes.push_back("the prompt from " + source +
+                    " is not valid UTF-8; invalid bytes were replaced by U+FFFD");
   if (prompt.find_first_not_of(" \t\r\n") == std::string::npos)
     return usage("no prompt: give it as an argument, with -f FILE, or as - to read stdin");
   return prompt;
@@ -68,6 +77,7 @@ Result<std::string> absolute_dir(const std::string& dir, const std::string& cwd)
   }
   std::string s = p.lexically_normal().string();
   while (s.size() > 1 && s.back() == '/') s.pop_back();
+  if (!valid_utf8(s)) return usage("--workdir: the path " + repair_utf8(s) + " is not valid UTF-8");
   return s;
 }
 
@@ -80,9 +90,10 @@ void add_policy_fields(const SubmitOptions& o, Json& body) {
   if (o.budget_usd >= 0) body["budget_usd"] = o.budget_usd;
 }
 
-Result<Json> build_body(const SubmitOptions& o, std::istream& in, const std::string& cwd) {
+Result<Json> build_body(const SubmitOptions& o, std::istream& in, const std::string& cwd,
+                        std::vector<std::string>& notes) {
   Json body = Json::object();
-  HARNESS_TRY_ASSIGN(body["prompt"], resolve_prompt(o, in));
+  HARNESS_TRY_ASSIGN(body["prompt"], resolve_prompt(o, in, notes));
   if (!o.model.empty()) body["model"] = o.model;
   if (!o.sandbox.empty()) body["sandbox"] = o.sandbox;
   if (!o.workdir.empty()) {
@@ -97,6 +108,8 @@ Result<Json> build_body(const SubmitOptions& o, std::istream& in, const std::str
     auto ms = parse_duration_ms(o.timeout);
     if (!ms || *ms <= 0)
       return usage("--timeout '" + o.timeout + "' is not a duration like 90s, 10m, 1h");
+    if (*ms < 1000 || *ms > 365LL * 24 * 3600 * 1000)
+      return usage("--timeout '" + o.timeout + "' must be between 1s and 365d");
     if (*ms % 1000 == 0)
       body["timeout_s"] = *ms / 1000;
     else
@@ -113,7 +126,7 @@ Result<Json> build_body(const SubmitOptions& o, std::istream& in, const std::str
 Result<SubmitRequest> build_submit_request(const SubmitOptions& opts, std::istream& in,
                                            const std::string& cwd) {
   SubmitRequest req;
-  HARNESS_TRY_ASSIGN(req.body, build_body(opts, in, cwd));
+  HARNESS_TRY_ASSIGN(req.body, build_body(opts, in, cwd, req.notes));
   req.path =
       opts.session.empty() ? "/v1/leaves" : "/v1/sessions/" + url_encode(opts.session) + "/leaves";
   if (!opts.idempotency_key.empty())

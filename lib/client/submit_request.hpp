@@ -5,6 +5,7 @@
 
 #include <istream>
 #include <string>
+#include <vector>
 
 #include "lib/base/result.hpp"
 #include "lib/client/api_client.hpp"
@@ -16,10 +17,14 @@ struct SubmitRequest {
   std::string path;  // /v1/leaves or /v1/sessions/{id}/leaves
   Json body;
   Headers headers;  // Idempotency-Key when given
+  // Things the user should know, for stderr (e.g. a prompt file that was not UTF-8 was repaired).
+  std::vector<std::string> notes;
 };
 
 // Builds the request; `in` is read only when the prompt is "-" (or -f -).
-// `cwd` makes --workdir absolute (tests pass their own).
+// `cwd` makes --workdir absolute (tests pass their own). A prompt read from a file or stdin
+// that is not UTF-8 is repaired (U+FFFD) with a note; a prompt argument or an absolute workdir
+// that is not UTF-8 is a usage error.
 Result<SubmitRequest> build_submit_request(const SubmitOptions& opts, std::istream& in,
                                            const std::string& cwd);
 

@@ -13,7 +13,8 @@ Status may_decide(const Caller& caller, const model::Leaf& leaf) {
   if (!policy->approvers.empty() && !model::principal_matches(caller.who, policy->approvers))
     return make_error(ErrorCode::forbidden,
                       caller.who.name + " is not an approver of policy '" + policy->name +
-                          "' (approvers: " + model::Json(policy->approvers).dump() + ")");
+                          "' (approvers: " + model::dump_json(model::Json(policy->approvers)) +
+                          ")");
   if (policy->four_eyes && same_person(caller, leaf.spec.submitted_by))
     return make_error(ErrorCode::forbidden, "four_eyes: " + caller.who.name + " submitted " +
                                                 leaf.id + " and may not decide its gates");

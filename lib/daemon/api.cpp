@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "lib/base/ids.hpp"
 #include "lib/base/time.hpp"
 #include "lib/daemon/access.hpp"
 #include "lib/daemon/doctor.hpp"
@@ -156,7 +157,13 @@ void Api::list_leaves(const http::Request& req, const Res& res, const Params&,
   }
   if (auto it = req.query.find("label"); it != req.query.end()) f.label = it->second;
   if (auto it = req.query.find("session"); it != req.query.end()) f.session = it->second;
-  if (auto it = req.query.find("cursor"); it != req.query.end()) f.cursor = it->second;
+  if (auto it = req.query.find("cursor"); it != req.query.end() && !it->second.empty()) {
+    // Cursors are the leaf ids we hand out as next_cursor; anything else is not one of ours.
+    if (!is_valid_id(it->second, "lf_"))
+      return res->send_error(make_error(ErrorCode::bad_request,
+                                        "cursor is not one this daemon issued (use next_cursor)"));
+    f.cursor = it->second;
+  }
   if (auto it = req.query.find("limit"); it != req.query.end()) {
     char* end = nullptr;
     long n = std::strtol(it->second.c_str(), &end, 10);

@@ -63,10 +63,12 @@ void Api::verdict(const http::Request& req, const Res& res, const std::string& l
   auto body = parse_body(req.body);
   if (!body) return res->send_error(body.error());
   agent::LeafManager::VerdictRequest vr;
-  vr.gate = body->value("gate", 0);
+  // parse_body checked the types; a gate number past int is no gate of ours.
+  auto gate = model::int_at(*body, "gate");
+  vr.gate = gate < 0 || gate > INT32_MAX ? -1 : static_cast<int>(gate);
   vr.approve = approve;
-  vr.stop = !approve && body->value("stop", false);
-  vr.message = body->value("message", "");
+  vr.stop = !approve && model::bool_at(*body, "stop");
+  vr.message = model::str_at(*body, "message");
   vr.by = caller.to_json();
   Services s = m_s;
   m_s.store->get_leaf(leaf_id, [s, res, caller, vr](Result<model::Leaf> r) {

@@ -129,8 +129,8 @@ bool same_person(const Caller& c, const model::Json& submitted_by) {
   auto uid = submitted_by.find("uid");
   if (c.who.uid && uid != submitted_by.end() && uid->is_number_unsigned())
     return uid->get<unsigned>() == *c.who.uid;
-  return submitted_by.value("name", "") == c.who.name &&
-         submitted_by.value("transport", "") == c.who.transport;
+  return model::str_at(submitted_by, "name") == c.who.name &&
+         model::str_at(submitted_by, "transport") == c.who.transport;
 }
 
 }  // namespace harness::daemon

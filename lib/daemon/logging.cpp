@@ -11,6 +11,8 @@
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
+#include "lib/base/json_dump.hpp"
+
 namespace harness::daemon {
 namespace {
 
@@ -46,7 +48,7 @@ class JsonFormatter final : public spdlog::formatter {
                         {"level", std::string(spdlog::level::to_string_view(msg.level).data(),
                                               spdlog::level::to_string_view(msg.level).size())},
                         {"msg", std::string(msg.payload.data(), msg.payload.size())}};
-    std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    std::string text = dump_json(line);
     text += '\n';
     dest.append(text.data(), text.data() + text.size());
   }

@@ -8,6 +8,7 @@
 #include "lib/base/base64.hpp"
 #include "lib/base/fs.hpp"
 #include "lib/base/ids.hpp"
+#include "lib/daemon/submit_checks.hpp"
 
 namespace harness::daemon {
 namespace {
@@ -29,16 +30,6 @@ Status check_type(const Json& body, const char* key, Json::value_t want, const c
   return {};
 }
 
-// A workspace-relative path that stays inside the workspace.
-Status check_relative(const std::string& p) {
-  if (p.empty()) return invalid("input path is empty");
-  if (p.front() == '/') return invalid("input path '" + p + "' must be relative to the workspace");
-  std::filesystem::path path(p);
-  for (const auto& part : path)
-    if (part == "..") return invalid("input path '" + p + "' escapes the workspace");
-  return {};
-}
-
 std::string profile_names(const auto& profiles) {
   std::string names;
   for (const auto& [name, _] : profiles) names += (names.empty() ? "" : ", ") + name;
@@ -54,9 +45,9 @@ Status parse_inputs(const Json& body, const config::Config& cfg, SubmitPlan& pla
     if (!in.is_object() || !in.contains("path") || !in["path"].is_string() ||
         !in.contains("data_b64") || !in["data_b64"].is_string())
       return bad("each entry of 'inputs' must be {\"path\": string, \"data_b64\": string}");
-    std::string path = in["path"].get<std::string>();
-    HARNESS_TRY(check_relative(path));
-    auto data = base64_decode(in["data_b64"].get<std::string>());
+    std::string path = model::str_at(in, "path");
+    HARNESS_TRY(check_input_path(path));
+    auto data = base64_decode(model::str_at(in, "data_b64"));
     if (!data) return bad("input '" + path + "': data_b64 is not valid base64");
     total += static_cast<std::int64_t>(data->size());
     if (total > cfg.max_input_bytes)
@@ -75,32 +66,24 @@ Status parse_fields(const Json& body, const config::Config& cfg, SubmitPlan& pla
   HARNESS_TRY(check_type(body, "sandbox", V::string, "a string"));
   HARNESS_TRY(check_type(body, "workdir", V::string, "a string"));
   HARNESS_TRY(check_type(body, "session", V::string, "a string"));
-  HARNESS_TRY(check_type(body, "max_turns", V::number_integer, "an integer"));
-  HARNESS_TRY(check_type(body, "timeout_s", V::number_float, "a number of seconds"));
   HARNESS_TRY(check_type(body, "labels", V::object, "an object of strings"));
   auto& s = plan.spec;
-  s.prompt = body.value("prompt", "");
+  s.prompt = model::str_at(body, "prompt");
   if (s.prompt.empty()) return bad("field 'prompt' is required and must not be empty");
-  s.model = body.value("model", "");
-  s.sandbox = body.value("sandbox", "");
-  s.workdir = body.value("workdir", "");
+  s.model = model::str_at(body, "model");
+  s.sandbox = model::str_at(body, "sandbox");
+  s.workdir = model::str_at(body, "workdir");
   plan.max_turns_given = body.contains("max_turns") && !body["max_turns"].is_null();
   plan.timeout_given = body.contains("timeout_s") && !body["timeout_s"].is_null();
-  s.max_turns = body.value("max_turns", cfg.default_max_turns);
-  if (s.max_turns < 1 || s.max_turns > 10000)
-    return invalid("max_turns must be between 1 and 10000");
-  double timeout_s = body.value("timeout_s", 0.0);
-  if (timeout_s < 0) return invalid("timeout_s must be positive");
-  s.timeout_ms = static_cast<std::int64_t>(timeout_s * 1000.0);
-  if (body.contains("labels") && body["labels"].is_object()) {
-    for (auto& [k, v] : body["labels"].items()) {
-      if (!v.is_string()) return bad("label '" + k + "' must have a string value");
-      if (k.empty()) return invalid("label keys must not be empty");
-      s.labels[k] = v.get<std::string>();
-    }
+  HARNESS_TRY_ASSIGN(s.max_turns, max_turns_field(body, cfg.default_max_turns));
+  HARNESS_TRY_ASSIGN(s.timeout_ms, timeout_ms_field(body));
+  for (auto& [k, v] : model::object_at(body, "labels").items()) {
+    if (!v.is_string()) return bad("label '" + k + "' must have a string value");
+    if (k.empty()) return invalid("label keys must not be empty");
+    s.labels[k] = v.get<std::string>();
   }
   HARNESS_TRY(check_type(body, "policy", V::string, "a string"));
-  plan.policy_name = body.value("policy", "");
+  plan.policy_name = model::str_at(body, "policy");
   for (const char* key : {"ask", "allow", "deny"}) {
     auto it = body.find(key);
     if (it == body.end() || it->is_null()) continue;
@@ -153,7 +136,7 @@ Result<SubmitPlan> parse_submit(const std::string& body, const std::string& sess
   if (!j.is_object()) return bad("request body must be a JSON object");
   SubmitPlan plan;
   HARNESS_TRY(parse_fields(j, cfg, plan));
-  plan.session = session_from_path.empty() ? j.value("session", "") : session_from_path;
+  plan.session = session_from_path.empty() ? model::str_at(j, "session") : session_from_path;
   if (!plan.session.empty() && !is_valid_id(plan.session, "ses_"))
     return make_error(ErrorCode::not_found, "no such session " + plan.session);
   // Resumed leaves validate after inheriting from the previous leaf.

@@ -7,6 +7,7 @@
 
 #include "lib/agent/redaction.hpp"
 #include "lib/base/ids.hpp"
+#include "lib/base/utf8.hpp"
 #include "lib/config/sha256.hpp"
 #include "lib/daemon/access.hpp"
 #include "lib/daemon/api.hpp"
@@ -28,6 +29,9 @@ void Api::submit_plan(const http::Request& req, const Res& res, const std::strin
                       const Caller& caller) {
   auto parsed = parse_submit(req.body, session_path, *m_s.config);
   if (!parsed) return res->send_error(parsed.error());
+  if (!valid_utf8(req.header("idempotency-key")))
+    return res->send_error(
+        make_error(ErrorCode::bad_request, "the Idempotency-Key header is not valid UTF-8"));
   auto plan = std::make_shared<SubmitPlan>(std::move(*parsed));
   plan->spec.idempotency_key = req.header("idempotency-key");
   plan->spec.submitted_by = caller.to_json();

@@ -93,8 +93,4 @@ nlohmann::json error_json(const Error& e) {
   return {{"error", {{"code", std::string(to_string(e.code))}, {"message", e.message}}}};
 }
 
-std::string dump_json(const nlohmann::json& j) {
-  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
 }  // namespace harness::http

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "lib/base/json_dump.hpp"
 #include "lib/base/result.hpp"
 
 namespace harness::http {
@@ -38,7 +39,7 @@ std::string format_chunk(std::string_view data);
 inline constexpr std::string_view k_last_chunk = "0\r\n\r\n";
 // {"error":{"code":..., "message":...}} as in docs/api.md.
 nlohmann::json error_json(const Error& e);
-// Serializes without throwing: invalid UTF-8 is replaced rather than raising.
-std::string dump_json(const nlohmann::json& j);
+// dump_json(j): serialises without ever throwing (lib/base/json_dump.hpp).
+using harness::dump_json;
 
 }  // namespace harness::http

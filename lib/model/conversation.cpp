@@ -15,8 +15,8 @@ Result<ToolCall> tool_call_from_json(const Json& j) {
   if (!j.is_object() || !j.contains("name") || !j["name"].is_string())
     return bad("tool call needs a string 'name'");
   ToolCall c;
-  c.name = j["name"].get<std::string>();
-  if (j.contains("id") && j["id"].is_string()) c.id = j["id"].get<std::string>();
+  c.name = str_at(j, "name");
+  c.id = str_at(j, "id");
   if (j.contains("input")) c.input = j["input"];
   if (!c.input.is_object()) return bad("tool call '" + c.name + "' input must be an object");
   return c;
@@ -42,8 +42,8 @@ Json to_json(const Message& m) {
 Result<Message> message_from_json(const Json& j) {
   if (!j.is_object()) return bad("message must be a JSON object");
   Message m;
-  m.role = j.value("role", "assistant") == "user" ? Role::user : Role::assistant;
-  if (j.contains("text") && j["text"].is_string()) m.text = j["text"].get<std::string>();
+  m.role = str_at(j, "role") == "user" ? Role::user : Role::assistant;
+  m.text = str_at(j, "text");
   if (j.contains("tool_calls")) {
     if (!j["tool_calls"].is_array()) return bad("'tool_calls' must be an array");
     for (const auto& c : j["tool_calls"]) {
@@ -56,7 +56,7 @@ Result<Message> message_from_json(const Json& j) {
     for (const auto& r : j["tool_results"]) {
       if (!r.is_object()) return bad("tool result must be an object");
       m.tool_results.push_back(
-          ToolResult{r.value("call_id", ""), r.value("content", ""), r.value("is_error", false)});
+          ToolResult{str_at(r, "call_id"), str_at(r, "content"), bool_at(r, "is_error")});
     }
   }
   return m;
@@ -74,9 +74,12 @@ Result<ModelResponse> model_response_from_json(const Json& j) {
   ModelResponse r;
   HARNESS_TRY_ASSIGN(r.message, message_from_json(j["message"]));
   r.message.role = Role::assistant;
-  r.stop_reason = j.value("stop_reason", "");
+  for (const char* key : {"stop_reason", "model"})
+    if (j.contains(key) && !j[key].is_string() && !j[key].is_null())
+      return bad(std::string("'") + key + "' must be a string");
+  r.stop_reason = str_at(j, "stop_reason");
   if (j.contains("usage")) r.usage = usage_from_json(j["usage"]);
-  r.model = j.value("model", "");
+  r.model = str_at(j, "model");
   return r;
 }
 

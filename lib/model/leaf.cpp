@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <limits>
+#include <type_traits>
 
 namespace harness::model {
 namespace {
@@ -27,15 +29,28 @@ Error bad(std::string what) {
   return make_error(ErrorCode::bad_request, std::move(what));
 }
 
-// Typed field access that reports the field name instead of throwing.
+// Typed field access that reports the field name instead of throwing. Integers must be
+// integral numbers within T's range (nlohmann would truncate or overflow), floats finite.
 template <class T>
 Status get_opt(const Json& j, const char* key, T& out) {
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return {};
-  try {
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    constexpr std::int64_t k_sentinel = std::numeric_limits<std::int64_t>::min();
+    std::int64_t v = int_at(j, key, k_sentinel);
+    if (v == k_sentinel || v < std::numeric_limits<T>::min() || v > std::numeric_limits<T>::max())
+      return bad(std::string("field '") + key + "' must be an integer in range");
+    out = static_cast<T>(v);
+  } else if constexpr (std::is_floating_point_v<T>) {
+    if (!it->is_number() || !std::isfinite(it->get<double>()))
+      return bad(std::string("field '") + key + "' must be a finite number");
     out = it->get<T>();
-  } catch (const std::exception&) {
-    return bad(std::string("field '") + key + "' has the wrong type");
+  } else {
+    try {
+      out = it->get<T>();
+    } catch (const std::exception&) {
+      return bad(std::string("field '") + key + "' has the wrong type");
+    }
   }
   return {};
 }
@@ -99,8 +114,8 @@ Json to_json(const Usage& u) {
 Usage usage_from_json(const Json& j) {
   Usage u;
   if (!j.is_object()) return u;
-  u.input_tokens = j.value("input_tokens", std::int64_t{0});
-  u.output_tokens = j.value("output_tokens", std::int64_t{0});
+  u.input_tokens = std::max<std::int64_t>(0, int_at(j, "input_tokens"));
+  u.output_tokens = std::max<std::int64_t>(0, int_at(j, "output_tokens"));
   return u;
 }
 
@@ -134,6 +149,7 @@ Result<LeafSpec> spec_from_json(const Json& j) {
   HARNESS_TRY(get_opt(j, "max_turns", s.max_turns));
   double timeout_s = 0;
   HARNESS_TRY(get_opt(j, "timeout_s", timeout_s));
+  if (timeout_s < 0 || timeout_s > 1e12) return bad("field 'timeout_s' is out of range");
   s.timeout_ms = std::llround(timeout_s * 1000.0);
   HARNESS_TRY(get_opt(j, "labels", s.labels));
   HARNESS_TRY(get_opt(j, "idempotency_key", s.idempotency_key));
@@ -176,7 +192,7 @@ Result<Leaf> leaf_from_json(const Json& j) {
   HARNESS_TRY_ASSIGN(l.state, parse_leaf_state(state));
   HARNESS_TRY(get_opt(j, "reason", l.reason));
   HARNESS_TRY(get_opt(j, "message", l.message));
-  if (j.contains("result") && j["result"].is_string()) l.result = j["result"].get<std::string>();
+  if (j.contains("result") && j["result"].is_string()) l.result = str_at(j, "result");
   HARNESS_TRY_ASSIGN(l.created_at, get_time(j, "created_at"));
   HARNESS_TRY_ASSIGN(l.started_at, get_time(j, "started_at"));
   HARNESS_TRY_ASSIGN(l.finished_at, get_time(j, "finished_at"));
@@ -187,7 +203,7 @@ Result<Leaf> leaf_from_json(const Json& j) {
   HARNESS_TRY(get_opt(j, "gate_wait_ms", l.gate_wait_ms));
   if (auto it = j.find("gate"); it != j.end() && it->is_object()) {
     l.gate = *it;
-    l.open_gate = it->value("gate", 0);
+    l.open_gate = static_cast<int>(int_at(*it, "gate"));
   }
   return l;
 }
@@ -236,34 +252,34 @@ Status apply_event(Leaf& leaf, const Event& e) {
     if (!leaf.started_at) leaf.started_at = e.ts;
   } else if (e.type == event::model_response) {
     if (is_terminal(leaf.state)) return move_to(LeafState::running);
-    leaf.usage += usage_from_json(e.data.value("usage", Json::object()));
-    leaf.turns = e.data.value("turn", leaf.turns);
+    leaf.usage += usage_from_json(object_at(e.data, "usage"));
+    leaf.turns = static_cast<int>(int_at(e.data, "turn", leaf.turns));
   } else if (e.type == event::gate_opened) {
     HARNESS_TRY(move_to(LeafState::awaiting_approval));
-    leaf.open_gate = e.data.value("gate", 0);
+    leaf.open_gate = static_cast<int>(int_at(e.data, "gate"));
     leaf.gates = std::max(leaf.gates, leaf.open_gate);
     leaf.gate = e.data;
     leaf.gate["opened_at"] = format_rfc3339(e.ts);
   } else if (e.type == event::gate_decided) {
-    int gate = e.data.value("gate", 0);
+    auto gate = int_at(e.data, "gate");
     if (leaf.state != LeafState::awaiting_approval || gate == 0 || gate != leaf.open_gate)
       return make_error(ErrorCode::conflict,
                         "gate " + std::to_string(gate) + " of leaf " + leaf.id + " is not open");
-    if (auto opened = parse_rfc3339(leaf.gate.value("opened_at", "")))
+    if (auto opened = parse_rfc3339(str_at(leaf.gate, "opened_at")))
       leaf.gate_wait_ms += std::max<std::int64_t>(0, e.ts - *opened);
     leaf.open_gate = 0;
     leaf.gate = nullptr;
     // A rejection that stops the leaf is followed by leaf_finished(rejected) in the same
     // append; the leaf stays awaiting_approval until then.
-    if (!e.data.value("stop", false)) HARNESS_TRY(move_to(LeafState::running));
+    if (!bool_at(e.data, "stop")) HARNESS_TRY(move_to(LeafState::running));
   } else if (e.type == event::leaf_finished) {
-    HARNESS_TRY_ASSIGN(LeafState to, parse_leaf_state(e.data.value("state", "")));
+    HARNESS_TRY_ASSIGN(LeafState to, parse_leaf_state(str_at(e.data, "state")));
     if (!is_terminal(to)) return bad("leaf_finished needs a terminal state");
     HARNESS_TRY(move_to(to));
-    leaf.reason = e.data.value("reason", "");
-    leaf.message = e.data.value("message", "");
+    leaf.reason = str_at(e.data, "reason");
+    leaf.message = str_at(e.data, "message");
     if (e.data.contains("result") && e.data["result"].is_string())
-      leaf.result = e.data["result"].get<std::string>();
+      leaf.result = str_at(e.data, "result");
     leaf.finished_at = e.ts;
     leaf.open_gate = 0;
     leaf.gate = nullptr;

@@ -9,14 +9,11 @@
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "lib/base/result.hpp"
 #include "lib/base/time.hpp"
+#include "lib/model/json.hpp"
 
 namespace harness::model {
-
-using Json = nlohmann::json;
 
 enum class LeafState { queued, running, awaiting_approval, succeeded, failed, rejected, cancelled };
 

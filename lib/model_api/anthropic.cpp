@@ -77,7 +77,7 @@ Result<http::ClientRequest> build_anthropic_request(const model::ModelProfile& p
   if (!api_key.empty()) out.headers.emplace_back("x-api-key", api_key);
   out.headers.emplace_back("anthropic-version", "2023-06-01");
   out.headers.emplace_back("content-type", "application/json");
-  out.body = body_of(profile, req).dump(-1, ' ', false, Json::error_handler_t::replace);
+  out.body = model::dump_json(body_of(profile, req));
   return out;
 }
 
@@ -94,9 +94,10 @@ Result<model::ModelResponse> parse_anthropic_response(long status, const std::st
   r.model = string_field(j, "model");
   if (j.contains("usage") && j["usage"].is_object()) {
     const Json& u = j["usage"];
-    r.usage.input_tokens = int_field(u, "input_tokens") + int_field(u, "cache_read_input_tokens") +
-                           int_field(u, "cache_creation_input_tokens");
-    r.usage.output_tokens = int_field(u, "output_tokens");
+    r.usage.input_tokens = token_field(k_provider, u, "input_tokens") +
+                           token_field(k_provider, u, "cache_read_input_tokens") +
+                           token_field(k_provider, u, "cache_creation_input_tokens");
+    r.usage.output_tokens = token_field(k_provider, u, "output_tokens");
   }
   return r;
 }

@@ -1,5 +1,6 @@
 #include "lib/model_api/openai.hpp"
 
+#include "lib/base/utf8.hpp"
 #include "lib/model_api/wire.hpp"
 
 namespace harness::model_api {
@@ -9,10 +10,6 @@ using model::Json;
 
 constexpr std::string_view k_provider = "openai";
 constexpr size_t k_note_excerpt = 200;
-
-std::string dump(const Json& j) {
-  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
-}
 
 void add_user(const model::Message& m, Json& out) {
   for (const auto& r : m.tool_results)
@@ -31,7 +28,7 @@ void add_assistant(const model::Message& m, Json& out) {
     for (const auto& c : m.tool_calls)
       calls.push_back(Json{{"id", c.id},
                            {"type", "function"},
-                           {"function", {{"name", c.name}, {"arguments", dump(c.input)}}}});
+                           {"function", {{"name", c.name}, {"arguments", dump_json(c.input)}}}});
     msg["tool_calls"] = std::move(calls);
   }
   out.push_back(std::move(msg));
@@ -73,14 +70,15 @@ std::string read_arguments(const Json& fn, model::ToolCall& call) {
     call.input = *it;
     return "";
   }
-  std::string raw = it->is_string() ? it->get<std::string>() : dump(*it);
+  std::string raw = it->is_string() ? it->get<std::string>() : dump_json(*it);
   if (raw.find_first_not_of(" \t\r\n") == std::string::npos) return "";
   auto parsed = Json::parse(raw, nullptr, false);
   if (parsed.is_object()) {
     call.input = std::move(parsed);
     return "";
   }
-  std::string excerpt = raw.size() > k_note_excerpt ? raw.substr(0, k_note_excerpt) + "…" : raw;
+  std::string excerpt =
+      raw.size() > k_note_excerpt ? std::string(utf8_prefix(raw, k_note_excerpt)) + "…" : raw;
   return "[harness: the arguments of tool call " + call.id + " (" + call.name +
          ") were not a JSON object and were replaced by {}: " + excerpt + "]";
 }
@@ -114,7 +112,7 @@ Result<http::ClientRequest> build_openai_request(const model::ModelProfile& prof
   out.url = join_url(profile.base_url, k_openai_default_base, "/chat/completions");
   if (!api_key.empty()) out.headers.emplace_back("Authorization", "Bearer " + api_key);
   out.headers.emplace_back("content-type", "application/json");
-  out.body = dump(body_of(profile, req));
+  out.body = dump_json(body_of(profile, req));
   return out;
 }
 
@@ -136,8 +134,8 @@ Result<model::ModelResponse> parse_openai_response(long status, const std::strin
   r.stop_reason = string_field(choice, "finish_reason");
   r.model = string_field(j, "model");
   if (j.contains("usage") && j["usage"].is_object()) {
-    r.usage.input_tokens = int_field(j["usage"], "prompt_tokens");
-    r.usage.output_tokens = int_field(j["usage"], "completion_tokens");
+    r.usage.input_tokens = token_field(k_provider, j["usage"], "prompt_tokens");
+    r.usage.output_tokens = token_field(k_provider, j["usage"], "completion_tokens");
   }
   return r;
 }

@@ -25,8 +25,8 @@ Result<model::ModelResponse> entry_from_json(const Json& e) {
     }
   }
   if (e.contains("usage") && e["usage"].is_object()) {
-    r.usage.input_tokens = int_field(e["usage"], "input_tokens");
-    r.usage.output_tokens = int_field(e["usage"], "output_tokens");
+    r.usage.input_tokens = token_field("replay", e["usage"], "input_tokens");
+    r.usage.output_tokens = token_field("replay", e["usage"], "output_tokens");
   }
   r.stop_reason = string_field(e, "stop_reason");
   r.model = string_field(e, "model");
@@ -55,12 +55,7 @@ Result<ReplayModel> ReplayModel::parse(const std::string& text, const std::strin
   ReplayModel m;
   m.m_origin = origin;
   for (size_t i = 0; i < list->size(); ++i) {
-    Result<model::ModelResponse> r = make_error(ErrorCode::bad_request, "unreadable");
-    try {  // nlohmann's value() throws on a field of the wrong type
-      r = entry_from_json((*list)[i]);
-    } catch (const std::exception& e) {
-      r = make_error(ErrorCode::bad_request, e.what());
-    }
+    Result<model::ModelResponse> r = entry_from_json((*list)[i]);
     if (!r)
       return make_error(ErrorCode::bad_request, "replay file " + origin + ", response " +
                                                     std::to_string(i) + ": " + r.error().message);

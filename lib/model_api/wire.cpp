@@ -2,6 +2,10 @@
 
 #include <algorithm>
 
+#include <spdlog/spdlog.h>
+
+#include "lib/base/utf8.hpp"
+
 namespace harness::model_api {
 namespace {
 
@@ -9,14 +13,22 @@ constexpr size_t k_quoted_body_max = 300;
 
 std::string quote_body(const std::string& body) {
   if (body.empty()) return "(empty body)";
-  if (body.size() <= k_quoted_body_max) return body;
-  return body.substr(0, k_quoted_body_max) + "…";
+  std::string quoted = repair_utf8(utf8_prefix(body, k_quoted_body_max));
+  return body.size() <= k_quoted_body_max ? quoted : quoted + "…";
+}
+
+// The body as valid UTF-8, copied only when it needs repair.
+const std::string& repaired(const std::string& body, std::string& storage) {
+  if (valid_utf8(body)) return body;
+  storage = repair_utf8(body);
+  return storage;
 }
 
 }  // namespace
 
 Result<model::Json> parse_body(std::string_view provider, const std::string& body) {
-  auto j = model::Json::parse(body, nullptr, /*allow_exceptions=*/false);
+  std::string storage;
+  auto j = model::Json::parse(repaired(body, storage), nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded())
     return make_error(
         ErrorCode::unavailable,
@@ -48,7 +60,8 @@ ErrorCode error_code_for_status(long status) {
 
 Error api_error(std::string_view provider, long status, const std::string& body) {
   std::string text = std::string(provider) + " API error " + std::to_string(status);
-  auto j = model::Json::parse(body, nullptr, false);
+  std::string storage;
+  auto j = model::Json::parse(repaired(body, storage), nullptr, false);
   const model::Json* err = nullptr;
   if (j.is_object() && j.contains("error") && j["error"].is_object()) err = &j["error"];
   if (err && !string_field(*err, "message").empty()) {
@@ -69,7 +82,17 @@ std::string string_field(const model::Json& obj, std::string_view name) {
 std::int64_t int_field(const model::Json& obj, std::string_view name) {
   if (!obj.is_object()) return 0;
   auto it = obj.find(name);
-  return it != obj.end() && it->is_number_integer() ? it->get<std::int64_t>() : 0;
+  if (it == obj.end() || !it->is_number_integer()) return 0;
+  return model::int_at(obj, name);
+}
+
+std::int64_t token_field(std::string_view provider, const model::Json& usage,
+                         std::string_view name) {
+  std::int64_t n = int_field(usage, name);
+  if (n >= 0 && n <= k_max_tokens) return n;
+  spdlog::warn("{} API reported {} = {} in its usage; counted as {}", provider, name, n,
+               n < 0 ? 0 : k_max_tokens);
+  return n < 0 ? 0 : k_max_tokens;
 }
 
 int effective_max_tokens(int profile_max, int request_max) {

@@ -1,6 +1,6 @@
 #pragma once
 // Helpers shared by the provider mappings: safe JSON parsing of response bodies, the error a
-// non-2xx answer becomes, and base URL joining. Pure functions, no I/O.
+// non-2xx answer becomes, and base URL joining. Pure functions, no I/O (token_field logs).
 
 #include <string>
 #include <string_view>
@@ -11,6 +11,8 @@
 namespace harness::model_api {
 
 // Parses a response body; unavailable naming `provider` when it is not JSON (an upstream fault).
+// Bytes that are not UTF-8 (inside strings or not) are repaired with U+FFFD first, so a body
+// with a stray byte in a string still parses and nothing downstream sees invalid UTF-8.
 Result<model::Json> parse_body(std::string_view provider, const std::string& body);
 
 // The ErrorCode for a model API's HTTP status: 400 bad_request, 401 unauthorized,
@@ -20,12 +22,19 @@ ErrorCode error_code_for_status(long status);
 
 // The Error for a non-2xx answer. Both Anthropic ({"type":"error","error":{"type","message"}})
 // and OpenAI ({"error":{"message","type","code"}}) put the text in error.message; other bodies
-// are quoted (truncated). E.g. "anthropic API error 529 (overloaded_error): Overloaded".
+// are quoted (truncated). E.g. "anthropic API error 529 (overloaded_error): Overloaded". The
+// message is valid UTF-8 whatever the body held.
 Error api_error(std::string_view provider, long status, const std::string& body);
 
-// obj[name] when it is a string (resp. an integer), else "" (resp. 0). Never throws.
+// obj[name] when it is a string (resp. an integer in int64 range), else "" (resp. 0). Never
+// throws.
 std::string string_field(const model::Json& obj, std::string_view name);
 std::int64_t int_field(const model::Json& obj, std::string_view name);
+// A token count of a provider's usage object: int_field clamped to 0..k_max_tokens, with a
+// warning logged when the provider sent a negative or absurd number.
+inline constexpr std::int64_t k_max_tokens = 1'000'000'000'000;
+std::int64_t token_field(std::string_view provider, const model::Json& usage,
+                         std::string_view name);
 
 // The max_tokens to send: the smaller of the profile's and the request's; <= 0 means unset.
 int effective_max_tokens(int profile_max, int request_max);

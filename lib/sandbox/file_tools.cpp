@@ -8,7 +8,6 @@
 namespace harness::sandbox::detail {
 namespace {
 
-using model::Json;
 using tool_util::display_path;
 using tool_util::shell_quote;
 
@@ -99,16 +98,10 @@ std::string format_read(std::string raw, bool cut, std::int64_t first, std::int6
 
 }  // namespace
 
-void run_read_file(ToolCtx ctx, const Json& in) {
-  auto input = tool_util::required_string(in, "path");
-  if (!input) return ctx.done(tool_error(input.error().message));
-  auto path = tool_util::resolve_path(ctx.workspace, *input);
-  auto offset = tool_util::optional_positive_int(in, "offset");
-  auto limit = tool_util::optional_positive_int(in, "limit");
-  for (const Error* e : {path ? nullptr : &path.error(), offset ? nullptr : &offset.error(),
-                         limit ? nullptr : &limit.error()})
-    if (e) return ctx.done(tool_error(e->message));
-  std::int64_t first = offset->value_or(1), count = limit->value_or(k_default_read_lines);
+void run_read_file(ToolCtx ctx, model::ReadFileInput in) {
+  auto path = tool_util::resolve_path(ctx.workspace, in.path);
+  if (!path) return ctx.done(tool_error(path.error().message));
+  std::int64_t first = in.offset.value_or(1), count = in.limit.value_or(k_default_read_lines);
   std::int64_t budget = 2 * ctx.lim.output_cap;
   ExecRequest req;
   req.command = require_file(shell_quote(*path)) + "tail -n +" + std::to_string(first) +
@@ -128,22 +121,18 @@ void run_read_file(ToolCtx ctx, const Json& in) {
   });
 }
 
-void run_write_file(ToolCtx ctx, const Json& in) {
-  auto input = tool_util::required_string(in, "path");
-  auto content = tool_util::required_string(in, "content");
-  if (!input) return ctx.done(tool_error(input.error().message));
-  if (!content) return ctx.done(tool_error(content.error().message));
-  auto path = tool_util::resolve_path(ctx.workspace, *input);
+void run_write_file(ToolCtx ctx, model::WriteFileInput in) {
+  auto path = tool_util::resolve_path(ctx.workspace, in.path);
   if (!path) return ctx.done(tool_error(path.error().message));
   if (*path == ctx.workspace) return ctx.done(tool_error("the path is the workspace directory"));
-  if (static_cast<std::int64_t>(content->size()) > k_max_write_bytes)
+  if (static_cast<std::int64_t>(in.content.size()) > k_max_write_bytes)
     return ctx.done(
         tool_error("content is larger than " + std::to_string(k_max_write_bytes) + " bytes"));
   std::string shown = display_path(ctx.workspace, *path);
-  std::size_t size = content->size();
+  std::size_t size = in.content.size();
   std::string success = "wrote " + std::to_string(size) + " bytes to " + shown;
   auto timeout_ms = ctx.lim.timeout_ms;
-  ctx.ch.exec(write_request(*path, std::move(*content), ctx.lim),
+  ctx.ch.exec(write_request(*path, std::move(in.content), ctx.lim),
               [done = std::move(ctx.done), shown, size, success, timeout_ms](Result<ExecResult> r) {
                 if (!r) return done(r.error());
                 done(write_outcome(*r, shown, size, success, timeout_ms));
@@ -151,26 +140,18 @@ void run_write_file(ToolCtx ctx, const Json& in) {
 }
 
 // Two round trips: cat the file, then (after replacing here) write it back through stdin.
-void run_edit_file(ToolCtx ctx, const Json& in) {
-  auto input = tool_util::required_string(in, "path");
-  auto old = tool_util::required_string(in, "old");
-  auto neu = tool_util::required_string(in, "new");
-  auto all = tool_util::optional_bool(in, "replace_all", false);
-  for (const Error* e : {input ? nullptr : &input.error(), old ? nullptr : &old.error(),
-                         neu ? nullptr : &neu.error(), all ? nullptr : &all.error()})
-    if (e) return ctx.done(tool_error(e->message));
-  auto path = tool_util::resolve_path(ctx.workspace, *input);
+void run_edit_file(ToolCtx ctx, model::EditFileInput in) {
+  auto path = tool_util::resolve_path(ctx.workspace, in.path);
   if (!path) return ctx.done(tool_error(path.error().message));
-  if (old->empty()) return ctx.done(tool_error("`old` must not be empty"));
-  if (*old == *neu) return ctx.done(tool_error("`old` and `new` are identical"));
   ExecRequest req;
   req.command = require_file(shell_quote(*path)) + "cat \"$f\"";
   req.timeout_ms = ctx.lim.timeout_ms;
   req.output_cap = k_max_edit_bytes;
   std::string shown = display_path(ctx.workspace, *path);
   auto& ch = ctx.ch;
-  ch.exec(std::move(req), [ctx = std::move(ctx), path = *path, shown, old = *old, neu = *neu,
-                           all = *all](Result<ExecResult> r) mutable {
+  ch.exec(std::move(req), [ctx = std::move(ctx), path = *path, shown, old = std::move(in.old_text),
+                           neu = std::move(in.new_text),
+                           all = in.replace_all](Result<ExecResult> r) mutable {
     if (!r) return ctx.done(r.error());
     if (r->exit_code != 0 || r->timed_out)
       return ctx.done(command_failure(*r, "edit_file " + shown, ctx.lim.timeout_ms));

@@ -9,7 +9,6 @@
 namespace harness::sandbox::detail {
 namespace {
 
-using model::Json;
 using tool_util::display_path;
 using tool_util::shell_quote;
 
@@ -23,11 +22,9 @@ struct SearchArgs {
   std::optional<std::string> glob;
 };
 
-Result<SearchArgs> search_args(const ToolCtx& ctx, const Json& in) {
-  HARNESS_TRY_ASSIGN(auto path, tool_util::optional_string(in, "path"));
-  HARNESS_TRY_ASSIGN(auto glob, tool_util::optional_string(in, "glob"));
+Result<SearchArgs> search_args(const ToolCtx& ctx, const std::optional<std::string>& path,
+                               std::optional<std::string> glob) {
   HARNESS_TRY_ASSIGN(auto root, tool_util::resolve_path(ctx.workspace, path.value_or(".")));
-  if (glob && glob->empty()) glob.reset();
   return SearchArgs{std::move(root), std::move(glob)};
 }
 
@@ -76,8 +73,8 @@ bool split_match(std::string_view line, std::size_t from, std::string_view& file
 
 }  // namespace
 
-void run_list_files(ToolCtx ctx, const Json& in) {
-  auto args = search_args(ctx, in);
+void run_list_files(ToolCtx ctx, model::ListFilesInput in) {
+  auto args = search_args(ctx, in.path, std::move(in.glob));
   if (!args) return ctx.done(tool_error(args.error().message));
   ExecRequest req;
   std::string q = shell_quote(args->root);
@@ -109,14 +106,11 @@ void run_list_files(ToolCtx ctx, const Json& in) {
   });
 }
 
-void run_grep(ToolCtx ctx, const Json& in) {
-  auto pattern = tool_util::required_string(in, "pattern");
-  if (!pattern) return ctx.done(tool_error(pattern.error().message));
-  if (pattern->empty()) return ctx.done(tool_error("`pattern` must not be empty"));
-  auto args = search_args(ctx, in);
+void run_grep(ToolCtx ctx, model::GrepInput in) {
+  auto args = search_args(ctx, in.path, std::move(in.glob));
   if (!args) return ctx.done(tool_error(args.error().message));
   ExecRequest req;
-  req.command = require_exists(args->root) + "grep -rnH -E -e " + shell_quote(*pattern) + " " +
+  req.command = require_exists(args->root) + "grep -rnH -E -e " + shell_quote(in.pattern) + " " +
                 shell_quote(args->root);
   req.timeout_ms = ctx.lim.timeout_ms;
   req.output_cap = k_raw_cap;

@@ -1,10 +1,12 @@
 #pragma once
-// Internal to lib/sandbox: one function per tool, called by run_tool after the dispatch. Each
-// validates its input (is_error outcome, nothing run) and then talks to the channel.
+// Internal to lib/sandbox: one function per tool, called by run_tool with the input already
+// parsed (model::parse_tool_input). Each checks what needs the workspace (paths) and then talks
+// to the channel.
 
 #include <functional>
 #include <string>
 
+#include "lib/model/tool_input.hpp"
 #include "lib/sandbox/tools.hpp"
 
 namespace harness::sandbox::detail {
@@ -19,12 +21,12 @@ struct ToolCtx {
   ToolDone done;
 };
 
-void run_bash(ToolCtx ctx, const model::Json& in);
-void run_read_file(ToolCtx ctx, const model::Json& in);
-void run_write_file(ToolCtx ctx, const model::Json& in);
-void run_edit_file(ToolCtx ctx, const model::Json& in);
-void run_list_files(ToolCtx ctx, const model::Json& in);
-void run_grep(ToolCtx ctx, const model::Json& in);
+void run_bash(ToolCtx ctx, model::BashInput in);
+void run_read_file(ToolCtx ctx, model::ReadFileInput in);
+void run_write_file(ToolCtx ctx, model::WriteFileInput in);
+void run_edit_file(ToolCtx ctx, model::EditFileInput in);
+void run_list_files(ToolCtx ctx, model::ListFilesInput in);
+void run_grep(ToolCtx ctx, model::GrepInput in);
 
 // An is_error outcome with `message`.
 ToolOutcome tool_error(std::string message);

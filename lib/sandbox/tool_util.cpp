@@ -12,55 +12,7 @@ Error bad(std::string msg) {
   return make_error(ErrorCode::bad_request, std::move(msg));
 }
 
-std::string field(const char* key) {
-  return std::string("`") + key + "`";
-}
-
-const model::Json* find(const model::Json& in, const char* key) {
-  if (!in.is_object()) return nullptr;
-  auto it = in.find(key);
-  return it == in.end() || it->is_null() ? nullptr : &*it;
-}
-
 }  // namespace
-
-Result<std::string> required_string(const model::Json& in, const char* key) {
-  const auto* v = find(in, key);
-  if (!v) return bad("missing required field " + field(key));
-  if (!v->is_string()) return bad(field(key) + " must be a string");
-  return v->get<std::string>();
-}
-
-Result<std::optional<std::string>> optional_string(const model::Json& in, const char* key) {
-  const auto* v = find(in, key);
-  if (!v) return std::optional<std::string>();
-  if (!v->is_string()) return bad(field(key) + " must be a string");
-  return std::optional<std::string>(v->get<std::string>());
-}
-
-Result<std::optional<std::int64_t>> optional_positive_int(const model::Json& in, const char* key) {
-  const auto* v = find(in, key);
-  if (!v) return std::optional<std::int64_t>();
-  double d = v->is_number() ? v->get<double>() : 0;
-  if (!v->is_number() || d < 1 || d > 1e15 || std::floor(d) != d)
-    return bad(field(key) + " must be a positive integer");
-  return std::optional<std::int64_t>(static_cast<std::int64_t>(d));
-}
-
-Result<std::optional<double>> optional_positive_number(const model::Json& in, const char* key) {
-  const auto* v = find(in, key);
-  if (!v) return std::optional<double>();
-  if (!v->is_number() || v->get<double>() <= 0)
-    return bad(field(key) + " must be a positive number");
-  return std::optional<double>(v->get<double>());
-}
-
-Result<bool> optional_bool(const model::Json& in, const char* key, bool fallback) {
-  const auto* v = find(in, key);
-  if (!v) return fallback;
-  if (!v->is_boolean()) return bad(field(key) + " must be true or false");
-  return v->get<bool>();
-}
 
 Result<std::string> resolve_path(std::string_view workspace, std::string_view input) {
   if (input.empty()) return bad("the path is empty");

@@ -1,6 +1,6 @@
 #pragma once
-// Pure helpers behind the tools: input fields, workspace paths, shell quoting, globbing and line
-// numbering. No I/O.
+// Pure helpers behind the tools (their inputs are parsed by model::parse_tool_input): workspace
+// paths, shell quoting, globbing and line numbering. No I/O.
 
 #include <cstdint>
 #include <optional>
@@ -12,14 +12,6 @@
 #include "lib/model/leaf.hpp"
 
 namespace harness::sandbox::tool_util {
-
-// Typed access to a tool call's JSON input. Errors are bad_request with a message for the model
-// ("`path` must be a string"). Missing optional fields give std::nullopt.
-Result<std::string> required_string(const model::Json& in, const char* key);
-Result<std::optional<std::string>> optional_string(const model::Json& in, const char* key);
-Result<std::optional<std::int64_t>> optional_positive_int(const model::Json& in, const char* key);
-Result<std::optional<double>> optional_positive_number(const model::Json& in, const char* key);
-Result<bool> optional_bool(const model::Json& in, const char* key, bool fallback);
 
 // The absolute in-sandbox path for `input` (relative to `workspace`, or absolute inside it),
 // lexically normalised. bad_request when it is empty, contains NUL, or escapes the workspace.

@@ -3,7 +3,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
+#include <variant>
 
+#include "lib/base/utf8.hpp"
 #include "lib/sandbox/tool_impl.hpp"
 #include "lib/sandbox/tool_util.hpp"
 
@@ -42,6 +45,7 @@ std::vector<model::ToolSpec> tool_specs() {
        schema({{"command", str("The command to run.")},
                {"timeout_s", Json{{"type", "number"},
                                   {"exclusiveMinimum", 0},
+                                  {"maximum", model::k_max_tool_timeout_s},
                                   {"description", "Timeout in seconds (at most the default)."}}}},
               {"command"})},
       {"read_file", "Read a text file of the workspace; returns numbered lines.",
@@ -80,24 +84,34 @@ bool is_read_only(std::string_view tool) {
 
 void run_tool(Channel& ch, const Driver& drv, const model::ToolCall& call, const ToolLimits& lim,
               std::function<void(harness::Result<ToolOutcome>)> done) {
-  detail::ToolCtx ctx{ch, drv.workspace_path(), lim, std::move(done)};
-  if (!call.input.is_object()) {
-    ctx.done(detail::tool_error("the input of " + call.name + " must be a JSON object"));
-    return;
-  }
-  using Fn = void (*)(detail::ToolCtx, const Json&);
-  static const std::pair<std::string_view, Fn> k_tools[] = {
-      {"bash", detail::run_bash},
-      {"read_file", detail::run_read_file},
-      {"write_file", detail::run_write_file},
-      {"edit_file", detail::run_edit_file},
-      {"list_files", detail::run_list_files},
-      {"grep", detail::run_grep},
+  // Whatever the sandbox printed becomes JSON text for the model, the log and followers:
+  // repair it here, once, so nothing downstream ever sees bytes that are not UTF-8.
+  auto repaired = [done = std::move(done)](Result<ToolOutcome> r) {
+    if (r) repair_utf8_in_place(r->content);
+    done(std::move(r));
   };
-  for (const auto& [name, fn] : k_tools) {
-    if (name == call.name) return fn(std::move(ctx), call.input);
-  }
-  ctx.done(detail::tool_error("unknown tool " + call.name));
+  detail::ToolCtx ctx{ch, drv.workspace_path(), lim, std::move(repaired)};
+  auto input = model::parse_tool_input(call.name, call.input);
+  if (!input) return ctx.done(detail::tool_error(input.error().message));
+  std::visit(
+      [&ctx](auto&& in) {
+        using T = std::decay_t<decltype(in)>;
+        if constexpr (std::is_same_v<T, model::BashInput>)
+          detail::run_bash(std::move(ctx), std::move(in));
+        else if constexpr (std::is_same_v<T, model::ReadFileInput>)
+          detail::run_read_file(std::move(ctx), std::move(in));
+        else if constexpr (std::is_same_v<T, model::WriteFileInput>)
+          detail::run_write_file(std::move(ctx), std::move(in));
+        else if constexpr (std::is_same_v<T, model::EditFileInput>)
+          detail::run_edit_file(std::move(ctx), std::move(in));
+        else if constexpr (std::is_same_v<T, model::ListFilesInput>)
+          detail::run_list_files(std::move(ctx), std::move(in));
+        else if constexpr (std::is_same_v<T, model::GrepInput>)
+          detail::run_grep(std::move(ctx), std::move(in));
+        else
+          ctx.done(detail::tool_error("request_approval is handled by the daemon, not a sandbox"));
+      },
+      std::move(*input));
 }
 
 namespace detail {
@@ -120,16 +134,13 @@ ToolOutcome command_failure(const ExecResult& r, const std::string& what, std::i
 }
 
 // bash: "exit code N" then stdout and stderr, each under a header, as the command produced them.
-void run_bash(ToolCtx ctx, const Json& in) {
-  auto command = tool_util::required_string(in, "command");
-  auto timeout_s = tool_util::optional_positive_number(in, "timeout_s");
-  if (!command) return ctx.done(tool_error(command.error().message));
-  if (!timeout_s) return ctx.done(tool_error(timeout_s.error().message));
+void run_bash(ToolCtx ctx, model::BashInput in) {
   ExecRequest req;
-  req.command = std::move(*command);
+  req.command = std::move(in.command);
   req.timeout_ms = ctx.lim.timeout_ms;
-  if (*timeout_s) {
-    auto ms = static_cast<std::int64_t>(std::ceil(**timeout_s * 1000));
+  if (in.timeout_s) {
+    // parse_tool_input bounds timeout_s, so this fits; the profile's limit still wins.
+    auto ms = static_cast<std::int64_t>(std::ceil(*in.timeout_s * 1000));
     req.timeout_ms = std::min(req.timeout_ms, std::max<std::int64_t>(ms, 1));
   }
   req.output_cap = ctx.lim.output_cap;

@@ -35,8 +35,9 @@ struct ToolLimits {
 };
 
 // Runs one tool call through the channel and calls `done` exactly once (possibly before
-// returning). Bad input (missing field, wrong type, a path escaping the workspace, an unknown
-// tool) is a ToolOutcome with is_error and nothing runs. An Error (unavailable) only when the
+// returning). Bad input (model::parse_tool_input's errors, a path escaping the workspace, an
+// unknown tool) is a ToolOutcome with is_error and nothing runs. The content is always valid
+// UTF-8: bytes that are not are replaced by U+FFFD. An Error (unavailable) only when the
 // sandbox itself failed. `ch` and `drv` must outlive the call.
 void run_tool(Channel& ch, const Driver& drv, const model::ToolCall& call, const ToolLimits& lim,
               std::function<void(harness::Result<ToolOutcome>)> done);

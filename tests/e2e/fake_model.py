@@ -10,9 +10,16 @@ Script: a list of steps. A *reply* step is provider-neutral:
      "usage"?: {"input_tokens": N, "output_tokens": M}, "delay"?: seconds (every time)}
 A *fault* step is one of
     {"status": 529} / {"status": 500, "retry_after": 1}   answer that HTTP error
+    {"status": 502, "body": b"..."} / "body_b64": "..."   ... with exactly these body bytes
     {"delay": 2.5}                                        wait, then answer the turn's reply
     {"hang": true}                                        never answer (until stop())
     {"close": true}                                       drop the connection, no answer
+    {"truncate": N}                                       the turn's reply, cut after N bytes
+                                                          (Content-Length promises it all)
+    {"big": N}                                            a 200 whose JSON body is N bytes
+A reply step may carry {"raw_bytes": {"@@X@@": b"\xff" or "<base64>"}}: in the serialised
+answer every "@@X@@" (placed in its text or a tool input) becomes those raw bytes, so a JSON
+string holds bytes that are not UTF-8.
 Fault steps belong to the reply step that follows them. A request is answered by turn: turn k
 is the number of assistant messages already in the request, so a repeated call (after a crash,
 or on a resumed session) gets the same answer. Each fault is used once, in order, by the first
@@ -24,6 +31,7 @@ the problem (and a 401 for a missing or wrong key when the server has an api_key
 """
 
 import argparse
+import base64
 import json
 import signal
 import socket
@@ -34,7 +42,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 ANTHROPIC_PATH = "/v1/messages"
 OPENAI_PATH = "/v1/chat/completions"
-FAULT_KEYS = ("status", "hang", "close")
+FAULT_KEYS = ("status", "hang", "close", "truncate", "big")
 
 
 class RequestError(Exception):
@@ -552,14 +560,33 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(n) if n else b""
 
     def _send_json(self, status, obj, extra_headers=None):
-        data = json.dumps(obj).encode()
+        self._send_raw(status, json.dumps(obj).encode(), extra_headers)
+
+    def _send_raw(self, status, data, extra_headers=None, content_type="application/json", length=None):
         self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data) if length is None else length))
         for k, v in (extra_headers or {}).items():
             self.send_header(k, v)
         self.end_headers()
         self.wfile.write(data)
+        self.wfile.flush()
+
+    def _send_big(self, size):
+        """A well-formed 200 of `size` bytes: one huge text block, written in pieces."""
+        head, tail = b'{"type":"message","role":"assistant","content":[{"type":"text","text":"', b'"}]}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(size))
+        self.end_headers()
+        self.wfile.write(head)
+        left = size - len(head) - len(tail)
+        piece = b"x" * (1 << 20)
+        while left > 0:
+            n = min(left, len(piece))
+            self.wfile.write(piece[:n])
+            left -= n
+        self.wfile.write(tail)
         self.wfile.flush()
 
     def do_GET(self):
@@ -625,11 +652,26 @@ class _Handler(BaseHTTPRequestHandler):
                 self.close_connection = True
                 self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
                 return
+            if step.get("big"):
+                record["status"] = "big"
+                self.close_connection = True
+                return self._send_big(int(step["big"]))
             if "status" in step:
                 record["status"] = step["status"]
                 extra = {"retry-after": str(step["retry_after"])} if "retry_after" in step else None
+                raw = _raw(step.get("body", step.get("body_b64")))
+                if raw is not None:
+                    return self._send_raw(step["status"], raw, extra, content_type="text/html")
                 return self._send_json(step["status"], error_body(provider, step["status"], step.get("type"),
                                                                   step.get("message")), extra)
+            if "truncate" in step:
+                if reply is None:
+                    record["status"] = 500
+                    return self._send_json(500, error_body(provider, 500, None, "fake_model: no reply to truncate"))
+                record["status"] = "truncated"
+                data = self._reply_bytes(provider, reply, turn, body, seq)
+                self.close_connection = True
+                return self._send_raw(200, data[:int(step["truncate"])], length=len(data))
             fake._stopping.wait(step["delay"])
             if reply is None:
                 record["status"] = 500
@@ -637,12 +679,28 @@ class _Handler(BaseHTTPRequestHandler):
             step = reply
         if step.get("delay"):
             fake._stopping.wait(step["delay"])
-        model = body.get("model", "fake")
-        resp = (anthropic_response if provider == "anthropic" else openai_response)(step, turn, model, seq)
+        data = self._reply_bytes(provider, step, turn, body, seq, record)
         record["status"] = 200
         record["usage"] = step.get("usage", default_usage(turn))
-        record["response"] = resp
-        self._send_json(200, resp, {"request-id": f"req_fake_{seq:06d}"})
+        self._send_raw(200, data, {"request-id": f"req_fake_{seq:06d}"})
+
+    @staticmethod
+    def _reply_bytes(provider, step, turn, body, seq, record=None):
+        model = body.get("model", "fake")
+        resp = (anthropic_response if provider == "anthropic" else openai_response)(step, turn, model, seq)
+        if record is not None:
+            record["response"] = resp
+        data = json.dumps(resp).encode()
+        for placeholder, raw in (step.get("raw_bytes") or {}).items():
+            data = data.replace(placeholder.encode(), _raw(raw))
+        return data
+
+
+def _raw(value):
+    """Bytes given as bytes, or as a base64 string (scripts read from JSON files); None stays None."""
+    if value is None or isinstance(value, bytes):
+        return value
+    return base64.b64decode(value)
 
 
 def main(argv=None):

@@ -165,3 +165,27 @@ def test_idempotency_key_returns_the_first_leaf(d, fake):
     assert r1.status == 201 and r2.status == 200, (r1, r2)
     assert r1.json["id"] == r2.json["id"]
     assert [leaf["id"] for leaf in d.leaves()] == [r1.json["id"]]
+
+
+def test_numbers_out_of_bounds_are_422_naming_the_field(d):
+    for value in (0, 0.5, -1, 31536001, 1e300):
+        assert_error(d.submit_api({"prompt": "x", "timeout_s": value}), 422, "invalid", "timeout_s")
+    # Past double's range: not a number the daemon can read, so the body is refused as a whole.
+    assert_error(d.submit_api(b'{"prompt": "x", "timeout_s": 1e400}'), 400, "bad_request")
+    for value in (0, 10001, 4294967297, 18446744073709551615):
+        assert_error(d.submit_api({"prompt": "x", "max_turns": value}), 422, "invalid", "max_turns")
+    assert_nothing_created(d)
+
+
+def test_input_paths_must_name_a_file_in_the_workspace(d):
+    for path in ("", ".", "..", "/etc/passwd", "a/../../x", "dir/", "a\u0000b"):
+        body = {"prompt": "x", "inputs": [{"path": path, "data_b64": "eA=="}]}
+        assert_error(d.submit_api(body), 422, "invalid", "input path")
+    assert_nothing_created(d)
+
+
+def test_a_cursor_we_did_not_issue_is_400(d):
+    for cursor in ("garbage", "lf_short", "1%20OR%201", "ses_01JD3ZZZZZZZZZZZZZZZZZZZZZ"):
+        r = d.request("GET", f"/v1/leaves?cursor={cursor}")
+        assert_error(r, 400, "bad_request", "cursor")
+    assert d.request("GET", "/v1/leaves?cursor=").status == 200

@@ -392,3 +392,37 @@ def test_curl_chunked_body_with_expect_continue(fake):
     assert p.returncode == 0, p.stderr
     assert json.loads(p.stdout)["content"][0]["text"] == "ok"
     assert fake.replies()[0]["body"]["messages"][0]["content"] == "x" * 5000
+
+
+def raw_post(fake, path, headers):
+    """POSTs one short Anthropic request; returns (status, raw body bytes, declared length)."""
+    conn = http.client.HTTPConnection("127.0.0.1", fake.port, timeout=30)
+    body = json.dumps({"model": "m", "max_tokens": 5, "messages": [{"role": "user", "content": "go"}]})
+    conn.request("POST", path, body, headers)
+    r = conn.getresponse()
+    declared = int(r.getheader("content-length"))
+    try:
+        data = r.read()
+    except http.client.IncompleteRead as e:
+        data = e.partial
+    conn.close()
+    return r.status, data, declared
+
+
+def test_raw_fault_bodies_and_raw_bytes_in_replies(fake):
+    fake.set_script([{"status": 502, "body": b"<h1>\xff bad</h1>"}, {"status": 503, "body_b64": "/w=="},
+                     {"text": "t @@X@@", "raw_bytes": {"@@X@@": b"\xc3("}}])
+    assert raw_post(fake, "/v1/messages", ANTH_HEADERS)[:2] == (502, b"<h1>\xff bad</h1>")
+    assert raw_post(fake, "/v1/messages", ANTH_HEADERS)[:2] == (503, b"\xff")
+    status, data, _ = raw_post(fake, "/v1/messages", ANTH_HEADERS)
+    assert status == 200 and b'"text": "t \xc3("' in data
+
+
+def test_truncate_and_big_faults(fake):
+    fake.set_script([{"truncate": 10}, {"big": 3 << 20}, {"text": "whole"}])
+    status, data, declared = raw_post(fake, "/v1/messages", ANTH_HEADERS)
+    assert status == 200 and len(data) == 10 and declared > 10
+    status, data, declared = raw_post(fake, "/v1/messages", ANTH_HEADERS)
+    assert status == 200 and len(data) == declared == 3 << 20
+    assert json.loads(data)["content"][0]["text"] == "x" * len(json.loads(data)["content"][0]["text"])
+    assert anth(fake, [{"role": "user", "content": "go"}])[1]["content"][0]["text"] == "whole"

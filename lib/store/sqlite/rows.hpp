@@ -17,8 +17,6 @@ inline constexpr const char* k_unfinished_sql = "state IN ('queued','running','a
 // Columns read_event_row() expects, in order.
 inline constexpr const char* k_event_columns = "session, seq, leaf, type, ts, data";
 
-// JSON text for storage; invalid UTF-8 is replaced rather than thrown on.
-std::string dump_json(const model::Json& j);
 // A leaf from its stored row text; internal when the row is corrupt.
 Result<model::Leaf> leaf_from_row(std::string_view text);
 // The event at the statement's current row (k_event_columns).

@@ -29,20 +29,6 @@ TEST_CASE("tool paths: display is relative to the workspace") {
   CHECK(display_path("/workspace", "/workspace") == ".");
 }
 
-TEST_CASE("tool inputs: types and presence are checked") {
-  model::Json in = {{"path", "x"}, {"n", 3}, {"f", 2.5}, {"b", true}, {"s", 5}};
-  CHECK(*required_string(in, "path") == "x");
-  CHECK(required_string(in, "missing").error().message == "missing required field `missing`");
-  CHECK(required_string(in, "s").error().message == "`s` must be a string");
-  CHECK(**optional_positive_int(in, "n") == 3);
-  CHECK_FALSE(optional_positive_int(in, "f").has_value());
-  CHECK_FALSE(optional_positive_int(model::Json{{"n", 0}}, "n").has_value());
-  CHECK(**optional_positive_number(in, "f") == 2.5);
-  CHECK(*optional_bool(in, "b", false));
-  CHECK(*optional_bool(in, "missing", true));
-  CHECK_FALSE(optional_bool(in, "s", false).has_value());
-}
-
 TEST_CASE("tool quoting: any string becomes one sh word") {
   CHECK(shell_quote("a b") == "'a b'");
   CHECK(shell_quote("it's") == "'it'\\''s'");

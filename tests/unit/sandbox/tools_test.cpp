@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "lib/base/utf8.hpp"
 #include "lib/sandbox/tools.hpp"
 #include "tests/unit/sandbox/sandbox_fixture.hpp"
 
@@ -72,7 +73,7 @@ TEST_CASE("tools: bad input is an error outcome and runs nothing") {
   ToolFixture f;
   auto missing = f.ok("bash", model::Json::object());
   CHECK(missing.is_error);
-  CHECK(missing.content == "missing required field `command`");
+  CHECK(missing.content == "bash: `command` is required (a string)");
   CHECK(f.ok("read_file", {{"path", 5}}).is_error);
   CHECK(f.ok("nope", model::Json::object()).content == "unknown tool nope");
   auto escape = f.ok("write_file", {{"path", "../escape.txt"}, {"content", "x"}});
@@ -187,6 +188,23 @@ TEST_CASE("tools: grep returns file:line:text, honours glob, says no matches") {
   CHECK_FALSE(none.is_error);
   CHECK(none.content == "no matches\n");
   CHECK(f.ok("grep", {{"pattern", "x"}, {"path", "nope"}}).is_error);
+}
+
+TEST_CASE("tools: output that is not UTF-8 reaches the model repaired, whatever the tool") {
+  SKIP_WITHOUT_BWRAP();
+  ToolFixture f;
+  const std::string fffd = "\xEF\xBF\xBD";
+  auto out = f.ok("bash", {{"command", "printf 'a\\377\\376b'; printf 'e\\300' >&2"}});
+  CHECK(out.content ==
+        "exit code 0\n--- stdout ---\na" + fffd + fffd + "b\n--- stderr ---\ne" + fffd + "\n");
+  auto noise = f.ok("bash", {{"command", "head -c 4000 /dev/urandom"}});
+  CHECK(valid_utf8(noise.content));
+  f.put("caf\xE9.txt", "line one\n");
+  f.put("data.txt", "line \xFF two\n");
+  CHECK(f.ok("list_files", model::Json::object()).content == "caf" + fffd + ".txt\ndata.txt\n");
+  CHECK(f.ok("read_file", {{"path", "caf\xE9.txt"}}).content == "     1\tline one\n");
+  CHECK(f.ok("read_file", {{"path", "data.txt"}}).content == "     1\tline " + fffd + " two\n");
+  CHECK(f.ok("grep", {{"pattern", "one"}}).content == "caf" + fffd + ".txt:1:line one\n");
 }
 
 TEST_CASE("tools: a sandbox that cannot start is an Error, not an outcome") {
