@@ -9,10 +9,6 @@ namespace harness::store::redis {
 
 using model::Json;
 
-std::string dump_json(const Json& j) {
-  return j.dump(-1, ' ', false, Json::error_handler_t::replace);
-}
-
 namespace {
 Json parse(std::string_view text) {
   return Json::parse(text.begin(), text.end(), nullptr, false);

@@ -13,8 +13,6 @@
 
 namespace harness::store::redis {
 
-// JSON text for storage; invalid UTF-8 is replaced rather than thrown on.
-std::string dump_json(const model::Json& j);
 // A leaf from its stored row.
 Result<model::Leaf> leaf_from_row(const Reply& row);
 // Leaf rows from elements [first, end) of an array answer; nil elements (a row that vanished)

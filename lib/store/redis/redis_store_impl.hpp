@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "lib/loop/timer.hpp"
@@ -79,12 +80,23 @@ class RedisStore final : public Store {
   void append_read(std::string id, Drafts drafts, int tries, Callback<AppendResult> cb);
   void append_at(model::Leaf leaf, std::int64_t seq, Drafts drafts, int tries, bool cached,
                  Callback<AppendResult> cb);
+  // An append whose answer was lost (the connection broke or timed out after it was sent): it
+  // may or may not have been written. The caller's retry of the same drafts first asks Redis
+  // whether it was (its first event carries the write's token), so a retry never writes twice.
+  struct InDoubt {
+    std::string token;
+    std::int64_t first_seq = 0;
+    std::int64_t last_seq = 0;
+    std::string drafts;  // drafts_key() of what was sent
+  };
+  void append_check(std::string id, Drafts drafts, InDoubt doubt, Callback<AppendResult> cb);
   void job_done(std::uint64_t job);
 
   uv_loop_t* m_loop;
   std::string m_endpoint;
   Scripts m_scripts;
   LeafCache m_cache;
+  std::unordered_map<std::string, InDoubt> m_in_doubt;  // by leaf id
   std::unique_ptr<Connection> m_conn;
   std::unique_ptr<loop::Timer> m_kick;
   std::deque<Job> m_jobs;

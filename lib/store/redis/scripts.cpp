@@ -76,7 +76,8 @@ return {'ok', seq}
 
 // ARGV: prefix, queue group, leaf id, the session's expected last_seq, the leaf's expected
 // state, its new state, the new row, terminal ("1"/"0"), ts, has opened a gate ("1"/"0"), n,
-// then n pairs (type, data).
+// write token, then n pairs (type, data). The first event carries the token (field w), so a
+// write whose answer was lost can be recognised later (see k_landed).
 // -> ok last_seq | retry | not_found msg
 constexpr std::string_view k_append = R"lua(
 local P, group, id, expected, old, new = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
@@ -86,11 +87,16 @@ if not h[1] then return {'not_found', 'no such leaf ' .. id} end
 local sk = P .. 'ses:' .. h[1]
 local last = redis.call('HGET', sk, 'last_seq')
 if last ~= expected or h[2] ~= old then return {'retry'} end
-local seq, ts, n = tonumber(last), ARGV[9], tonumber(ARGV[11])
+local seq, ts, n, token = tonumber(last), ARGV[9], tonumber(ARGV[11]), ARGV[12]
 for i = 0, n - 1 do
   seq = seq + 1
-  redis.call('XADD', sk .. ':log', seq .. '-0', 'leaf', id, 'type', ARGV[12 + 2 * i], 'ts', ts,
-             'data', ARGV[13 + 2 * i])
+  if i == 0 then
+    redis.call('XADD', sk .. ':log', seq .. '-0', 'leaf', id, 'type', ARGV[13], 'ts', ts,
+               'data', ARGV[14], 'w', token)
+  else
+    redis.call('XADD', sk .. ':log', seq .. '-0', 'leaf', id, 'type', ARGV[13 + 2 * i], 'ts', ts,
+               'data', ARGV[14 + 2 * i])
+  end
 end
 redis.call('HSET', sk, 'last_seq', seq)
 redis.call('HSET', lk, 'row', ARGV[7], 'state', new, 'last_seq', seq)
@@ -106,6 +112,23 @@ if new ~= 'queued' and h[3] then
 end
 if ARGV[8] == '1' and redis.call('HGET', sk, 'active') == id then redis.call('HDEL', sk, 'active') end
 return {'ok', seq}
+)lua";
+
+// ARGV: prefix, leaf id, write token, first seq, last seq -> ok row entries... when the event at
+// `first seq` of the leaf's session carries the token (that append was written), else no.
+constexpr std::string_view k_landed = R"lua(
+local h = redis.call('HMGET', ARGV[1] .. 'leaf:' .. ARGV[2], 'row', 'session')
+if not h[1] then return {'no'} end
+local es = redis.call('XRANGE', ARGV[1] .. 'ses:' .. h[2] .. ':log', ARGV[4], ARGV[5])
+if #es == 0 then return {'no'} end
+local f, w = es[1][2], nil
+for i = 1, #f - 1, 2 do
+  if f[i] == 'w' then w = f[i + 1] end
+end
+if w ~= ARGV[3] then return {'no'} end
+local out = {'ok', h[1]}
+for _, e in ipairs(es) do out[#out + 1] = e end
+return out
 )lua";
 
 // ARGV: prefix, leaf id -> ok row last_seq | not_found msg
@@ -208,7 +231,8 @@ end
 )lua";
 
 constexpr std::array<std::string_view, k_script_count> k_bodies = {
-    k_init, k_submit, k_append, k_load, k_submitted, k_session, k_list, k_unfinished, k_events};
+    k_init,    k_submit, k_append,     k_load,   k_submitted,
+    k_session, k_list,   k_unfinished, k_events, k_landed};
 
 }  // namespace
 

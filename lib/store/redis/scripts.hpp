@@ -32,8 +32,9 @@ enum class ScriptId {
   list,        // leaf rows of one index, newest first, filtered
   unfinished,  // leaf rows in the given states, oldest first
   events,      // a session's events after a seq, optionally of one leaf
+  landed,      // whether an append whose answer was lost was written
 };
-inline constexpr size_t k_script_count = 9;
+inline constexpr size_t k_script_count = 10;
 
 class Scripts {
  public:

@@ -2,6 +2,7 @@
 // read; the script then writes the events, the row and the indexes only if the session's
 // last_seq is still the one the projection started from (compare-and-set). A lost race
 // ("retry") re-reads and projects again, so there is one projection, shared with SQLite.
+#include "lib/base/ids.hpp"
 #include "lib/base/time.hpp"
 #include "lib/store/redis/codec.hpp"
 #include "lib/store/redis/keys.hpp"
@@ -14,6 +15,18 @@ Error contention(const std::string& what) {
   return make_error(ErrorCode::unavailable, what + ": the session kept changing under " +
                                                 std::to_string(k_max_tries) +
                                                 " attempts; try again");
+}
+
+// What identifies a batch of drafts, to recognise a retry of the same append.
+std::string drafts_key(const std::vector<model::EventDraft>& drafts) {
+  std::string out;
+  for (const auto& d : drafts) {
+    out += d.type;
+    out += '\0';
+    out += dump_json(d.data);
+    out += '\0';
+  }
+  return out;
 }
 
 }  // namespace
@@ -110,10 +123,38 @@ void RedisStore::append(std::string leaf_id, std::vector<model::EventDraft> draf
   auto d = std::make_shared<const std::vector<model::EventDraft>>(std::move(drafts));
   enqueue<AppendResult>(
       std::move(cb), [this, id = std::move(leaf_id), d](Callback<AppendResult> done) {
+        if (auto doubt = m_in_doubt.extract(id); !doubt.empty()) {
+          auto drafts = guarded([&]() -> Result<std::string> { return drafts_key(*d); });
+          if (drafts && *drafts == doubt.mapped().drafts)
+            return append_check(id, d, std::move(doubt.mapped()), done);
+        }
         auto cached = d->empty() ? std::nullopt : m_cache.get(id);
         if (cached) return append_at(std::move(cached->first), cached->second, d, 0, true, done);
         append_read(id, d, 0, done);
       });
+}
+
+void RedisStore::append_check(std::string id, Drafts drafts, InDoubt doubt,
+                              Callback<AppendResult> done) {
+  std::vector<std::string> args{id, doubt.token, std::to_string(doubt.first_seq),
+                                std::to_string(doubt.last_seq)};
+  script(ScriptId::landed, std::move(args),
+         [this, id, drafts, doubt, done](Result<Reply> r) mutable {
+           if (!r) {
+             m_in_doubt[id] = std::move(doubt);  // still unknown
+             return done(r.error());
+           }
+           if (script_status(*r) != "ok") return append_read(id, drafts, 0, done);
+           done(guarded([&]() -> Result<AppendResult> {
+             AppendResult out;
+             HARNESS_TRY_ASSIGN(out.leaf, leaf_from_row(r->at(1)));
+             for (size_t i = 2; i < r->size(); ++i) {
+               HARNESS_TRY_ASSIGN(model::Event e, event_from_entry(r->at(i), out.leaf.session));
+               out.events.push_back(std::move(e));
+             }
+             return out;
+           }));
+         });
 }
 
 void RedisStore::append_read(std::string id, Drafts drafts, int tries,
@@ -151,6 +192,7 @@ void RedisStore::append_at(model::Leaf leaf, std::int64_t seq, Drafts drafts, in
     if (cached) return append_read(out->leaf.id, drafts, tries, done);
     return done(projected.error());
   }
+  std::string token = new_id("w_");
   std::vector<std::string> args{std::string(k_queue_group),
                                 out->leaf.id,
                                 std::to_string(seq),
@@ -160,7 +202,8 @@ void RedisStore::append_at(model::Leaf leaf, std::int64_t seq, Drafts drafts, in
                                 model::is_terminal(out->leaf.state) ? "1" : "0",
                                 std::to_string(now),
                                 out->leaf.gates > 0 ? "1" : "0",
-                                std::to_string(out->events.size())};
+                                std::to_string(out->events.size()),
+                                token};
   Status encoded = guarded([&]() -> Status {
     args[5] = dump_json(model::to_json(out->leaf));
     for (const auto& e : out->events) {
@@ -170,9 +213,16 @@ void RedisStore::append_at(model::Leaf leaf, std::int64_t seq, Drafts drafts, in
     return {};
   });
   if (!encoded) return done(encoded.error());
+  InDoubt doubt{token, seq + 1, last, {}};
   script(ScriptId::append, std::move(args),
-         [this, out, last, drafts, tries, done](Result<Reply> r) {
-           if (!r) return done(r.error());
+         [this, out, last, drafts, tries, doubt, done](Result<Reply> r) mutable {
+           if (!r) {
+             // Sent, perhaps written, answer lost; or never sent. A retry checks first.
+             auto key = guarded([&]() -> Result<std::string> { return drafts_key(*drafts); });
+             doubt.drafts = key.value_or(std::string());
+             if (!doubt.drafts.empty()) m_in_doubt[out->leaf.id] = std::move(doubt);
+             return done(r.error());
+           }
            std::string_view status = script_status(*r);
            if (status == "ok") {
              m_cache.put(out->leaf, last);

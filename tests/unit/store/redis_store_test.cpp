@@ -327,3 +327,49 @@ TEST_CASE("redis store: close and destroy from inside a callback") {
   REQUIRE(f.get_leaf(l.id).has_value());
   CHECK_FALSE(called);
 }
+
+TEST_CASE("redis store: an append whose answer was lost is not written twice by its retry") {
+  HARNESS_SKIP_UNLESS_BACKEND(RedisBackend);
+  RedisFixture f;
+  auto& srv = f.backend.server;
+  StoreOptions opts;
+  opts.connect_timeout_ms = 300;
+  opts.command_timeout_ms = 300;
+  f.close();
+  f.reopen(opts);
+  auto l = f.leaf("x");
+  REQUIRE(f.append(l.id, {draft("leaf_started")}).has_value());
+  std::string log = "harness:ses:" + l.session + ":log";
+
+  // Redis is frozen with the script in its socket buffer: the store gives up and drops the
+  // connection, and Redis runs the script when it thaws. The caller saw `unavailable`.
+  srv.signal(SIGSTOP);
+  auto lost = f.append(l.id, {draft("tool_started", {{"call_id", "c1"}})});
+  srv.signal(SIGCONT);
+  REQUIRE_FALSE(lost.has_value());
+  CHECK(lost.error().code == ErrorCode::unavailable);
+  REQUIRE(until_ping_ok(f, 10000));
+  REQUIRE(srv.command({"XLEN", log}) == "3");  // it was written after all
+
+  // The caller retries the same append: it gets the write that happened, not a second one.
+  auto retry = f.append(l.id, {draft("tool_started", {{"call_id", "c1"}})});
+  REQUIRE_MESSAGE(retry.has_value(), retry.error().message);
+  REQUIRE(retry->events.size() == 1);
+  CHECK(retry->events[0].seq == 3);
+  CHECK(retry->events[0].data["call_id"] == "c1");
+  CHECK(srv.command({"XLEN", log}) == "3");
+  auto next = f.append(l.id, {draft("tool_finished", {{"call_id", "c1"}})});
+  REQUIRE(next.has_value());
+  CHECK(next->events[0].seq == 4);
+
+  // A lost append that was not written is written by its retry.
+  srv.kill9();
+  auto down = f.append(l.id, {draft("model_request")});
+  REQUIRE_FALSE(down.has_value());
+  srv.restart();
+  REQUIRE(until_ping_ok(f, 10000));
+  auto again = f.append(l.id, {draft("model_request")});
+  REQUIRE_MESSAGE(again.has_value(), again.error().message);
+  CHECK(again->events[0].seq == 5);
+  CHECK(srv.command({"XLEN", log}) == "5");
+}
