@@ -6,9 +6,18 @@
 
 namespace harness::agent {
 
-LeafManager::LeafManager(AgentContext ctx) : m_ctx(ctx), m_gate_timer(ctx.loop) {}
+LeafManager::LeafManager(AgentContext ctx)
+    : m_ctx(ctx),
+      m_gate_timer(ctx.loop),
+      m_claimer(ctx, Claimer::Hooks{[this] {
+                                      return std::max(1, m_ctx.config->max_running) -
+                                             static_cast<int>(m_running.size());
+                                    },
+                                    [this](store::Claim c) { on_claimed(std::move(c)); },
+                                    [this](const std::string& id) { on_lost(id); }}) {}
 
 void LeafManager::recover(std::function<void(Status)> done) {
+  if (shared()) return recover_shared(std::move(done));
   m_ctx.journal->store().list_unfinished(
       [this, done = std::move(done)](Result<std::vector<model::Leaf>> r) {
         if (!r) return done(r.error());
@@ -38,7 +47,44 @@ void LeafManager::recover(std::function<void(Status)> done) {
       });
 }
 
+// Shared store: register the node name, watch the open gates (any daemon may time them out:
+// the first verdict wins), then claim.
+void LeafManager::recover_shared(std::function<void(Status)> done) {
+  m_claimer.register_node([this, done](Status s) {
+    if (!s) return done(s);
+    m_ctx.journal->store().list_unfinished([this, done](Result<std::vector<model::Leaf>> r) {
+      if (!r) return done(r.error());
+      for (const auto& leaf : *r)
+        if (leaf.state == model::LeafState::awaiting_approval) watch_gate(leaf);
+      spdlog::info("node {}: claiming leaves from the shared queue (lease_ttl {})",
+                   m_ctx.config->node, format_duration_ms(m_ctx.config->lease_ttl_ms));
+      m_claimer.start();
+      done({});
+    });
+  });
+}
+
+void LeafManager::on_claimed(store::Claim c) {
+  if (m_shutting_down || m_running.count(c.leaf.id)) return;
+  bool recovered = c.leaf.state != model::LeafState::queued && !c.after_gate;
+  if (recovered)
+    spdlog::info("leaf {}: taken over (its lease expired; fencing token {})", c.leaf.id, c.fence);
+  start(Waiting{std::move(c.leaf), recovered});
+}
+
+void LeafManager::on_lost(const std::string& leaf_id) {
+  auto it = m_running.find(leaf_id);
+  if (it == m_running.end()) return;
+  spdlog::warn(
+      "leaf {}: no longer this daemon's (cancelled elsewhere or lease lost); stopped "
+      "here without writing",
+      leaf_id);
+  auto runner = it->second;  // stop() calls back into m_running.erase
+  runner->stop();
+}
+
 void LeafManager::enqueue(const model::Leaf& leaf) {
+  if (shared()) return m_claimer.kick();  // the store's queue holds it
   m_queue.push_back(Waiting{leaf, false});
   pump();
 }
@@ -61,7 +107,11 @@ void LeafManager::start(Waiting w) {
         if (it->second->leaf().state == model::LeafState::awaiting_approval && !m_shutting_down)
           watch_gate(it->second->leaf());
         m_running.erase(it);
+        // Shared store: a leaf that stopped here unfinished (its store write failed) is given
+        // back for any daemon to claim; a no-op once it ended, parked or lost its lease.
+        if (shared()) m_ctx.journal->store().release(leaf_id, [](Result<bool>) {});
         pump();
+        if (shared()) m_claimer.kick();
       });
   m_running[id] = runner;
   runner->start(w.recovered);
@@ -90,9 +140,14 @@ void LeafManager::cancel(const std::string& id, store::Callback<model::Leaf> cb)
 void LeafManager::shutdown() {
   m_shutting_down = true;
   m_gate_timer.stop();
+  m_claimer.stop();
   m_queue.clear();
   auto running = m_running;
-  for (auto& [id, runner] : running) runner->stop();
+  for (auto& [id, runner] : running) {
+    runner->stop();
+    // Shared store: any other daemon may take it on at once (before the store closes).
+    if (shared()) m_ctx.journal->store().release(id, [](Result<bool>) {});
+  }
   m_running.clear();
 }
 

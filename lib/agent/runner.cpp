@@ -36,6 +36,7 @@ void LeafRunner::start(bool recovered) {
   EventDraft first{
       std::string(recovered ? model::event::leaf_recovered : model::event::leaf_started),
       recovered ? Json{{"after", "crash"}} : Json::object()};
+  if (!cfg.node.empty()) first.data["node"] = cfg.node;
   if (!m_leaf.spec.policy.is_null()) {
     if (auto p = model::policy_from_json(m_leaf.spec.policy)) m_policy = std::move(*p);
   }

@@ -15,6 +15,7 @@
 #include "lib/base/fd_limit.hpp"
 #include "lib/base/fs.hpp"
 #include "lib/daemon/api.hpp"
+#include "lib/daemon/remote_feed.hpp"
 #include "lib/daemon/systemd.hpp"
 #include "lib/daemon/watchers.hpp"
 #include "lib/http/client.hpp"
@@ -25,6 +26,10 @@
 
 namespace harness::daemon {
 namespace {
+
+// How often a daemon on a shared store looks for events of watched leaves run elsewhere.
+constexpr std::int64_t k_feed_period_ms = 250;
+
 Result<gid_t> group_id(const std::string& name) {
   group gr{};
   group* found = nullptr;
@@ -80,6 +85,7 @@ struct Daemon::Parts {
   std::unique_ptr<model_api::ModelClient> models;
   std::unique_ptr<agent::LeafManager> leaves;
   Watchers watchers;
+  std::unique_ptr<RemoteFeed> feed;  // shared stores: events of leaves run elsewhere
   std::unique_ptr<Api> api;
   std::unique_ptr<http::Server> server;
   std::vector<loop::HandlePtr<uv_signal_t>> signals;
@@ -129,6 +135,10 @@ int Daemon::run() {
   p.models = std::make_unique<model_api::ModelClient>(&m_loop, *p.http_client);
   agent::AgentContext ctx{&m_loop, &m_cfg, p.journal.get(), p.models.get()};
   p.leaves = std::make_unique<agent::LeafManager>(ctx);
+  if (p.store->shared()) {
+    p.feed = std::make_unique<RemoteFeed>(&m_loop, *p.store, p.watchers, k_feed_period_ms);
+    p.feed->start();
+  }
   p.api = std::make_unique<Api>(Services{&m_loop, &m_cfg, p.store.get(), p.journal.get(),
                                          p.leaves.get(), &p.watchers, &p.ready, &p.redactor});
 
@@ -205,6 +215,7 @@ void Daemon::shutdown() {
   p.systemd->stopping();
   p.signals.clear();
   p.leaves->shutdown();
+  if (p.feed) p.feed->stop();
   p.server->close([this] {
     Parts& p = *m_parts;
     p.models->close();

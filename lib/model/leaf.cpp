@@ -178,6 +178,7 @@ Json to_json(const Leaf& l) {
   j["gates"] = l.gates;
   j["gate"] = l.gate;
   j["gate_wait_ms"] = l.gate_wait_ms;
+  j["node"] = str_or_null(l.node);
   return j;
 }
 
@@ -201,6 +202,7 @@ Result<Leaf> leaf_from_json(const Json& j) {
   HARNESS_TRY(get_opt(j, "last_seq", l.last_seq));
   HARNESS_TRY(get_opt(j, "gates", l.gates));
   HARNESS_TRY(get_opt(j, "gate_wait_ms", l.gate_wait_ms));
+  if (j.contains("node") && j["node"].is_string()) l.node = str_at(j, "node");
   if (auto it = j.find("gate"); it != j.end() && it->is_object()) {
     l.gate = *it;
     l.open_gate = static_cast<int>(int_at(*it, "gate"));
@@ -250,6 +252,7 @@ Status apply_event(Leaf& leaf, const Event& e) {
   } else if (e.type == event::leaf_started || e.type == event::leaf_recovered) {
     HARNESS_TRY(move_to(LeafState::running));
     if (!leaf.started_at) leaf.started_at = e.ts;
+    if (std::string node = str_at(e.data, "node"); !node.empty()) leaf.node = std::move(node);
   } else if (e.type == event::model_response) {
     if (is_terminal(leaf.state)) return move_to(LeafState::running);
     leaf.usage += usage_from_json(object_at(e.data, "usage"));

@@ -88,6 +88,7 @@ struct Leaf {
   int open_gate = 0;              // the gate awaiting a verdict; 0 = none
   Json gate;                      // the open gate's gate_opened data (+ opened_at); null = none
   std::int64_t gate_wait_ms = 0;  // time spent awaiting verdicts (not counted as run time)
+  std::string node;  // the daemon that runs or last ran it (leaf_started/recovered "node")
 };
 
 // Event type names (the log's vocabulary).

@@ -71,6 +71,34 @@ struct EventQuery {
   int limit = 1000;  // <= 0: no limit
 };
 
+// Several daemons on one store (Redis; docs/redis.md "Several daemons"). A daemon registers its
+// node name, then claims leaves: each claim is a lease renewed by the next claim() call and
+// carries a fencing token; the store checks it inside every append of a leaf it holds, so a
+// daemon whose lease lapsed (paused, cut off) has its writes refused (conflict).
+struct NodeRequest {
+  std::string node;      // the name (config `node`)
+  std::string instance;  // this process, unique (a restarted daemon is a new instance)
+  std::int64_t ttl_ms = 15'000;
+};
+
+struct ClaimRequest {
+  std::string node, instance;
+  int want = 0;  // free slots: claim at most this many
+  std::int64_t lease_ttl_ms = 15'000;
+};
+
+struct Claim {
+  model::Leaf leaf;
+  std::int64_t fence = 0;   // increases with every claim of the leaf
+  bool after_gate = false;  // handed on by a verdict (it had parked at a gate), not by a crash
+};
+
+struct ClaimResult {
+  std::vector<Claim> claimed;  // expired leases first (oldest leaf first), then the queue
+  // Leaves this store held that must stop here: ended elsewhere (cancelled), or lease lost.
+  std::vector<std::string> lost;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -93,6 +121,18 @@ class Store {
   virtual void get_session(std::string id, Callback<model::Session> cb) = 0;
   // Every leaf not in a terminal state, oldest first: crash recovery and the queue.
   virtual void list_unfinished(Callback<std::vector<model::Leaf>> cb) = 0;
+  // True when several daemons may share the store: leaves are then run through claim(), not
+  // from list_unfinished(). SQLite: false (one daemon; the lease calls answer trivially).
+  virtual bool shared() const { return false; }
+  // Marks `node` live for ttl_ms (claim() renews it). conflict: another live instance holds
+  // the name (it renewed within ttl_ms).
+  virtual void register_node(NodeRequest req, Callback<bool> cb) = 0;
+  // Renews the leases this store holds and the node's liveness, reports the leases lost, and
+  // claims up to `want` leaves (expired leases of other daemons first, then the queue).
+  virtual void claim(ClaimRequest req, Callback<ClaimResult> cb) = 0;
+  // Gives a held leaf back (its runner stopped here without ending it: shutdown): claimable
+  // at once by any daemon. A leaf not held, or no longer, is left alone.
+  virtual void release(std::string leaf_id, Callback<bool> cb) = 0;
   // Answers ok when the store can serve requests (for /readyz).
   virtual void ping(Callback<bool> cb) = 0;
   // Finishes the jobs already accepted, fails later ones with `unavailable`, releases threads

@@ -24,7 +24,8 @@ def redis(tmp_path):
 
 @pytest.fixture
 def redis_daemon(make_daemon, redis):
-    return make_daemon(extra={"store": redis.url()})
+    # A short lease: the kill -9 test's restart waits for the old instance's name and leases.
+    return make_daemon(extra={"store": redis.url(), "lease_ttl": "2s"})
 
 
 def test_leaves_run_and_are_read_back_from_redis(redis_daemon, redis, fake, workdir):

@@ -39,6 +39,10 @@ class RedisStore final : public Store {
   void read_events(EventQuery q, Callback<std::vector<model::Event>> cb) override;
   void get_session(std::string id, Callback<model::Session> cb) override;
   void list_unfinished(Callback<std::vector<model::Leaf>> cb) override;
+  bool shared() const override { return true; }
+  void register_node(NodeRequest req, Callback<bool> cb) override;
+  void claim(ClaimRequest req, Callback<ClaimResult> cb) override;
+  void release(std::string leaf_id, Callback<bool> cb) override;
   void ping(Callback<bool> cb) override;
   void close(std::function<void()> done) override;
 
@@ -91,12 +95,16 @@ class RedisStore final : public Store {
   };
   void append_check(std::string id, Drafts drafts, InDoubt doubt, Callback<AppendResult> cb);
   void job_done(std::uint64_t job);
+  // The fencing token of a leaf this store holds a lease on, as the append script wants it
+  // ("" = not held: the append is not fenced).
+  std::string fence_of(const std::string& leaf_id) const;
 
   uv_loop_t* m_loop;
   std::string m_endpoint;
   Scripts m_scripts;
   LeafCache m_cache;
-  std::unordered_map<std::string, InDoubt> m_in_doubt;  // by leaf id
+  std::unordered_map<std::string, InDoubt> m_in_doubt;   // by leaf id
+  std::unordered_map<std::string, std::int64_t> m_held;  // leases held: leaf id -> fence
   std::unique_ptr<Connection> m_conn;
   std::unique_ptr<loop::Timer> m_kick;
   std::deque<Job> m_jobs;

@@ -5,6 +5,7 @@
 #include <string_view>
 
 #include "lib/store/redis/keys.hpp"
+#include "lib/store/redis/lease_scripts.hpp"
 
 namespace harness::store::redis {
 namespace {
@@ -76,14 +77,28 @@ return {'ok', seq}
 
 // ARGV: prefix, queue group, leaf id, the session's expected last_seq, the leaf's expected
 // state, its new state, the new row, terminal ("1"/"0"), ts, has opened a gate ("1"/"0"), n,
-// write token, then n pairs (type, data). The first event carries the token (field w), so a
-// write whose answer was lost can be recognised later (see k_landed).
-// -> ok last_seq | retry | not_found msg
+// write token, fencing token ("" = the writer holds no lease: a verdict or cancel from any
+// daemon), then n pairs (type, data). The first event carries the token (field w), so a
+// write whose answer was lost can be recognised later (see k_landed). With a fencing token the
+// write is refused unless the leaf's lease is still that claim's and unexpired. The lease
+// follows the state: gone when the leaf ends or parks at a gate; claimable at once (handoff
+// "gate") when a verdict lets a parked leaf go on.
+// -> ok last_seq | retry | not_found msg | fenced msg
 constexpr std::string_view k_append = R"lua(
 local P, group, id, expected, old, new = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local lk = P .. 'leaf:' .. id
 local h = redis.call('HMGET', lk, 'session', 'state', 'qid')
 if not h[1] then return {'not_found', 'no such leaf ' .. id} end
+local fence, L = ARGV[13], P .. 'leases'
+if fence ~= '' then
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  local f, exp = redis.call('HGET', lk, 'fence'), redis.call('ZSCORE', L, id)
+  if f ~= fence or not exp or tonumber(exp) < now then
+    return {'fenced', 'this daemon lost its lease on leaf ' .. id .. ' (fencing token ' .. fence ..
+            ', the leaf is at ' .. (f or 'none') .. '); another daemon runs it'}
+  end
+end
 local sk = P .. 'ses:' .. h[1]
 local last = redis.call('HGET', sk, 'last_seq')
 if last ~= expected or h[2] ~= old then return {'retry'} end
@@ -91,12 +106,18 @@ local seq, ts, n, token = tonumber(last), ARGV[9], tonumber(ARGV[11]), ARGV[12]
 for i = 0, n - 1 do
   seq = seq + 1
   if i == 0 then
-    redis.call('XADD', sk .. ':log', seq .. '-0', 'leaf', id, 'type', ARGV[13], 'ts', ts,
-               'data', ARGV[14], 'w', token)
+    redis.call('XADD', sk .. ':log', seq .. '-0', 'leaf', id, 'type', ARGV[14], 'ts', ts,
+               'data', ARGV[15], 'w', token)
   else
-    redis.call('XADD', sk .. ':log', seq .. '-0', 'leaf', id, 'type', ARGV[13 + 2 * i], 'ts', ts,
-               'data', ARGV[14 + 2 * i])
+    redis.call('XADD', sk .. ':log', seq .. '-0', 'leaf', id, 'type', ARGV[14 + 2 * i], 'ts', ts,
+               'data', ARGV[15 + 2 * i])
   end
+end
+if ARGV[8] == '1' or new == 'awaiting_approval' then
+  redis.call('ZREM', L, id)
+elseif old == 'awaiting_approval' then
+  redis.call('ZADD', L, 0, id)
+  redis.call('HSET', lk, 'handoff', 'gate')
 end
 redis.call('HSET', sk, 'last_seq', seq)
 redis.call('HSET', lk, 'row', ARGV[7], 'state', new, 'last_seq', seq)
@@ -231,8 +252,9 @@ end
 )lua";
 
 constexpr std::array<std::string_view, k_script_count> k_bodies = {
-    k_init,    k_submit, k_append,     k_load,   k_submitted,
-    k_session, k_list,   k_unfinished, k_events, k_landed};
+    k_init,          k_submit,     k_append, k_load,   k_submitted,       k_session,
+    k_list,          k_unfinished, k_events, k_landed, k_register_script, k_claim_script,
+    k_release_script};
 
 }  // namespace
 

@@ -33,8 +33,11 @@ enum class ScriptId {
   unfinished,  // leaf rows in the given states, oldest first
   events,      // a session's events after a seq, optionally of one leaf
   landed,      // whether an append whose answer was lost was written
+  node,        // register a node name (lease_scripts.hpp)
+  claim,       // renew held leases, claim leaves
+  release,     // give a held leaf back
 };
-inline constexpr size_t k_script_count = 10;
+inline constexpr size_t k_script_count = 13;
 
 class Scripts {
  public:

@@ -203,7 +203,8 @@ void RedisStore::append_at(model::Leaf leaf, std::int64_t seq, Drafts drafts, in
                                 std::to_string(now),
                                 out->leaf.gates > 0 ? "1" : "0",
                                 std::to_string(out->events.size()),
-                                token};
+                                token,
+                                fence_of(out->leaf.id)};
   Status encoded = guarded([&]() -> Status {
     args[5] = dump_json(model::to_json(out->leaf));
     for (const auto& e : out->events) {
@@ -226,7 +227,16 @@ void RedisStore::append_at(model::Leaf leaf, std::int64_t seq, Drafts drafts, in
            std::string_view status = script_status(*r);
            if (status == "ok") {
              m_cache.put(out->leaf, last);
+             if (model::is_terminal(out->leaf.state) ||
+                 out->leaf.state == model::LeafState::awaiting_approval)
+               m_held.erase(out->leaf.id);  // the script ended the lease
              return done(std::move(*out));
+           }
+           if (status == "fenced") {
+             m_held.erase(out->leaf.id);
+             m_cache.forget(out->leaf.id, out->leaf.session);
+             return done(make_error(ErrorCode::conflict,
+                                    std::string(r->at(1).text().value_or("lease lost"))));
            }
            if (status == "retry") {
              m_cache.forget(out->leaf.id, out->leaf.session);
