@@ -92,6 +92,8 @@ def test_kill9_of_a_daemon_mid_tool_others_take_over_without_rerunning(three, fa
     count = workdir / "count.txt"
     for d, leaf_id in ids:
         he.wait_until(lambda: open_calls(d, leaf_id), 30, what=f"{leaf_id} to start its tool")
+    he.wait_until(lambda: count.exists() and count.read_text().count("start") == len(ids), 30,
+                  what="every command to start")
     victim_name = three[0].leaf(ids[0][1])["node"]
     victim = next(d for d in three if d.config["node"] == victim_name)
     theirs = [leaf_id for _, leaf_id in ids if three[1].leaf(leaf_id)["node"] == victim_name]
@@ -147,7 +149,7 @@ def test_a_paused_daemon_loses_its_leaves_and_writes_nothing_to_them(three, fake
         [fin] = [e for e in evs if e["type"] == "tool_finished"]
         assert fin["data"]["interrupted"] is True  # n0's real result was refused
         assert types[-1] == "leaf_finished"
-    assert count.read_text().count("start") == len(ids)
+    assert (workdir / "count.txt").read_text().count("start") == len(ids)
     # n0 still works.
     fake.set_script([], default={"text": "ok"})
     again = a.submit("after the pause")
@@ -173,7 +175,7 @@ def test_a_gate_opened_on_one_daemon_is_approved_through_another_and_followed_on
     code, out, err = ds[2].ctl("logs", leaf_id, "-f", "-o", "json", timeout=60)
     assert code == 0, err
     types = [e["type"] for e in he.ndjson(out)]
-    assert "gate_decided" in types and "tool_finished" in types
+    assert "gate_decided" in types and "tool_finished" in types, " ".join(types)
     leaf = ds[2].wait_leaf(leaf_id)
     assert leaf["state"] == "succeeded", leaf
     assert (workdir / "pushed.txt").exists()
