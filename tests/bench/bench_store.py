@@ -2,8 +2,8 @@
 """SQLite vs Redis, same run. (1) Store appends: harness_store_bench (tests/bench/
 store_bench.cpp) on SQLite (synchronous=FULL, the default), on Redis with AOF
 `appendfsync everysec` and with `appendfsync always`: p50/p99 append latency and appends/s.
-(2) Whole leaves: N three-turn leaves (two bash calls) through one harnessd on each store at
-zero model latency: leaves/s. Redis runs on 127.0.0.1 in a temp dir, started here.
+(2) Whole leaves: N three-turn leaves (two bash calls) at zero model latency through one
+harnessd on SQLite, one on Redis, and three on one Redis (submitted round-robin): leaves/s. Redis runs on 127.0.0.1 in a temp dir, started here.
 
 Run: python3 tests/bench/bench_store.py  (env: HARNESSD, HARNESSCTL, HARNESS_STORE_BENCH,
 BENCH_N=40 leaves, BENCH_CONCURRENCY=8, BENCH_APPEND_LEAVES=200, BENCH_APPEND_EVENTS=10).
@@ -49,23 +49,33 @@ def appends(url):
     return json.loads(p.stdout)
 
 
-def leaves_per_s(fake, root, store):
-    config = {"max_running": CONCURRENCY, "models": {"default": he.anthropic_model(fake)},
-              "sandboxes": {"default": {"driver": "bwrap", "network": False}}}
-    if store:
-        config["store"] = store
-    d = he.Daemon(root, config).start()
+def leaves_per_s(fake, root, store, daemons=1):
+    """N leaves submitted round-robin through `daemons` harnessd on `store` (default SQLite):
+    (leaves/s, all succeeded, leaves run per node)."""
+    ds = []
+    for k in range(daemons):
+        config = {"max_running": CONCURRENCY, "models": {"default": he.anthropic_model(fake)},
+                  "sandboxes": {"default": {"driver": "bwrap", "network": False}}, "node": f"bench{k}"}
+        if store:
+            config["store"] = store
+        ds.append(he.Daemon(root / f"d{k}", config).start())
     try:
         dirs = [root / f"w{i}" for i in range(N)]
         for w in dirs:
             w.mkdir()
         fake.set_script(SCRIPT)
         t = time.monotonic()
-        ids = [d.submit_api({"prompt": f"bench {i}", "workdir": str(dirs[i])}).json["id"] for i in range(N)]
-        ok = all(d.wait_leaf(i, timeout=600)["state"] == "succeeded" for i in ids)
-        return N / (time.monotonic() - t), ok
+        ids = [(ds[i % daemons], ds[i % daemons].submit_api({"prompt": f"bench {i}", "workdir": str(dirs[i])}).json["id"])
+               for i in range(N)]
+        done = [d.wait_leaf(i, timeout=600) for d, i in ids]
+        rate = N / (time.monotonic() - t)
+        nodes = {}
+        for leaf in done:
+            nodes[leaf.get("node")] = nodes.get(leaf.get("node"), 0) + 1
+        return rate, all(x["state"] == "succeeded" for x in done), nodes
     finally:
-        d.stop()
+        for d in ds:
+            d.stop()
 
 
 def main():
@@ -92,15 +102,19 @@ def main():
                 return 0
             fake = FakeModel(api_key=he.API_KEY).start()
             try:
-                sq, sq_ok = leaves_per_s(fake, root / "d-sqlite", None)
-                rd, rd_ok = leaves_per_s(fake, root / "d-redis", r.url(3))
+                sq, sq_ok, _ = leaves_per_s(fake, root / "d-sqlite", None)
+                rd, rd_ok, _ = leaves_per_s(fake, root / "d-redis", r.url(3))
+                r3, r3_ok, nodes = leaves_per_s(fake, root / "d-redis3", r.url(4), daemons=3)
             finally:
                 fake.stop()
-            print(f"leaves: {N} x 3 turns (2 bash calls), max_running {CONCURRENCY}, model latency 0")
-            print(f"  sqlite : {sq:7.2f} leaves/s  ok={sq_ok}")
-            print(f"  redis  : {rd:7.2f} leaves/s  ok={rd_ok}   (time per leaf redis/sqlite: {sq / rd:.2f}; "
-                  f"aim <= 1.2)")
-            return 0 if sq_ok and rd_ok else 1
+            print(f"leaves: {N} x 3 turns (2 bash calls), max_running {CONCURRENCY} per daemon, "
+                  f"model latency 0, all on this host ({os.cpu_count()} CPUs)")
+            print(f"  sqlite, 1 daemon  : {sq:7.2f} leaves/s  ok={sq_ok}")
+            print(f"  redis, 1 daemon   : {rd:7.2f} leaves/s  ok={rd_ok}   (time per leaf redis/sqlite: "
+                  f"{sq / rd:.2f}; aim <= 1.2)")
+            print(f"  redis, 3 daemons  : {r3:7.2f} leaves/s  ok={r3_ok}   leaves per node: "
+                  f"{dict(sorted(nodes.items()))}")
+            return 0 if sq_ok and rd_ok and r3_ok else 1
         finally:
             r.stop()
 
