@@ -45,7 +45,7 @@ model::ToolSpec request_approval_spec() {
 }
 
 void gate_preview(uv_loop_t* loop, const std::string& host_workspace, const model::ToolInput& input,
-                  std::function<void(Json)> done) {
+                  std::function<void(Result<Json>)> done) {
   if (const auto* bash = std::get_if<model::BashInput>(&input))
     return done(Json{{"command", bash->command}});
   const auto* write = std::get_if<model::WriteFileInput>(&input);
@@ -53,20 +53,26 @@ void gate_preview(uv_loop_t* loop, const std::string& host_workspace, const mode
   if (!write && !edit) return done(Json::object());
   std::string path = write ? write->path : edit->path;
   std::string file = host_path(host_workspace, path);
-  auto preview = std::make_shared<Json>(Json::object());
+  auto preview = std::make_shared<Result<Json>>(Json::object());
   loop::run_blocking(
       loop,
       [preview, file, path, input] {
-        auto old =
-            file.empty() ? Result<std::string>(Error{}) : read_file(file, k_preview_file_cap);
-        std::string before = old ? *old : "";
-        if (const auto* w = std::get_if<model::WriteFileInput>(&input)) {
-          (*preview)["diff"] = unified_diff(before, w->content, path);
-        } else if (const auto* e = std::get_if<model::EditFileInput>(&input)) {
-          (*preview)["diff"] = edit_preview(before, e->old_text, e->new_text, e->replace_all, path);
+        // On a pool thread: nothing may escape; a throw becomes the leaf's internal error.
+        try {
+          auto old =
+              file.empty() ? Result<std::string>(Error{}) : read_file(file, k_preview_file_cap);
+          std::string before = old ? *old : "";
+          if (const auto* w = std::get_if<model::WriteFileInput>(&input)) {
+            (**preview)["diff"] = unified_diff(before, w->content, path);
+          } else if (const auto* e = std::get_if<model::EditFileInput>(&input)) {
+            (**preview)["diff"] =
+                edit_preview(before, e->old_text, e->new_text, e->replace_all, path);
+          }
+        } catch (const std::exception& e) {
+          *preview = make_error(ErrorCode::internal, std::string("gate preview: ") + e.what());
         }
       },
-      [preview, done] { done(*preview); });
+      [preview, done] { done(std::move(*preview)); });
 }
 
 void LeafRunner::handle_call(const PendingCall& pc) {
@@ -136,12 +142,18 @@ void LeafRunner::open_gate(const model::ToolCall& call, const model::ToolInput& 
                            ? Json(format_rfc3339(now_ms() + m_policy.gate_timeout_ms))
                            : Json(nullptr);
   std::weak_ptr<LeafRunner> weak = weak_from_this();
-  gate_preview(m_ctx.loop, m_leaf.spec.workspace, input, [weak, call, gate](Json preview) mutable {
-    auto self = weak.lock();
-    if (!self || self->m_stopped) return;
-    for (auto& [k, v] : preview.items()) gate[k] = v;
-    self->open_gate_with(call, std::move(gate));
-  });
+  gate_preview(m_ctx.loop, m_leaf.spec.workspace, input,
+               [weak, call, gate](Result<Json> preview) mutable {
+                 auto self = weak.lock();
+                 if (!self || self->m_stopped) return;
+                 self->guard("after the gate preview", [&] {
+                   if (!preview)
+                     return self->finish(model::LeafState::failed, model::reason::internal,
+                                         preview.error().message);
+                   for (auto& [k, v] : preview->items()) gate[k] = v;
+                   self->open_gate_with(call, std::move(gate));
+                 });
+               });
 }
 
 void LeafRunner::open_gate_with(const model::ToolCall& call, Json gate) {

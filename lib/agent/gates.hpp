@@ -17,8 +17,9 @@ model::ToolSpec request_approval_spec();
 
 // What a gate shows for a call with this (parsed) input: {"command": …} for bash; {"diff": …}
 // (unified) for write_file/edit_file, computed against the file in the leaf's workspace on the
-// host; {} otherwise. Reads files off the loop thread; `done` runs on the loop.
+// host; {} otherwise. Reads files off the loop thread; `done` runs on the loop, with internal if
+// computing the preview threw.
 void gate_preview(uv_loop_t* loop, const std::string& host_workspace, const model::ToolInput& input,
-                  std::function<void(model::Json preview)> done);
+                  std::function<void(Result<model::Json> preview)> done);
 
 }  // namespace harness::agent

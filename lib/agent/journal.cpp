@@ -1,5 +1,7 @@
 #include "lib/agent/journal.hpp"
 
+#include <spdlog/spdlog.h>
+
 namespace harness::agent {
 
 void Journal::append(const std::string& leaf_id, std::vector<model::EventDraft> drafts,
@@ -12,13 +14,24 @@ void Journal::append(const std::string& leaf_id, std::vector<model::EventDraft> 
     for (auto& d : drafts) m_redactor->redact_json(d.data);
   m_store.append(leaf_id, std::move(drafts),
                  [this, cb = std::move(cb)](Result<store::AppendResult> r) {
-                   if (r && m_listener) m_listener(r->leaf, r->events);
+                   if (r) publish(r->leaf, r->events);
                    if (cb) cb(std::move(r));
                  });
 }
 
 void Journal::published_submit(const model::Leaf& leaf, const model::Event& event) {
-  if (m_listener) m_listener(leaf, {event});
+  publish(leaf, {event});
+}
+
+// The events are durable whatever a listener does: a listener that throws costs its followers
+// these events (logged), never the leaf or the daemon.
+void Journal::publish(const model::Leaf& leaf, const std::vector<model::Event>& events) noexcept {
+  if (!m_listener) return;
+  try {
+    m_listener(leaf, events);
+  } catch (const std::exception& e) {
+    spdlog::error("leaf {}: publishing events to followers failed: {}", leaf.id, e.what());
+  }
 }
 
 }  // namespace harness::agent

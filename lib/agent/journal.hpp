@@ -33,6 +33,8 @@ class Journal {
   store::Store& store() { return m_store; }
 
  private:
+  void publish(const model::Leaf& leaf, const std::vector<model::Event>& events) noexcept;
+
   store::Store& m_store;
   const model::Redactor* m_redactor;
   Listener m_listener;

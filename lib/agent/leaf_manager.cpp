@@ -5,10 +5,14 @@
 #include "lib/agent/envelope.hpp"
 
 namespace harness::agent {
+namespace {
+constexpr std::int64_t k_gate_expiry_retry_ms = 5000;
+}  // namespace
 
 LeafManager::LeafManager(AgentContext ctx)
     : m_ctx(ctx),
       m_gate_timer(ctx.loop),
+      m_grace_timer(ctx.loop),
       m_claimer(ctx, Claimer::Hooks{[this] {
                                       return std::max(1, m_ctx.config->max_running) -
                                              static_cast<int>(m_running.size());
@@ -16,10 +20,10 @@ LeafManager::LeafManager(AgentContext ctx)
                                     [this](store::Claim c) { on_claimed(std::move(c)); },
                                     [this](const std::string& id) { on_lost(id); }}) {}
 
-void LeafManager::recover(std::function<void(Status)> done) {
+void LeafManager::recover(StartKind how, std::function<void(Status)> done) {
   if (shared()) return recover_shared(std::move(done));
   m_ctx.journal->store().list_unfinished(
-      [this, done = std::move(done)](Result<std::vector<model::Leaf>> r) {
+      [this, how, done = std::move(done)](Result<std::vector<model::Leaf>> r) {
         if (!r) return done(r.error());
         size_t resumed = 0, queued = 0;
         // Leaves that were mid-run go first; they already held a slot before the crash.
@@ -31,17 +35,18 @@ void LeafManager::recover(std::function<void(Status)> done) {
             ++parked;
             continue;
           }
-          m_queue.push_back(Waiting{leaf, true});
+          m_queue.push_back(Waiting{leaf, how});
           ++resumed;
         }
         if (parked) spdlog::info("recovery: {} leaves await approval", parked);
         for (const auto& leaf : *r) {
           if (leaf.state != model::LeafState::queued) continue;
-          m_queue.push_back(Waiting{leaf, false});
+          m_queue.push_back(Waiting{leaf, StartKind::fresh});
           ++queued;
         }
         if (resumed || queued)
-          spdlog::info("recovery: {} leaves resume from their logs, {} queued", resumed, queued);
+          spdlog::info("recovery: {} leaves resume from their logs (after a {}), {} queued",
+                       resumed, how == StartKind::after_shutdown ? "shutdown" : "crash", queued);
         pump();
         done({});
       });
@@ -66,10 +71,12 @@ void LeafManager::recover_shared(std::function<void(Status)> done) {
 
 void LeafManager::on_claimed(store::Claim c) {
   if (m_shutting_down || m_running.count(c.leaf.id)) return;
-  bool recovered = c.leaf.state != model::LeafState::queued && !c.after_gate;
-  if (recovered)
+  StartKind how = StartKind::fresh;
+  if (c.leaf.state != model::LeafState::queued && !c.after_gate)
+    how = c.released ? StartKind::after_shutdown : StartKind::after_crash;
+  if (how == StartKind::after_crash)
     spdlog::info("leaf {}: taken over (its lease expired; fencing token {})", c.leaf.id, c.fence);
-  start(Waiting{std::move(c.leaf), recovered});
+  start(Waiting{std::move(c.leaf), how});
 }
 
 void LeafManager::on_lost(const std::string& leaf_id) {
@@ -85,7 +92,7 @@ void LeafManager::on_lost(const std::string& leaf_id) {
 
 void LeafManager::enqueue(const model::Leaf& leaf) {
   if (shared()) return m_claimer.kick();  // the store's queue holds it
-  m_queue.push_back(Waiting{leaf, false});
+  m_queue.push_back(Waiting{leaf, StartKind::fresh});
   pump();
 }
 
@@ -100,55 +107,24 @@ void LeafManager::pump() {
 
 void LeafManager::start(Waiting w) {
   std::string id = w.leaf.id;
-  auto runner =
-      std::make_shared<LeafRunner>(m_ctx, std::move(w.leaf), [this](const std::string& leaf_id) {
-        auto it = m_running.find(leaf_id);
-        if (it == m_running.end()) return;
-        if (it->second->leaf().state == model::LeafState::awaiting_approval && !m_shutting_down)
-          watch_gate(it->second->leaf());
-        m_running.erase(it);
-        // Shared store: a leaf that stopped here unfinished (its store write failed) is given
-        // back for any daemon to claim; a no-op once it ended, parked or lost its lease.
-        if (shared()) m_ctx.journal->store().release(leaf_id, [](Result<bool>) {});
-        pump();
-        if (shared()) m_claimer.kick();
-      });
+  auto runner = std::make_shared<LeafRunner>(
+      m_ctx, std::move(w.leaf), [this](const std::string& leaf_id) { runner_done(leaf_id); });
   m_running[id] = runner;
-  runner->start(w.recovered);
+  runner->start(w.how);
 }
 
-void LeafManager::cancel(const std::string& id, store::Callback<model::Leaf> cb) {
-  auto draft = model::finished_event(model::LeafState::cancelled, model::reason::cancelled,
-                                     "cancelled by request");
-  m_ctx.journal->append(id, {draft}, [this, id, cb = std::move(cb)](Result<store::AppendResult> r) {
-    if (!r) return cb(r.error());
-    for (auto it = m_queue.begin(); it != m_queue.end(); ++it) {
-      if (it->leaf.id == id) {
-        m_queue.erase(it);
-        break;
-      }
-    }
-    if (auto it = m_running.find(id); it != m_running.end()) {
-      auto runner = it->second;  // stop() calls back into m_running.erase
-      runner->stop();
-    }
-    model::Leaf leaf = r->leaf;
-    write_envelope(m_ctx.loop, leaf, [cb, leaf] { cb(leaf); });
-  });
-}
-
-void LeafManager::shutdown() {
-  m_shutting_down = true;
-  m_gate_timer.stop();
-  m_claimer.stop();
-  m_queue.clear();
-  auto running = m_running;
-  for (auto& [id, runner] : running) {
-    runner->stop();
-    // Shared store: any other daemon may take it on at once (before the store closes).
-    if (shared()) m_ctx.journal->store().release(id, [](Result<bool>) {});
-  }
-  m_running.clear();
+void LeafManager::runner_done(const std::string& leaf_id) {
+  auto it = m_running.find(leaf_id);
+  if (it == m_running.end()) return;
+  if (it->second->leaf().state == model::LeafState::awaiting_approval && !m_shutting_down)
+    watch_gate(it->second->leaf());
+  m_running.erase(it);
+  // Shared store: a leaf that stopped here unfinished (shutdown, or its store write failed) is
+  // given back for any daemon to claim at once; a no-op once it ended, parked or lost its lease.
+  if (shared()) m_ctx.journal->store().release(leaf_id, [](Result<bool>) {});
+  if (m_shutting_down && m_running.empty()) return drained();
+  pump();
+  if (shared()) m_claimer.kick();
 }
 
 void LeafManager::watch_gate(const model::Leaf& leaf) {
@@ -178,11 +154,19 @@ void LeafManager::expire_gates() {
     req.stop = true;
     req.message = "gate " + std::to_string(gate) + " expired before anyone decided";
     req.by = model::Json{{"name", "gate_timeout"}, {"uid", nullptr}, {"transport", "daemon"}};
-    m_ctx.journal->store().get_leaf(leaf_id, [this, req, leaf_id](Result<model::Leaf> l) {
-      if (!l) return;
-      decide(*l, req, [leaf_id](Result<VerdictResult> r) {
+    // The store may fail for now (disk full): then the expiry is tried again a bit later.
+    auto again = [this, leaf_id, gate](const Error& e) {
+      if (e.code != ErrorCode::unavailable || m_shutting_down) return;
+      spdlog::warn("leaf {}: cannot expire gate {} yet: {}", leaf_id, gate, e.message);
+      m_gate_deadlines.emplace(now_ms() + k_gate_expiry_retry_ms, std::make_pair(leaf_id, gate));
+      arm_gate_timer();
+    };
+    m_ctx.journal->store().get_leaf(leaf_id, [this, req, leaf_id, again](Result<model::Leaf> l) {
+      if (!l) return again(l.error());
+      decide(*l, req, [leaf_id, again](Result<VerdictResult> r) {
         // conflict: decided or cancelled meanwhile, nothing to expire.
-        if (r && !r->already) spdlog::info("leaf {}: gate timed out, leaf rejected", leaf_id);
+        if (!r) return again(r.error());
+        if (!r->already) spdlog::info("leaf {}: gate timed out, leaf rejected", leaf_id);
       });
     });
   }
@@ -221,11 +205,15 @@ void LeafManager::decide(const model::Leaf& leaf, VerdictRequest req,
           if (a.error().code == ErrorCode::conflict) return explain_decided(leaf_id, req, gate, cb);
           return cb(a.error());
         }
-        model::Leaf now = a->leaf;
-        VerdictResult out{now, verdict, false};
-        if (stop) return write_envelope(m_ctx.loop, now, [cb, out] { cb(out); });
-        enqueue(now);
-        cb(out);
+        guarded(
+            leaf_id, [&](Error e) { cb(std::move(e)); },
+            [&] {
+              model::Leaf now = a->leaf;
+              VerdictResult out{now, verdict, false};
+              if (stop) return write_envelope(m_ctx.loop, now, [cb, out] { cb(out); });
+              enqueue(now);
+              cb(out);
+            });
       });
 }
 
@@ -236,30 +224,37 @@ void LeafManager::explain_decided(const std::string& leaf_id, const VerdictReque
     if (!l) return cb(l.error());
     model::Leaf leaf = *l;
     store::EventQuery q{leaf.session, leaf.id, 0, 0};
-    m_ctx.journal->store().read_events(q, [leaf, req, gate,
-                                           cb](Result<std::vector<model::Event>> ev) {
-      if (!ev) return cb(ev.error());
-      std::string state(model::to_string(leaf.state));
-      for (const auto& e : *ev) {
-        if (e.type != model::event::gate_decided || model::int_at(e.data, "gate") != gate) continue;
-        std::string verdict = model::str_at(e.data, "verdict");
-        bool approved = verdict == "approved";
-        bool same =
-            approved == req.approve && (approved || model::bool_at(e.data, "stop") == req.stop);
-        if (same) return cb(VerdictResult{leaf, e.data, true});
-        std::string who = model::str_at(model::object_at(e.data, "by"), "name", "someone");
-        return cb(make_error(ErrorCode::conflict, "gate " + std::to_string(gate) + " of " +
-                                                      leaf.id + " was already " + verdict + " by " +
-                                                      who + " at " + model::str_at(e.data, "at") +
-                                                      "; the leaf is " + state));
-      }
-      if (gate > leaf.gates)
-        return cb(make_error(ErrorCode::conflict, "leaf " + leaf.id + " has no gate " +
-                                                      std::to_string(gate) + "; it is " + state));
-      cb(make_error(ErrorCode::conflict, "gate " + std::to_string(gate) + " of " + leaf.id +
-                                             " is not open; the leaf is " + state));
-    });
+    m_ctx.journal->store().read_events(
+        q, [this, leaf, req, gate, cb](Result<std::vector<model::Event>> ev) {
+          if (!ev) return cb(ev.error());
+          guarded(
+              leaf.id, [&](Error e) { cb(std::move(e)); },
+              [&] { explain_verdicts(leaf, req, gate, *ev, cb); });
+        });
   });
+}
+
+void LeafManager::explain_verdicts(const model::Leaf& leaf, const VerdictRequest& req, int gate,
+                                   const std::vector<model::Event>& events,
+                                   const store::Callback<VerdictResult>& cb) {
+  std::string state(model::to_string(leaf.state));
+  for (const auto& e : events) {
+    if (e.type != model::event::gate_decided || model::int_at(e.data, "gate") != gate) continue;
+    std::string verdict = model::str_at(e.data, "verdict");
+    bool approved = verdict == "approved";
+    bool same = approved == req.approve && (approved || model::bool_at(e.data, "stop") == req.stop);
+    if (same) return cb(VerdictResult{leaf, e.data, true});
+    std::string who = model::str_at(model::object_at(e.data, "by"), "name", "someone");
+    return cb(make_error(ErrorCode::conflict, "gate " + std::to_string(gate) + " of " + leaf.id +
+                                                  " was already " + verdict + " by " + who +
+                                                  " at " + model::str_at(e.data, "at") +
+                                                  "; the leaf is " + state));
+  }
+  if (gate > leaf.gates)
+    return cb(make_error(ErrorCode::conflict, "leaf " + leaf.id + " has no gate " +
+                                                  std::to_string(gate) + "; it is " + state));
+  cb(make_error(ErrorCode::conflict, "gate " + std::to_string(gate) + " of " + leaf.id +
+                                         " is not open; the leaf is " + state));
 }
 
 }  // namespace harness::agent

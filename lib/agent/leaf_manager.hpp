@@ -27,14 +27,20 @@ class LeafManager {
   explicit LeafManager(AgentContext ctx);
 
   // Loads unfinished leaves from the store and dispatches them; `done` once they are all
-  // running or queued (unavailable if the store cannot answer).
-  void recover(std::function<void(Status)> done);
+  // running or queued (unavailable if the store cannot answer). Leaves that were running are
+  // recovered as `how` (after_crash, or after_shutdown when the last daemon stopped cleanly).
+  void recover(StartKind how, std::function<void(Status)> done);
   // A freshly submitted leaf: runs now if a slot is free, else waits its turn.
   void enqueue(const model::Leaf& leaf);
   // Persists `cancelled` (conflict if the leaf is already terminal; not_found if unknown),
   // stops its runner if any, writes its envelope, then answers the updated leaf.
   void cancel(const std::string& id, store::Callback<model::Leaf> cb);
-  // Stops every runner without writing anything: the leaves resume after the next start.
+  // Shutdown, gently: starts nothing more; each running leaf finishes the step in flight (a
+  // model call or tool call gets its result persisted) and stops before its next one. After
+  // `grace_ms` the rest are stopped where they are. `done` runs on a later loop iteration once
+  // no runner is left. The leaves resume after the next start.
+  void drain(std::int64_t grace_ms, std::function<void()> done);
+  // Stops every runner at once without writing anything: the leaves resume after the next start.
   void shutdown();
 
   struct VerdictRequest {
@@ -61,7 +67,7 @@ class LeafManager {
  private:
   struct Waiting {
     model::Leaf leaf;
-    bool recovered = false;
+    StartKind how = StartKind::fresh;
   };
   void pump();
   void start(Waiting w);
@@ -69,12 +75,24 @@ class LeafManager {
   void recover_shared(std::function<void(Status)> done);
   void on_claimed(store::Claim c);
   void on_lost(const std::string& leaf_id);
+  void runner_done(const std::string& leaf_id);
+  void drained();
+  // Ends leaf `id` with `draft` (cancel, or a failure), stops its runner if any, writes its
+  // envelope, then answers the updated leaf.
+  void end_leaf(const std::string& id, model::EventDraft draft, store::Callback<model::Leaf> cb);
+  // Runs a continuation of leaf `id` off a store callback: an exception inside fails the leaf
+  // and is answered with internal instead of reaching the event loop (leaf_stop.cpp).
+  void guarded(const std::string& id, const std::function<void(Error)>& answer,
+               const std::function<void()>& body) noexcept;
   // Gate timeouts: one timer for the earliest deadline of all parked leaves.
   void watch_gate(const model::Leaf& leaf);
   void arm_gate_timer();
   void expire_gates();
   void explain_decided(const std::string& leaf_id, const VerdictRequest& req, int gate,
                        store::Callback<VerdictResult> cb);
+  void explain_verdicts(const model::Leaf& leaf, const VerdictRequest& req, int gate,
+                        const std::vector<model::Event>& events,
+                        const store::Callback<VerdictResult>& cb);
 
   AgentContext m_ctx;
   std::deque<Waiting> m_queue;
@@ -82,6 +100,8 @@ class LeafManager {
   std::multimap<TimeMs, std::pair<std::string, int>> m_gate_deadlines;  // -> (leaf, gate)
   loop::Timer m_gate_timer;
   Claimer m_claimer;
+  loop::Timer m_grace_timer;
+  std::function<void()> m_drained;  // drain()'s done, until no runner is left
   bool m_shutting_down = false;
 };
 

@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include "lib/agent/envelope.hpp"
 #include "lib/agent/gates.hpp"
 #include "lib/loop/defer.hpp"
 #include "lib/sandbox/tools.hpp"
@@ -13,8 +12,6 @@ using model::EventDraft;
 using model::Json;
 using model::LeafState;
 
-constexpr int k_all_events = 1 << 30;
-
 std::int64_t leaf_timeout_ms(const model::Leaf& leaf, const config::Config& cfg) {
   return leaf.spec.timeout_ms > 0 ? leaf.spec.timeout_ms : cfg.default_timeout_ms;
 }
@@ -22,50 +19,61 @@ std::int64_t leaf_timeout_ms(const model::Leaf& leaf, const config::Config& cfg)
 }  // namespace
 
 LeafRunner::LeafRunner(AgentContext ctx, model::Leaf leaf, DoneFn on_done)
-    : m_ctx(ctx), m_leaf(std::move(leaf)), m_on_done(std::move(on_done)), m_deadline(ctx.loop) {}
+    : m_ctx(std::move(ctx)),
+      m_leaf(std::move(leaf)),
+      m_on_done(std::move(on_done)),
+      m_deadline(m_ctx.loop),
+      m_retry(m_ctx.loop) {}
 
 LeafRunner::~LeafRunner() {
   if (m_model_call) m_ctx.models->cancel(m_model_call);
 }
 
-void LeafRunner::start(bool recovered) {
-  const auto& cfg = *m_ctx.config;
-  if (auto it = cfg.models.find(m_leaf.spec.model); it != cfg.models.end()) m_model = &it->second;
-  if (auto it = cfg.sandboxes.find(m_leaf.spec.sandbox); it != cfg.sandboxes.end())
-    m_sandbox = &it->second;
-  EventDraft first{
-      std::string(recovered ? model::event::leaf_recovered : model::event::leaf_started),
-      recovered ? Json{{"after", "crash"}} : Json::object()};
-  if (!cfg.node.empty()) first.data["node"] = cfg.node;
-  if (!m_leaf.spec.policy.is_null()) {
-    if (auto p = model::policy_from_json(m_leaf.spec.policy)) m_policy = std::move(*p);
-  }
-  append({std::move(first)}, [this](const model::Leaf& leaf) {
-    if (!m_model || !m_sandbox) {
-      // The profile was removed from the config while the leaf waited.
+void LeafRunner::start(StartKind how) {
+  guard("starting", [&] {
+    const auto& cfg = *m_ctx.config;
+    if (auto it = cfg.models.find(m_leaf.spec.model); it != cfg.models.end()) m_model = &it->second;
+    if (auto it = cfg.sandboxes.find(m_leaf.spec.sandbox); it != cfg.sandboxes.end())
+      m_sandbox = &it->second;
+    if (how == StartKind::after_crash && m_leaf.crashed_recoveries >= k_max_crashed_recoveries) {
+      spdlog::error("leaf {}: quarantined: the daemon died during each of its last {} recoveries",
+                    m_leaf.id, m_leaf.crashed_recoveries);
       return finish(LeafState::failed, model::reason::internal,
-                    "model profile '" + leaf.spec.model + "' or sandbox profile '" +
-                        leaf.spec.sandbox + "' is no longer configured");
+                    "quarantined after " + std::to_string(m_leaf.crashed_recoveries) +
+                        " crashed recoveries: the daemon died each time it resumed this leaf, "
+                        "so it is not resumed again");
     }
-    // Time spent waiting at gates does not count against max_duration.
-    std::int64_t left =
-        leaf.started_at + leaf.gate_wait_ms + leaf_timeout_ms(leaf, *m_ctx.config) - now_ms();
-    std::weak_ptr<LeafRunner> weak = weak_from_this();
-    m_deadline.start(static_cast<std::uint64_t>(std::max<std::int64_t>(left, 0)), [weak] {
-      auto self = weak.lock();
-      if (!self || self->m_stopped) return;
-      self->finish(LeafState::failed, model::reason::max_duration,
-                   "the leaf exceeded its max_duration of " +
-                       format_duration_ms(leaf_timeout_ms(self->m_leaf, *self->m_ctx.config)));
-    });
-    store::EventQuery q{leaf.session, "", 0, k_all_events};
-    m_ctx.journal->store().read_events(q, [weak](Result<std::vector<model::Event>> r) {
-      auto self = weak.lock();
-      if (!self || self->m_stopped) return;
-      if (!r)
-        return self->finish(LeafState::failed, model::reason::internal,
-                            "cannot read the session log: " + r.error().message);
-      self->on_history(std::move(*r));
+    if (!m_leaf.spec.policy.is_null()) {
+      if (auto p = model::policy_from_json(m_leaf.spec.policy)) m_policy = std::move(*p);
+    }
+    EventDraft first{std::string(model::event::leaf_started), Json::object()};
+    if (how != StartKind::fresh) {
+      first.type = model::event::leaf_recovered;
+      first.data = Json{
+          {"after", how == StartKind::after_crash ? model::after_crash : model::after_shutdown}};
+    }
+    if (!cfg.node.empty()) first.data["node"] = cfg.node;
+    append({std::move(first)}, [this](const model::Leaf& leaf) {
+      if (!m_model || !m_sandbox) {
+        // The profile was removed from the config while the leaf waited.
+        return finish(LeafState::failed, model::reason::internal,
+                      "model profile '" + leaf.spec.model + "' or sandbox profile '" +
+                          leaf.spec.sandbox + "' is no longer configured");
+      }
+      // Time spent waiting at gates does not count against max_duration.
+      std::int64_t left =
+          leaf.started_at + leaf.gate_wait_ms + leaf_timeout_ms(leaf, *m_ctx.config) - now_ms();
+      std::weak_ptr<LeafRunner> weak = weak_from_this();
+      m_deadline.start(static_cast<std::uint64_t>(std::max<std::int64_t>(left, 0)), [weak] {
+        auto self = weak.lock();
+        if (!self || self->m_stopped) return;
+        self->guard("at max_duration", [&] {
+          self->finish(LeafState::failed, model::reason::max_duration,
+                       "the leaf exceeded its max_duration of " +
+                           format_duration_ms(leaf_timeout_ms(self->m_leaf, *self->m_ctx.config)));
+        });
+      });
+      read_log();
     });
   });
 }
@@ -89,6 +97,10 @@ void LeafRunner::on_history(std::vector<model::Event> events) {
 }
 
 void LeafRunner::call_model() {
+  if (m_draining) {
+    spdlog::info("leaf {}: stopped for shutdown before model turn {}", m_leaf.id, m_turn + 1);
+    return stop();  // the call is made after the restart
+  }
   model::ModelRequest req;
   req.system = m_ctx.config->system_prompt;
   req.messages = m_messages;
@@ -101,19 +113,22 @@ void LeafRunner::call_model() {
   auto on_attempt = [weak, turn](const model_api::AttemptFailure& f) {
     auto self = weak.lock();
     if (!self || self->m_stopped) return;
-    Json d{{"turn", turn}, {"attempt", f.attempt}, {"status", f.status}, {"message", f.message}};
-    d["retry_in_ms"] = f.retry_in_ms >= 0 ? Json(f.retry_in_ms) : Json(nullptr);
-    self->m_ctx.journal->append(self->m_leaf.id, {{std::string(model::event::model_error), d}},
-                                [](auto&&) {});
+    self->guard("recording a failed model attempt", [&] {
+      Json d{{"turn", turn}, {"attempt", f.attempt}, {"status", f.status}, {"message", f.message}};
+      d["retry_in_ms"] = f.retry_in_ms >= 0 ? Json(f.retry_in_ms) : Json(nullptr);
+      // Informational: lost if the store refuses it, the call goes on regardless.
+      self->m_ctx.journal->append(self->m_leaf.id, {{std::string(model::event::model_error), d}},
+                                  [](auto&&) {});
+    });
   };
-  m_model_call = m_ctx.models->complete(*m_model, std::move(req), on_attempt,
-                                        [weak, started](Result<model::ModelResponse> r) {
-                                          auto self = weak.lock();
-                                          if (!self) return;
-                                          self->m_model_call = 0;
-                                          if (!self->m_stopped)
-                                            self->on_model_done(std::move(r), started);
-                                        });
+  m_model_call = m_ctx.models->complete(
+      *m_model, std::move(req), on_attempt, [weak, started](Result<model::ModelResponse> r) {
+        auto self = weak.lock();
+        if (!self) return;
+        self->m_model_call = 0;
+        if (self->m_stopped) return;
+        self->guard("after the model call", [&] { self->on_model_done(std::move(r), started); });
+      });
 }
 
 void LeafRunner::on_model_done(Result<model::ModelResponse> r, TimeMs started) {
@@ -174,6 +189,10 @@ void LeafRunner::run_next_call() {
 }
 
 void LeafRunner::run_tool(const model::ToolCall& call) {
+  if (m_draining) {
+    spdlog::info("leaf {}: stopped for shutdown before tool call {}", m_leaf.id, call.id);
+    return stop();  // the call runs after the restart
+  }
   Json started{{"call_id", call.id}, {"name", call.name}, {"input", call.input}};
   append({{std::string(model::event::tool_started), std::move(started)}}, [this, call](
                                                                               const model::Leaf&) {
@@ -186,17 +205,19 @@ void LeafRunner::run_tool(const model::ToolCall& call) {
           *m_channel, *m_driver, call, lim, [weak, call, t0](Result<sandbox::ToolOutcome> r) {
             auto self = weak.lock();
             if (!self || self->m_stopped) return;
-            if (!r) {
-              return self->finish(LeafState::failed, model::reason::sandbox_error,
-                                  "sandbox '" + self->m_sandbox->name + "' (" +
-                                      self->m_sandbox->driver + "): " + r.error().message);
-            }
-            Json d{{"call_id", call.id},   {"name", call.name},
-                   {"output", r->content}, {"is_error", r->is_error},
-                   {"interrupted", false}, {"duration_ms", now_ms() - t0}};
-            d["exit_code"] = r->exit_code ? Json(*r->exit_code) : Json(nullptr);
-            self->record_result(call, std::move(d),
-                                model::ToolResult{call.id, r->content, r->is_error});
+            self->guard("after the tool call", [&] {
+              if (!r) {
+                return self->finish(LeafState::failed, model::reason::sandbox_error,
+                                    "sandbox '" + self->m_sandbox->name + "' (" +
+                                        self->m_sandbox->driver + "): " + r.error().message);
+              }
+              Json d{{"call_id", call.id},   {"name", call.name},
+                     {"output", r->content}, {"is_error", r->is_error},
+                     {"interrupted", false}, {"duration_ms", now_ms() - t0}};
+              d["exit_code"] = r->exit_code ? Json(*r->exit_code) : Json(nullptr);
+              self->record_result(call, std::move(d),
+                                  model::ToolResult{call.id, r->content, r->is_error});
+            });
           });
     });
   });
@@ -226,36 +247,18 @@ void LeafRunner::with_channel(std::function<void(Status)> next) {
   m_driver->prepare(m_ctx.loop, lc, [weak, lc, next = std::move(next)](Status st) {
     auto self = weak.lock();
     if (!self || self->m_stopped) return;
-    if (!st) return next(st);
-    auto argv = self->m_driver->shell_argv(lc);
-    if (!argv)
-      return next(make_error(argv.error().code,
-                             "sandbox '" + self->m_sandbox->name + "': " + argv.error().message));
-    self->m_channel = std::make_unique<sandbox::Channel>(
-        self->m_ctx.loop, std::move(*argv), self->m_driver->launch_env(*self->m_sandbox),
-        sandbox::channel_limits(*self->m_sandbox, lc));
-    next({});
+    self->guard("after preparing the sandbox", [&] {
+      if (!st) return next(st);
+      auto argv = self->m_driver->shell_argv(lc);
+      if (!argv)
+        return next(make_error(argv.error().code,
+                               "sandbox '" + self->m_sandbox->name + "': " + argv.error().message));
+      self->m_channel = std::make_unique<sandbox::Channel>(
+          self->m_ctx.loop, std::move(*argv), self->m_driver->launch_env(*self->m_sandbox),
+          sandbox::channel_limits(*self->m_sandbox, lc));
+      next({});
+    });
   });
-}
-
-void LeafRunner::append(std::vector<EventDraft> drafts,
-                        std::function<void(const model::Leaf&)> next) {
-  std::weak_ptr<LeafRunner> weak = weak_from_this();
-  m_ctx.journal->append(
-      m_leaf.id, std::move(drafts), [weak, next = std::move(next)](Result<store::AppendResult> r) {
-        auto self = weak.lock();
-        if (!self || self->m_stopped) return;
-        if (!r) {
-          // conflict: someone else ended the leaf (cancel). Anything else:
-          // the store is gone; the leaf resumes from its log after restart.
-          if (r.error().code != ErrorCode::conflict)
-            spdlog::error("leaf {}: cannot persist: {}", self->m_leaf.id, r.error().message);
-          return self->stop();
-        }
-        self->m_leaf = r->leaf;
-        self->m_appended = std::move(r->events);
-        next(r->leaf);
-      });
 }
 
 std::string LeafRunner::persisted_text(const char* key, std::string fallback) const {
@@ -278,36 +281,30 @@ model::Message LeafRunner::persisted_message(model::Message fallback) const {
 void LeafRunner::finish(LeafState state, std::string_view reason, std::string message,
                         std::optional<std::string> result) {
   if (m_stopped) return;
-  m_stopped = true;
-  m_deadline.stop();
-  if (m_model_call) m_ctx.models->cancel(std::exchange(m_model_call, 0));
-  loop::defer_destroy(m_ctx.loop, std::move(m_channel));
-  if (m_driver) m_driver->finish(m_ctx.loop, [] {});
-  auto self = shared_from_this();
-  m_ctx.journal->append(
-      m_leaf.id, {model::finished_event(state, reason, message, result)},
-      [self](Result<store::AppendResult> r) {
-        if (!r) {
-          if (r.error().code != ErrorCode::conflict)
-            spdlog::error("leaf {}: cannot record its end: {}", self->m_leaf.id, r.error().message);
-          return self->release();
-        }
-        self->m_leaf = r->leaf;
-        spdlog::info("leaf {} {} ({})", self->m_leaf.id, model::to_string(self->m_leaf.state),
-                     self->m_leaf.reason);
-        write_envelope(self->m_ctx.loop, self->m_leaf, [self] { self->release(); });
-      });
+  halt();
+  record_end(std::make_shared<const std::vector<EventDraft>>(
+      std::vector<EventDraft>{model::finished_event(state, reason, message, result)}));
 }
 
 void LeafRunner::stop() {
-  if (!m_stopped) {
-    m_stopped = true;
-    m_deadline.stop();
-    if (m_model_call) m_ctx.models->cancel(std::exchange(m_model_call, 0));
-    loop::defer_destroy(m_ctx.loop, std::move(m_channel));
-    if (m_driver) m_driver->finish(m_ctx.loop, [] {});
-  }
+  if (!m_stopped) halt();
+  m_retry.stop();
   release();
+}
+
+void LeafRunner::drain() {
+  m_draining = true;
+  // Waiting to retry a write: the store is failing, the grace would only be spent waiting.
+  if (m_retry.active()) stop();
+}
+
+void LeafRunner::halt() {
+  m_stopped = true;
+  m_deadline.stop();
+  m_retry.stop();
+  if (m_model_call) m_ctx.models->cancel(std::exchange(m_model_call, 0));
+  loop::defer_destroy(m_ctx.loop, std::move(m_channel));
+  if (m_driver) m_driver->finish(m_ctx.loop, [] {});
 }
 
 void LeafRunner::release() {

@@ -6,12 +6,18 @@
 //
 // Threads: loop thread only. Async completions hold a weak_ptr to the runner, so a runner
 // that was stopped and released simply drops late results.
+//
+// Failures stay inside the leaf: every continuation (a store answer, a model or tool result, a
+// timer) is entered through guard(), which turns an exception or a failed assertion into the
+// leaf ending failed/internal. A write the store refuses for now (unavailable: disk full,
+// database locked) is retried with backoff until it works; the leaf just waits meanwhile.
 
 #include <uv.h>
 
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "lib/agent/history.hpp"
@@ -32,7 +38,18 @@ struct AgentContext {
   const config::Config* config = nullptr;
   Journal* journal = nullptr;
   model_api::ModelClient* models = nullptr;
+  // Tests only (null in the daemon): called at the start of every continuation of a leaf,
+  // inside its guard, with the leaf id and the step — a seam to inject faults.
+  std::function<void(const std::string& leaf_id, std::string_view step)> on_continue;
 };
+
+// How a runner begins: a queued leaf starts; a leaf that was running when the daemon stopped is
+// recovered, after a crash or after a clean shutdown (the leaf_recovered event says which).
+enum class StartKind { fresh, after_crash, after_shutdown };
+
+// The crash-loop guard: a leaf whose recovery has crashed the daemon this many times in a row
+// (model::Leaf::crashed_recoveries) is failed `internal` instead of being recovered again.
+inline constexpr int k_max_crashed_recoveries = 3;
 
 class LeafRunner : public std::enable_shared_from_this<LeafRunner> {
  public:
@@ -44,11 +61,16 @@ class LeafRunner : public std::enable_shared_from_this<LeafRunner> {
   LeafRunner(const LeafRunner&) = delete;
   LeafRunner& operator=(const LeafRunner&) = delete;
 
-  // Writes leaf_started (or leaf_recovered when `recovered`) and runs the loop from the log.
-  void start(bool recovered);
+  // Writes leaf_started (or leaf_recovered) and runs the loop from the log. A recovery after a
+  // crash of a leaf with k_max_crashed_recoveries crashed recoveries fails it instead.
+  void start(StartKind how);
   // Stops at once without writing anything more (the leaf was cancelled, or the daemon is
   // shutting down and the leaf resumes after restart). Calls on_done.
   void stop();
+  // The daemon is shutting down: the step in flight (a model call, a tool call, a write) may
+  // finish and be persisted, but no new model call or tool starts; then the runner stops
+  // (calling on_done). A runner waiting to retry a failed write stops at once.
+  void drain();
   const std::string& id() const { return m_leaf.id; }
   // The leaf row as last persisted by this runner (awaiting_approval after it parked at a gate).
   const model::Leaf& leaf() const { return m_leaf; }
@@ -69,9 +91,26 @@ class LeafRunner : public std::enable_shared_from_this<LeafRunner> {
   void with_channel(std::function<void(Status)> next);
   void finish(model::LeafState state, std::string_view reason, std::string message,
               std::optional<std::string> result = std::nullopt);
+  // Marks the runner stopped and lets go of its timers, model call, channel and sandbox.
+  void halt();
   void release();
-  // Appends and continues with `next` on success; any failure ends the runner.
+  // Persistence and failures (runner_guard.cpp).
+  using Drafts = std::shared_ptr<const std::vector<model::EventDraft>>;
+  // Appends and continues with `next` on success. unavailable: retried with backoff; conflict
+  // (someone else ended the leaf): stops; anything else fails the leaf `internal`.
   void append(std::vector<model::EventDraft> drafts, std::function<void(const model::Leaf&)> next);
+  void try_append(Drafts drafts, std::function<void(const model::Leaf&)> next);
+  // Appends the leaf_finished draft of finish(), retrying like append(), then the envelope.
+  void record_end(Drafts drafts);
+  // Reads the session log (retrying while the store is unavailable), then on_history().
+  void read_log();
+  // Schedules `again` after the backoff for the store's m_store_failures-th failure in a row.
+  void retry_store(std::string_view what, const Error& e, std::function<void()> again);
+  void store_ok();
+  // Runs `body` as a continuation of this leaf: an exception or failed assertion inside ends
+  // the leaf failed/internal with its message; nothing escapes to the event loop.
+  void guard(std::string_view step, const std::function<void()>& body) noexcept;
+  void fail_internal(std::string_view step, std::string_view what) noexcept;
   // The string `key` of the first event the last append() wrote, as persisted (redacted), or
   // `fallback`. What the model is sent comes from the log, never from before redaction.
   std::string persisted_text(const char* key, std::string fallback) const;
@@ -96,6 +135,9 @@ class LeafRunner : public std::enable_shared_from_this<LeafRunner> {
   std::unique_ptr<sandbox::Driver> m_driver;
   std::unique_ptr<sandbox::Channel> m_channel;
   loop::Timer m_deadline;
+  loop::Timer m_retry;       // the next attempt of a write the store refused for now
+  int m_store_failures = 0;  // failed attempts in a row
+  bool m_draining = false;   // shutting down: start no model call or tool
   bool m_stopped = false;
   bool m_released = false;
 };

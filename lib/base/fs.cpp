@@ -9,10 +9,24 @@
 
 namespace harness {
 namespace {
+// A full or failing disk is a condition that passes (503, retry later), not a bug.
+ErrorCode code_of(int e) {
+  switch (e) {
+    case ENOENT:
+      return ErrorCode::not_found;
+    case ENOSPC:
+    case EDQUOT:
+    case EIO:
+    case EROFS:
+      return ErrorCode::unavailable;
+    default:
+      return ErrorCode::internal;
+  }
+}
+
 Error sys_error(const std::string& what, const std::string& path) {
   int e = errno;
-  return make_error(e == ENOENT ? ErrorCode::not_found : ErrorCode::internal,
-                    what + " " + path + ": " + std::strerror(e));
+  return make_error(code_of(e), what + " " + path + ": " + std::strerror(e));
 }
 
 std::string dir_of(const std::string& path) {

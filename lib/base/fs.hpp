@@ -1,5 +1,7 @@
 #pragma once
 // Small blocking file helpers. Blocking: call them off the event loop, or only at startup.
+// Errors name the file and errno's text; the code is not_found for a missing file, unavailable
+// for a full or failing disk (ENOSPC, EDQUOT, EIO, EROFS: it may pass), internal otherwise.
 
 #include <string>
 

@@ -50,9 +50,24 @@ ErrorCode error_code_from_status(long status) {
   return ErrorCode::internal;
 }
 
+namespace {
+thread_local int t_recoverable_asserts = 0;
+}  // namespace
+
+RecoverableAsserts::RecoverableAsserts() {
+  ++t_recoverable_asserts;
+}
+
+RecoverableAsserts::~RecoverableAsserts() {
+  --t_recoverable_asserts;
+}
+
 namespace detail {
 void assert_failed(const char* expr, const char* file, int line) {
   std::fprintf(stderr, "%s:%d: assertion failed: %s\n", file, line, expr);
+  if (t_recoverable_asserts > 0)
+    throw AssertionFailure(std::string("assertion failed: ") + expr + " (" + file + ":" +
+                           std::to_string(line) + ")");
   std::abort();
 }
 }  // namespace detail

@@ -44,6 +44,7 @@ struct Config {
   int max_running = 8;             // leaves running at once; the rest wait queued, FIFO
   int default_max_turns = 50;
   std::int64_t default_timeout_ms = 3'600'000;  // max_duration when a leaf gives none ("timeout")
+  std::int64_t shutdown_grace_ms = 10'000;      // SIGTERM: calls in flight may finish this long
   std::int64_t max_body_bytes = 8 << 20;
   std::int64_t max_input_bytes = 64 << 20;  // total of --input files per leaf
   // HTTP limits (docs/api.md "Limits"): the whole request must arrive within request_timeout;

@@ -131,9 +131,10 @@ void Api::readyz(const http::Request&, const Res& res, const Params&, const Call
   if (!*m_s.ready)
     return res->send_error(make_error(ErrorCode::unavailable, "recovery is still running"));
   m_s.store->ping([res](Result<bool> r) {
+    // The store's message names it and says why ("store PATH: … database or disk is full").
     if (!r || !*r)
-      return res->send_error(make_error(
-          ErrorCode::unavailable, "store unreachable: " + (r ? "ping failed" : r.error().message)));
+      return res->send_error(make_error(ErrorCode::unavailable,
+                                        r ? "store unreachable: ping failed" : r.error().message));
     res->send_json(200, Json{{"status", "ready"}});
   });
 }

@@ -16,6 +16,7 @@
 #include "lib/base/fs.hpp"
 #include "lib/daemon/api.hpp"
 #include "lib/daemon/remote_feed.hpp"
+#include "lib/daemon/state_dir.hpp"
 #include "lib/daemon/systemd.hpp"
 #include "lib/daemon/watchers.hpp"
 #include "lib/http/client.hpp"
@@ -91,7 +92,8 @@ struct Daemon::Parts {
   std::vector<loop::HandlePtr<uv_signal_t>> signals;
   bool ready = false;
   bool stopping = false;
-  int exit_code = 0;  // 1 when recovery failed (e.g. the store is unreachable at start)
+  bool closed = false;           // the shutdown got as far as closing the store: a clean stop
+  bool recovery_failed = false;  // then exit 1, so a supervisor restarts the daemon
 };
 
 Daemon::Daemon(config::Config cfg) : m_cfg(std::move(cfg)) {}
@@ -116,6 +118,9 @@ int Daemon::run() {
 
   if (Status s = make_dirs(m_cfg.state_dir + "/leaves", 0750); !s)
     return fail("state dir: " + s.error().message);
+  // Before anything else touches the state dir, the socket or the store.
+  auto lock = StateLock::acquire(m_cfg.state_dir);
+  if (!lock) return fail(lock.error().message);
   auto built = agent::build_redactor(m_cfg, config::Environment::from_process());
   if (!built) return fail("[redaction]: " + built.error().message);
   for (const auto& w : built->warnings) spdlog::warn("redaction: {}", w);
@@ -133,7 +138,7 @@ int Daemon::run() {
       [&p](const model::Leaf& l, const std::vector<model::Event>& e) { p.watchers.publish(l, e); });
   p.http_client = std::make_unique<http::HttpClient>(&m_loop);
   p.models = std::make_unique<model_api::ModelClient>(&m_loop, *p.http_client);
-  agent::AgentContext ctx{&m_loop, &m_cfg, p.journal.get(), p.models.get()};
+  agent::AgentContext ctx{&m_loop, &m_cfg, p.journal.get(), p.models.get(), nullptr};
   p.leaves = std::make_unique<agent::LeafManager>(ctx);
   if (p.store->shared()) {
     p.feed = std::make_unique<RemoteFeed>(&m_loop, *p.store, p.watchers, k_feed_period_ms);
@@ -186,10 +191,14 @@ int Daemon::run() {
     p.signals.push_back(std::move(h));
   }
 
-  p.leaves->recover([this, &p, store_name](Status s) {
+  // Taken (and removed) only now that start-up can no longer fail: a crash from here on must
+  // read as one to the next start.
+  bool was_clean = take_clean_shutdown_marker(m_cfg.state_dir);
+  auto how = was_clean ? agent::StartKind::after_shutdown : agent::StartKind::after_crash;
+  p.leaves->recover(how, [this, &p, store_name](Status s) {
     if (!s) {
       spdlog::error("recovery failed: {}", s.error().message);
-      p.exit_code = 1;
+      p.recovery_failed = true;
       return shutdown();
     }
     p.ready = true;
@@ -199,29 +208,51 @@ int Daemon::run() {
   });
 
   uv_run(&m_loop, UV_RUN_DEFAULT);
-  int exit_code = m_parts->exit_code;
+  // A stop before recovery ran must not turn an earlier crash into a clean shutdown.
+  bool clean = p.closed && (p.ready || was_clean);
+  bool recovery_failed = p.recovery_failed;
   m_parts.reset();
   uv_run(&m_loop, UV_RUN_DEFAULT);  // let close callbacks of released handles run
   int rc = uv_loop_close(&m_loop);
   if (rc != 0) spdlog::warn("event loop closed with handles still open");
-  return exit_code;
+  if (clean) {
+    if (Status s = write_clean_shutdown_marker(m_cfg.state_dir); !s)
+      spdlog::warn(
+          "cannot record the clean shutdown ({}); the next start recovers as after a "
+          "crash",
+          s.error().message);
+  }
+  return recovery_failed ? 1 : 0;
 }
 
+// SIGTERM/SIGINT: stop accepting, let the leaves finish the model or tool call in flight (up to
+// shutdown_grace) so its result is persisted, then close the model client and the store. A
+// second signal stops the leaves where they are.
 void Daemon::shutdown() {
   Parts& p = *m_parts;
-  if (p.stopping) return;
+  if (p.stopping) {
+    spdlog::info("second signal: stopping the leaves where they are");
+    p.leaves->shutdown();
+    return;
+  }
   p.stopping = true;
   spdlog::info("shutting down: leaves continue after the next start");
   p.systemd->stopping();
+  auto pending = std::make_shared<int>(2);
+  auto then = [this, pending] {
+    if (--*pending == 0) close_services();
+  };
+  p.server->close(then);
+  p.leaves->drain(m_cfg.shutdown_grace_ms, then);
+}
+
+void Daemon::close_services() {
+  Parts& p = *m_parts;
   p.signals.clear();
-  p.leaves->shutdown();
   if (p.feed) p.feed->stop();
-  p.server->close([this] {
-    Parts& p = *m_parts;
-    p.models->close();
-    p.http_client->close();
-    p.store->close([] {});
-  });
+  p.models->close();
+  p.http_client->close();
+  p.store->close([&p] { p.closed = true; });
 }
 
 }  // namespace harness::daemon

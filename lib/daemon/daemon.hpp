@@ -1,8 +1,9 @@
 #pragma once
 // Daemon: owns the loop and everything on it — store, HTTP server, model client, leaf manager —
-// and runs the lifecycle: open the store, listen, recover unfinished leaves, report ready, serve
-// until SIGTERM/SIGINT, then shut down in order (stop listening, stop runners, close the model
-// client, close the store, run the loop until idle).
+// and runs the lifecycle: lock the state dir, open the store, listen, recover unfinished leaves,
+// report ready, serve until SIGTERM/SIGINT, then shut down in order (stop listening, let the
+// runners finish their step within shutdown_grace, close the model client, close the store, run
+// the loop until idle, leave the clean-shutdown marker).
 //
 // Threads: run() is the loop thread; the store owns one extra thread.
 
@@ -22,11 +23,13 @@ class Daemon {
   Daemon& operator=(const Daemon&) = delete;
 
   // Runs until a termination signal. Returns the process exit code (0 on a clean stop; 1 when
-  // startup failed, after logging why).
+  // startup or recovery failed, after logging why — e.g. another daemon holds the state dir's
+  // lock, or the store could not list the unfinished leaves).
   int run();
 
  private:
   void shutdown();
+  void close_services();
 
   struct Parts;
   config::Config m_cfg;

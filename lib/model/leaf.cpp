@@ -179,6 +179,7 @@ Json to_json(const Leaf& l) {
   j["gate"] = l.gate;
   j["gate_wait_ms"] = l.gate_wait_ms;
   j["node"] = str_or_null(l.node);
+  j["crashed_recoveries"] = l.crashed_recoveries;
   return j;
 }
 
@@ -203,6 +204,7 @@ Result<Leaf> leaf_from_json(const Json& j) {
   HARNESS_TRY(get_opt(j, "gates", l.gates));
   HARNESS_TRY(get_opt(j, "gate_wait_ms", l.gate_wait_ms));
   if (j.contains("node") && j["node"].is_string()) l.node = str_at(j, "node");
+  HARNESS_TRY(get_opt(j, "crashed_recoveries", l.crashed_recoveries));
   if (auto it = j.find("gate"); it != j.end() && it->is_object()) {
     l.gate = *it;
     l.open_gate = static_cast<int>(int_at(*it, "gate"));
@@ -253,14 +255,25 @@ Status apply_event(Leaf& leaf, const Event& e) {
     HARNESS_TRY(move_to(LeafState::running));
     if (!leaf.started_at) leaf.started_at = e.ts;
     if (std::string node = str_at(e.data, "node"); !node.empty()) leaf.node = std::move(node);
+    if (e.type == event::leaf_recovered) {
+      auto after = e.data.find("after");
+      bool crash = after != e.data.end() && after->is_string() && *after == after_crash;
+      leaf.crashed_recoveries = crash ? leaf.crashed_recoveries + 1 : 0;
+    }
   } else if (e.type == event::model_response) {
     if (is_terminal(leaf.state)) return move_to(LeafState::running);
     leaf.usage += usage_from_json(object_at(e.data, "usage"));
     leaf.turns = static_cast<int>(int_at(e.data, "turn", leaf.turns));
+    leaf.crashed_recoveries = 0;
+  } else if (e.type == event::tool_finished) {
+    // Progress; a tool_started is not: a read-only call that crashed is run again on recovery.
+    if (is_terminal(leaf.state)) return move_to(LeafState::running);
+    leaf.crashed_recoveries = 0;
   } else if (e.type == event::gate_opened) {
     HARNESS_TRY(move_to(LeafState::awaiting_approval));
     leaf.open_gate = static_cast<int>(int_at(e.data, "gate"));
     leaf.gates = std::max(leaf.gates, leaf.open_gate);
+    leaf.crashed_recoveries = 0;
     leaf.gate = e.data;
     leaf.gate["opened_at"] = format_rfc3339(e.ts);
   } else if (e.type == event::gate_decided) {
@@ -272,6 +285,7 @@ Status apply_event(Leaf& leaf, const Event& e) {
       leaf.gate_wait_ms += std::max<std::int64_t>(0, e.ts - *opened);
     leaf.open_gate = 0;
     leaf.gate = nullptr;
+    leaf.crashed_recoveries = 0;
     // A rejection that stops the leaf is followed by leaf_finished(rejected) in the same
     // append; the leaf stays awaiting_approval until then.
     if (!bool_at(e.data, "stop")) HARNESS_TRY(move_to(LeafState::running));

@@ -89,6 +89,10 @@ struct Leaf {
   Json gate;                      // the open gate's gate_opened data (+ opened_at); null = none
   std::int64_t gate_wait_ms = 0;  // time spent awaiting verdicts (not counted as run time)
   std::string node;  // the daemon that runs or last ran it (leaf_started/recovered "node")
+  // leaf_recovered {"after":"crash"} events since the leaf last made progress (a model response,
+  // a finished tool call, a gate opened or decided) or was stopped cleanly: how many recoveries
+  // in a row ended with the daemon dying. The crash-loop guard (lib/agent) reads it.
+  int crashed_recoveries = 0;
 };
 
 // Event type names (the log's vocabulary).
@@ -129,6 +133,10 @@ struct Session {
   std::int64_t last_seq = 0;
   std::vector<Leaf> leaves;  // oldest first
 };
+
+// The `after` of a leaf_recovered event: the previous daemon crashed, or was stopped cleanly.
+inline constexpr std::string_view after_crash = "crash";
+inline constexpr std::string_view after_shutdown = "shutdown";
 
 // Applies one event of `leaf`'s own to its row (SPEC §2: rows are a projection of the log).
 // Returns conflict when the event would move a terminal leaf or break the state machine.

@@ -91,6 +91,7 @@ struct Claim {
   model::Leaf leaf;
   std::int64_t fence = 0;   // increases with every claim of the leaf
   bool after_gate = false;  // handed on by a verdict (it had parked at a gate), not by a crash
+  bool released = false;    // given back by its daemon (a shutdown), not taken after expiry
 };
 
 struct ClaimResult {
@@ -109,7 +110,8 @@ class Store {
   virtual void submit(SubmitRequest req, Callback<SubmitResult> cb) = 0;
   // Appends `drafts` to the leaf's session in one transaction, numbering them and applying each
   // to the leaf row with model::apply_event. If any draft is refused (e.g. the leaf is already
-  // terminal: conflict) nothing is written.
+  // terminal: conflict) nothing is written. unavailable when the store cannot write now (disk
+  // full, locked, I/O error): nothing was written and the same append may be tried again.
   virtual void append(std::string leaf_id, std::vector<model::EventDraft> drafts,
                       Callback<AppendResult> cb) = 0;
   // not_found for an unknown id.
@@ -133,7 +135,9 @@ class Store {
   // Gives a held leaf back (its runner stopped here without ending it: shutdown): claimable
   // at once by any daemon. A leaf not held, or no longer, is left alone.
   virtual void release(std::string leaf_id, Callback<bool> cb) = 0;
-  // Answers ok when the store can serve requests (for /readyz).
+  // Answers ok when the store can serve requests (for /readyz). After a write failed with
+  // unavailable (disk full, database locked, I/O error), it answers that error — naming the
+  // store and its reason — until a write works again; it tries a small write itself to find out.
   virtual void ping(Callback<bool> cb) = 0;
   // Finishes the jobs already accepted, fails later ones with `unavailable`, releases threads
   // and handles, then calls `done` on the loop thread.

@@ -68,7 +68,9 @@ def daemon_factory(request, tmp_path, fake):
     request.node._harness_fake = fake
 
     def make(models=None, sandboxes=None, max_running=8, extra=None, start=True, extra_env=None):
-        config = {"max_running": max_running, **(extra or {}),
+        # A short shutdown_grace: a test that ends with a model call hanging does not wait the
+        # default 10 s for it at teardown (test_shutdown.py sets its own).
+        config = {"max_running": max_running, "shutdown_grace": "2s", **(extra or {}),
                   "models": models if models is not None else default_models(fake),
                   "sandboxes": sandboxes if sandboxes is not None else default_sandboxes()}
         d = he.Daemon(tmp_path / f"daemon{len(daemons)}", config, extra_env)

@@ -55,6 +55,7 @@ void RedisStore::claim(ClaimRequest req, Callback<ClaimResult> cb) {
           HARNESS_TRY_ASSIGN(claim.leaf, leaf_from_row(c.at(0)));
           claim.fence = c.at(1).integer;
           claim.after_gate = c.at(2).integer == 1;
+          claim.released = c.at(2).integer == 2;
           m_held[claim.leaf.id] = claim.fence;
           m_cache.forget(claim.leaf.id, claim.leaf.session);  // another daemon may have written
           out.claimed.push_back(std::move(claim));

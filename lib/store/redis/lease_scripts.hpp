@@ -25,7 +25,7 @@ return {'ok'}
 // ARGV: prefix, queue group, node, instance, lease ttl ms, want, n held, then n pairs (leaf id,
 // fence). Renews the node and every held lease still valid (same fence, not expired); claims
 // up to `want` leaves: expired leases first (a dead or paused daemon's), then the queue
-// (XREADGROUP, oldest entry first). -> ok {lost ids} {row, fence, after_gate}... | conflict msg
+// (XREADGROUP, oldest entry first). -> ok {lost ids} {row, fence, how (0 expired, 1 after a verdict, 2 released)}... | conflict msg
 inline constexpr std::string_view k_claim_script = R"lua(
 local P, group, node, inst = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local ttl, want, n = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
@@ -57,11 +57,14 @@ local function take(id, lk, gate)
   want = want - 1
 end
 if want > 0 then
-  for _, id in ipairs(redis.call('ZRANGEBYSCORE', L, '-inf', '(' .. now, 'LIMIT', 0, want)) do
-    local lk = P .. 'leaf:' .. id
+  local exp = redis.call('ZRANGEBYSCORE', L, '-inf', '(' .. now, 'WITHSCORES', 'LIMIT', 0, want)
+  for i = 1, #exp - 1, 2 do
+    local id, lk = exp[i], P .. 'leaf:' .. exp[i]
     local h = redis.call('HMGET', lk, 'state', 'handoff')
     if h[1] == 'queued' or h[1] == 'running' then
-      take(id, lk, h[2] == 'gate' and 1 or 0)
+      local how = 0
+      if h[2] == 'gate' then how = 1 elseif tonumber(exp[i + 1]) == 0 then how = 2 end
+      take(id, lk, how)
     else
       redis.call('ZREM', L, id)
     end

@@ -20,5 +20,8 @@ Result<std::vector<model::Event>> read_events(Db& db, const EventQuery& q);
 Result<model::Session> get_session(Db& db, const std::string& id);
 Result<std::vector<model::Leaf>> list_unfinished(Db& db);
 Result<bool> ping(Db& db);
+// A small committed write (the probe row): does writing work again? unavailable while the
+// disk is full or the file is locked or failing.
+Status probe_write(Db& db);
 
 }  // namespace harness::store::sqlite

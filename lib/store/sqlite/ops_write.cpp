@@ -1,5 +1,6 @@
-// submit and append: the two writes. Each is one BEGIN IMMEDIATE transaction that appends to a
-// session's event log and updates the leaf row projected from it; an early return rolls back.
+// submit and append: the two writes (and the probe write of ping). Each is one BEGIN IMMEDIATE
+// transaction that appends to a session's event log and updates the leaf row projected from it; an
+// early return rolls back.
 #include "lib/base/time.hpp"
 #include "lib/store/sqlite/ops.hpp"
 #include "lib/store/sqlite/rows.hpp"
@@ -121,6 +122,14 @@ Result<AppendResult> append(Db& db, const std::string& leaf_id,
   HARNESS_TRY(set_session_seq(db, out.leaf.session, seq));
   HARNESS_TRY(tx.commit());
   return out;
+}
+
+Status probe_write(Db& db) {
+  HARNESS_TRY_ASSIGN(Tx tx, Tx::begin(db, true));
+  HARNESS_TRY_ASSIGN(Stmt st, db.prepare("INSERT INTO probe(id, at) VALUES(1, ?) "
+                                         "ON CONFLICT(id) DO UPDATE SET at = excluded.at"));
+  HARNESS_TRY(st.bind(1, now_ms()).run());
+  return tx.commit();
 }
 
 }  // namespace harness::store::sqlite

@@ -10,7 +10,7 @@ namespace {
 // append a new one. Leaf rows hold the API leaf JSON (model::to_json) as the projection of the
 // session's events; the other leaf columns exist for filtering and ordering. Ids are sortable
 // ULIDs, so "ORDER BY id" is creation order.
-constexpr std::array<const char*, 2> k_migrations{{
+constexpr std::array<const char*, 3> k_migrations{{
     R"sql(
 CREATE TABLE sessions(
   id TEXT PRIMARY KEY,
@@ -71,6 +71,13 @@ UPDATE leaves SET row = json_set(row, '$.owner', owner) WHERE owner IS NOT NULL;
 CREATE UNIQUE INDEX leaves_by_idempotency ON leaves(idem_scope, idem_key)
   WHERE idem_key IS NOT NULL;
 CREATE INDEX leaves_by_owner ON leaves(owner, id);
+)sql",
+    // 3: one row that ping() rewrites while writes fail, to learn when they work again.
+    R"sql(
+CREATE TABLE probe(
+  id INTEGER PRIMARY KEY CHECK(id = 1),
+  at INTEGER NOT NULL
+);
 )sql",
 }};
 

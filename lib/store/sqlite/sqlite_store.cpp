@@ -32,6 +32,36 @@ Result<T> guarded(F& f) {
   }
 }
 
+// Whether writes work, as the DB thread last saw it (DB thread only). A write that fails with
+// unavailable (disk full, file locked, I/O error) marks the store failing; the next write that
+// succeeds, or a probe write from ping(), clears it.
+class WriteHealth {
+ public:
+  template <class T>
+  Result<T> noted(const Db& db, Result<T> r) {
+    if (r) {
+      m_failing.clear();
+    } else if (r.error().code == ErrorCode::unavailable) {
+      m_failing = in_store(db, r.error().message);
+      return make_error(ErrorCode::unavailable, m_failing);
+    }
+    return r;
+  }
+  // Plain ping while writes work; while they fail, a probe write decides.
+  Result<bool> ping(Db& db) {
+    if (!m_failing.empty()) HARNESS_TRY(noted(db, probe_write(db)));
+    auto r = sqlite::ping(db);
+    if (!r) return make_error(r.error().code, in_store(db, r.error().message));
+    return r;
+  }
+
+ private:
+  static std::string in_store(const Db& db, const std::string& why) {
+    return "store " + db.path() + ": " + why;
+  }
+  std::string m_failing;
+};
+
 class SqliteStore final : public Store {
  public:
   SqliteStore(uv_loop_t* loop, Db db)
@@ -43,13 +73,14 @@ class SqliteStore final : public Store {
   ~SqliteStore() override { m_thread.reset(); }
 
   void submit(SubmitRequest req, Callback<SubmitResult> cb) override {
-    run(std::move(cb), [req = std::move(req)](Db& db) { return sqlite::submit(db, req); });
+    run(std::move(cb), [req = std::move(req), h = &m_health](Db& db) {
+      return h->noted(db, sqlite::submit(db, req));
+    });
   }
   void append(std::string leaf_id, std::vector<model::EventDraft> drafts,
               Callback<AppendResult> cb) override {
-    run(std::move(cb), [id = std::move(leaf_id), drafts = std::move(drafts)](Db& db) {
-      return sqlite::append(db, id, drafts);
-    });
+    run(std::move(cb), [id = std::move(leaf_id), drafts = std::move(drafts), h = &m_health](
+                           Db& db) { return h->noted(db, sqlite::append(db, id, drafts)); });
   }
   void get_leaf(std::string id, Callback<model::Leaf> cb) override {
     run(std::move(cb), [id = std::move(id)](Db& db) { return sqlite::get_leaf(db, id); });
@@ -77,7 +108,7 @@ class SqliteStore final : public Store {
     run(std::move(cb), [](Db&) -> Result<bool> { return true; });
   }
   void ping(Callback<bool> cb) override {
-    run(std::move(cb), [](Db& db) { return sqlite::ping(db); });
+    run(std::move(cb), [h = &m_health](Db& db) { return h->ping(db); });
   }
   void close(std::function<void()> done) override;
 
@@ -90,6 +121,7 @@ class SqliteStore final : public Store {
 
   uv_loop_t* m_loop;
   std::unique_ptr<loop::AsyncQueue> m_results;
+  WriteHealth m_health;  // DB thread only; outlives the thread (declared before it)
   std::unique_ptr<DbThread> m_thread;
   State m_state = State::open;
   std::vector<std::function<void()>> m_close_waiters;

@@ -59,6 +59,31 @@ TEST_CASE("leaf rows are the projection of their events") {
   CHECK(again.error().code == ErrorCode::conflict);
 }
 
+TEST_CASE("crashed_recoveries counts recoveries after a crash until the leaf makes progress") {
+  Leaf l;
+  REQUIRE(apply_event(l, ev("leaf_submitted", to_json(LeafSpec{}), 1)));
+  REQUIRE(apply_event(l, ev("leaf_started", Json::object(), 2)));
+  Json crash{{"after", "crash"}};
+  REQUIRE(apply_event(l, ev("leaf_recovered", crash, 3)));
+  REQUIRE(apply_event(l, ev("tool_started", Json{{"call_id", "a"}}, 4)));
+  REQUIRE(apply_event(l, ev("leaf_recovered", crash, 5)));
+  // A started call is not progress: a read-only call that crashed is run again.
+  CHECK(l.crashed_recoveries == 2);
+  CHECK(leaf_from_json(to_json(l))->crashed_recoveries == 2);
+  REQUIRE(apply_event(l, ev("tool_finished", Json{{"call_id", "a"}}, 6)));
+  CHECK(l.crashed_recoveries == 0);
+  REQUIRE(apply_event(l, ev("leaf_recovered", crash, 7)));
+  REQUIRE(apply_event(l, ev("model_error", Json{{"attempt", 1}}, 8)));
+  REQUIRE(apply_event(l, ev("leaf_recovered", crash, 9)));
+  CHECK(l.crashed_recoveries == 2);
+  REQUIRE(apply_event(l, ev("model_response", Json{{"turn", 1}}, 10)));
+  CHECK(l.crashed_recoveries == 0);
+  REQUIRE(apply_event(l, ev("leaf_recovered", crash, 11)));
+  // A clean shutdown in between: the last recovery did not crash.
+  REQUIRE(apply_event(l, ev("leaf_recovered", Json{{"after", "shutdown"}}, 12)));
+  CHECK(l.crashed_recoveries == 0);
+}
+
 TEST_CASE("leaf JSON round-trips and reports wrong types by field") {
   Leaf l;
   l.id = "lf_1";

@@ -1,0 +1,42 @@
+#include "lib/daemon/state_dir.hpp"
+
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <optional>
+
+#include "lib/base/fs.hpp"
+#include "tests/unit/store/store_fixture.hpp"
+
+namespace harness::daemon {
+namespace {
+
+TEST_CASE("state lock: one holder at a time; the file names it; released on destruction") {
+  store::test::TempDir dir;
+  std::optional<Result<StateLock>> first(StateLock::acquire(dir.path));
+  REQUIRE(first->has_value());
+  auto content = read_file(dir.path + "/harnessd.lock");
+  REQUIRE(content.has_value());
+  CHECK(*content == std::to_string(::getpid()) + "\n");
+
+  // flock conflicts between open file descriptions, also within one process.
+  auto second = StateLock::acquire(dir.path);
+  REQUIRE_FALSE(second.has_value());
+  CHECK(second.error().code == ErrorCode::unavailable);
+  CHECK(second.error().message.find(dir.path + "/harnessd.lock") != std::string::npos);
+  CHECK(second.error().message.find("pid " + std::to_string(::getpid())) != std::string::npos);
+
+  first.reset();
+  CHECK(StateLock::acquire(dir.path).has_value());
+}
+
+TEST_CASE("clean-shutdown marker: taken once per write") {
+  store::test::TempDir dir;
+  CHECK_FALSE(take_clean_shutdown_marker(dir.path));
+  REQUIRE(write_clean_shutdown_marker(dir.path).has_value());
+  CHECK(take_clean_shutdown_marker(dir.path));
+  CHECK_FALSE(take_clean_shutdown_marker(dir.path));
+}
+
+}  // namespace
+}  // namespace harness::daemon
