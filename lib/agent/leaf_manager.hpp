@@ -99,8 +99,8 @@ class LeafManager {
   std::unordered_map<std::string, std::shared_ptr<LeafRunner>> m_running;
   std::multimap<TimeMs, std::pair<std::string, int>> m_gate_deadlines;  // -> (leaf, gate)
   loop::Timer m_gate_timer;
-  Claimer m_claimer;
   loop::Timer m_grace_timer;
+  Claimer m_claimer;
   std::function<void()> m_drained;  // drain()'s done, until no runner is left
   bool m_shutting_down = false;
 };

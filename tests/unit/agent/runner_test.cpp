@@ -79,7 +79,7 @@ struct RunnerFixture {
   std::vector<std::string> steps;  // every continuation entered, in order
 
   RunnerFixture() {
-    std::string replay = db.dir.path + "/replay.json";
+    std::string replay = db.backend.dir.path + "/replay.json";
     std::ofstream(replay) << R"({"responses": [{"text": "all done"}]})";
     model::ModelProfile m;
     m.name = "default";
