@@ -25,7 +25,9 @@ return {'ok'}
 // ARGV: prefix, queue group, node, instance, lease ttl ms, want, n held, then n pairs (leaf id,
 // fence). Renews the node and every held lease still valid (same fence, not expired); claims
 // up to `want` leaves: expired leases first (a dead or paused daemon's), then the queue
-// (XREADGROUP, oldest entry first). -> ok {lost ids} {row, fence, how (0 expired, 1 after a verdict, 2 released)}... | conflict msg
+// (XREADGROUP, oldest entry first).
+// -> ok {lost ids} {row, fence, how}... | conflict msg; how: 0 its lease expired, 1 a verdict
+// handed it on, 2 its daemon released it
 inline constexpr std::string_view k_claim_script = R"lua(
 local P, group, node, inst = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local ttl, want, n = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
