@@ -195,3 +195,17 @@ def test_cancel_through_another_daemon_stops_the_running_leaf_within_a_second(th
     he.wait_until(lambda: "no longer this daemon's" in running.log_text(), 5, what="the runner to stop it")
     assert time.monotonic() - t0 < 1.5
     assert other.leaf(leaf_id)["state"] == "cancelled"
+
+
+def test_kill9_of_redis_and_a_restart_on_its_aof_loses_no_submitted_leaf(three, redis, fake):
+    fake.set_script([{"delay": 0.5}, {"text": "ok"}], default={"text": "ok"})
+    ids = [(three[i % 3], three[i % 3].submit(f"leaf {i}")) for i in range(9)]
+    redis.kill9()
+    time.sleep(0.5)
+    redis.restart()
+    for d in three:
+        he.wait_until(lambda: d.request("GET", "/readyz").status == 200, 30, what="/readyz after Redis is back")
+    for d, leaf_id in ids:
+        leaf = d.wait_leaf(leaf_id, timeout=60)
+        assert leaf["state"] == "succeeded", leaf
+    assert all(d.alive() for d in three)
