@@ -255,7 +255,7 @@ void LeafRunner::with_channel(std::function<void(Status)> next) {
                                "sandbox '" + self->m_sandbox->name + "': " + argv.error().message));
       self->m_channel = std::make_unique<sandbox::Channel>(
           self->m_ctx.loop, std::move(*argv), self->m_driver->launch_env(*self->m_sandbox),
-          sandbox::channel_limits(*self->m_sandbox, lc));
+          sandbox::channel_limits(*self->m_sandbox, lc), self->m_driver->channel_protocol());
       next({});
     });
   });

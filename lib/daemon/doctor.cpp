@@ -201,7 +201,8 @@ void check_store(const std::shared_ptr<Run>& run, store::Store& store, std::size
 }
 
 void report_sandbox(const std::shared_ptr<Run>& run, const model::SandboxProfile& p,
-                    std::size_t slot, const Result<sandbox::ExecResult>& r, std::int64_t ms) {
+                    std::size_t slot, const Result<sandbox::ExecResult>& r, std::int64_t ms,
+                    sandbox::ChannelProtocol protocol) {
   if (!r) {
     run->slots[slot] =
         check("sandbox", p.name, false, r.error().message, sandbox_fix(p, r.error().message));
@@ -211,9 +212,10 @@ void report_sandbox(const std::shared_ptr<Run>& run, const model::SandboxProfile
                                          ": " + r->out + r->err;
     run->slots[slot] = check("sandbox", p.name, false, why, sandbox_fix(p, why));
   } else {
-    run->slots[slot] = check("sandbox", p.name, true,
-                             p.driver + ": started, `echo ok` answered in " + std::to_string(ms) +
-                                 " ms (" + limits_summary(p) + ")");
+    run->slots[slot] =
+        check("sandbox", p.name, true,
+              p.driver + ": started, `echo ok` answered in " + std::to_string(ms) + " ms (" +
+                  limits_summary(p) + "; channel " + sandbox::protocol_name(protocol) + ")");
   }
 }
 
@@ -241,8 +243,8 @@ void check_sandbox(const std::shared_ptr<Run>& run, const model::SandboxProfile&
     auto limits = sandbox::channel_limits(p, ctx);
     limits.kill_grace_ms = 500;
     limits.backstop_grace_ms = 2'000;
-    run->channels.push_back(std::make_unique<sandbox::Channel>(run->loop, std::move(*argv),
-                                                               driver->launch_env(p), limits));
+    run->channels.push_back(std::make_unique<sandbox::Channel>(
+        run->loop, std::move(*argv), driver->launch_env(p), limits, driver->channel_protocol()));
     sandbox::Channel* ch = run->channels.back().get();
     sandbox::ExecRequest req;
     req.command = "echo ok";
@@ -251,7 +253,7 @@ void check_sandbox(const std::shared_ptr<Run>& run, const model::SandboxProfile&
       auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                     std::chrono::steady_clock::now() - started)
                     .count();
-      report_sandbox(run, p, slot, r, ms);
+      report_sandbox(run, p, slot, r, ms, driver->channel_protocol());
       // Not inside the channel's own callback: close it and finish the driver on the next tick.
       loop::defer(run->loop, [run, driver, ch] {
         ch->close();

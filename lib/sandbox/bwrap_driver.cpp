@@ -114,8 +114,10 @@ harness::Result<std::string> find_bwrap(const model::SandboxProfile& profile) {
   return missing("'" + name + "' is not on PATH");
 }
 
-BwrapDriver::BwrapDriver(model::SandboxProfile profile)
-    : m_profile(std::move(profile)), m_root_args(root_layout_args()) {}
+BwrapDriver::BwrapDriver(model::SandboxProfile profile, std::string exec_helper)
+    : m_profile(std::move(profile)),
+      m_root_args(root_layout_args()),
+      m_exec_helper(std::move(exec_helper)) {}
 
 harness::Result<std::vector<std::string>> BwrapDriver::shell_argv(const LeafContext& ctx) const {
   if (ctx.workspace.empty() || ctx.workspace.front() != '/') {
@@ -150,9 +152,12 @@ harness::Result<std::vector<std::string>> BwrapDriver::shell_argv(const LeafCont
     a.insert(a.end(), {"--tmpfs", tmp});
   }
   a.insert(a.end(), {"--bind", ctx.workspace, workspace_path(), "--chdir", workspace_path()});
+  // The channel's helper, read-only in the root tmpfs (so before that turns read-only).
+  if (!m_exec_helper.empty())
+    a.insert(a.end(), {"--ro-bind", m_exec_helper, k_exec_helper_in_sandbox});
   // The root itself is bwrap's tmpfs: make it read-only so only /workspace and /tmp take writes.
-  a.insert(a.end(),
-           {"--remount-ro", "/", "--remount-ro", "/dev", "--hostname", "sandbox", "/bin/sh"});
+  a.insert(a.end(), {"--remount-ro", "/", "--remount-ro", "/dev", "--hostname", "sandbox",
+                     m_exec_helper.empty() ? "/bin/sh" : k_exec_helper_in_sandbox});
   return a;
 }
 

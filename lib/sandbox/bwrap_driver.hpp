@@ -9,22 +9,29 @@
 #include <vector>
 
 #include "lib/sandbox/driver.hpp"
+#include "lib/sandbox/exec_helper.hpp"
 
 namespace harness::sandbox {
 
 class BwrapDriver final : public Driver {
  public:
   // Reads the host's root layout once (which of /bin, /lib... are symlinks) to mirror it.
-  explicit BwrapDriver(model::SandboxProfile profile);
+  // `exec_helper`: the host path of harness-exec to bind in and start instead of /bin/sh; ""
+  // for the POSIX sh protocol.
+  explicit BwrapDriver(model::SandboxProfile profile, std::string exec_helper = exec_helper_path());
   // unavailable when the bwrap binary cannot be found (with how to install it) or the seccomp
   // filter cannot be built; invalid for a relative workspace. The argv is /bin/sh opening the
   // filter as fd 3 and exec'ing bwrap: bwrap only takes its filter as an inherited fd.
   harness::Result<std::vector<std::string>> shell_argv(const LeafContext& ctx) const override;
   std::string workspace_path() const override { return "/workspace"; }
+  ChannelProtocol channel_protocol() const override {
+    return m_exec_helper.empty() ? ChannelProtocol::sh : ChannelProtocol::exec;
+  }
 
  private:
   model::SandboxProfile m_profile;
   std::vector<std::string> m_root_args;  // --symlink / --ro-bind for /bin, /lib, ...
+  std::string m_exec_helper;
 };
 
 // The bwrap binary of `profile` resolved on the daemon's PATH (or as given when it contains a

@@ -1,9 +1,15 @@
 // Loop thread only: the shell's pipes, its exit and both timers all call back on the loop.
 //
-// The channel protocol. A driver supplies the argv of a long-lived POSIX sh reading stdin, with
-// its cwd at the workspace; everything below needs only sh + busybox-level base64, head, tail,
-// wc, mkdir, rm, setsid, kill, sleep.
+// The channel. A driver supplies the argv of a long-lived process in its sandbox, with its cwd
+// at the workspace, and says which protocol it speaks (wire.hpp):
+// - harness-exec (exec_protocol.hpp, exec_wire.h): binary frames; the helper forks /bin/sh -c
+//   per command, captures head and tail of its output in memory and enforces the timeout itself.
+// - the POSIX sh protocol (below), for sandboxes where the helper cannot be placed; everything it
+//   needs is sh + busybox-level base64, head, tail, wc, mkdir, rm, setsid, kill, sleep.
+// What the channel does around either is the same: one command at a time (FIFO), a backstop
+// deadline, reopening a shell that died before the command started (step 4 below).
 //
+// The sh protocol:
 // 1. On start the daemon writes a bootstrap (protocol.cpp): ulimits, a private dir
 //    <private_dir>/<channel nonce>, and the functions __h_put and __h_run.
 // 2. Per command, with a fresh 16-hex nonce N, the daemon writes
@@ -24,7 +30,8 @@
 //    caps), and has a backstop deadline (timeout + kill grace + backstop grace): if no end
 //    marker arrives by then it kills the shell and reports timed_out. A shell that dies before
 //    acknowledging a command is reopened once and the command resent; after that, or when it
-//    dies mid-command, the command fails unavailable with the shell's stderr.
+//    dies mid-command, the command fails unavailable with the shell's stderr. (harness-exec:
+//    "acknowledged" = its hello arrived; its RESULT frame is the end marker.)
 #include "lib/sandbox/channel.hpp"
 
 #include <csignal>
@@ -47,11 +54,12 @@ std::string trimmed(std::string s) {
 }  // namespace
 
 Channel::Channel(uv_loop_t* loop, std::vector<std::string> argv, std::vector<std::string> env,
-                 ChannelLimits limits)
+                 ChannelLimits limits, ChannelProtocol protocol)
     : m_loop(loop),
       m_argv(std::move(argv)),
       m_env(std::move(env)),
       m_limits(std::move(limits)),
+      m_protocol(protocol),
       m_backstop(loop),
       m_exit_grace(loop) {}
 
@@ -89,7 +97,7 @@ void Channel::pump() {
         continue;
       }
     }
-    send_front();
+    if (!send_front()) return;
   }
 }
 
@@ -109,23 +117,24 @@ Status Channel::open_shell() {
                       m_limits.name + " could not start: " + st.error().message);
   }
   ++m_spawn_count;
-  proc->write(protocol::bootstrap_script(m_limits, protocol::new_nonce()));
+  m_wire = make_wire(m_protocol, m_limits);
+  proc->write(m_wire->greeting());
   m_proc = std::move(proc);
   return {};
 }
 
-void Channel::send_front() {
+bool Channel::send_front() {
   Pending p = std::move(m_queue.front());
   m_queue.pop_front();
-  std::string nonce = protocol::new_nonce();
-  std::string frame = protocol::encode_command(nonce, p.req);
+  auto frame = m_wire->begin(p.req);
+  if (!frame) return complete(std::move(p), frame.error());
   std::int64_t deadline = ((p.req.timeout_ms + 999) / 1000) * 1000 + m_limits.kill_grace_ms +
                           m_limits.backstop_grace_ms;
-  std::int64_t cap = p.req.output_cap;
-  m_current.emplace(InFlight{std::move(p), protocol::ResponseParser(nonce, cap), now_ms()});
+  m_current.emplace(InFlight{std::move(p), now_ms()});
   m_backstop.start(static_cast<std::uint64_t>(deadline), [this] { on_backstop(); });
   // A failed write means the shell is gone; its exit path resends or fails the command.
-  m_proc->write(std::move(frame));
+  m_proc->write(std::move(*frame));
+  return true;
 }
 
 void Channel::on_stdout(std::uint64_t gen, std::string_view data) {
@@ -135,26 +144,31 @@ void Channel::on_stdout(std::uint64_t gen, std::string_view data) {
     check_dead();
     return;
   }
-  if (!m_current) return;
-  auto& parser = m_current->parser;
-  parser.feed(data);
-  if (parser.malformed()) {
-    retire_shell();
-    m_backstop.stop();
-    Pending p = std::move(m_current->p);
-    m_current.reset();
-    auto err = make_error(ErrorCode::unavailable,
-                          m_limits.name + ": malformed reply from the sandbox shell");
-    if (complete(std::move(p), err)) pump();
+  m_wire->feed(data);
+  if (!m_current) {
+    // Nothing was asked: a shell saying something it cannot have meant is not trusted again.
+    if (m_wire->malformed()) retire_shell();
     return;
   }
-  if (!parser.done()) return;
+  if (m_wire->done()) {
+    m_backstop.stop();
+    ExecResult r = m_wire->result();
+    r.duration_ms = static_cast<std::int64_t>(now_ms() - m_current->started_ms);
+    Pending p = std::move(m_current->p);
+    m_current.reset();
+    // Bytes after a complete answer: the answer stands, the shell is not used again.
+    if (m_wire->malformed()) retire_shell();
+    if (complete(std::move(p), std::move(r))) pump();
+    return;
+  }
+  if (!m_wire->malformed()) return;
+  retire_shell();
   m_backstop.stop();
-  ExecResult r = parser.result();
-  r.duration_ms = static_cast<std::int64_t>(now_ms() - m_current->started_ms);
   Pending p = std::move(m_current->p);
   m_current.reset();
-  if (complete(std::move(p), std::move(r))) pump();
+  auto err = make_error(ErrorCode::unavailable,
+                        m_limits.name + ": malformed reply from the sandbox shell");
+  if (complete(std::move(p), err)) pump();
 }
 
 void Channel::on_stderr(std::uint64_t gen, std::string_view data) {
@@ -192,7 +206,7 @@ void Channel::on_dead() {
   if (m_current) {
     InFlight cur = std::move(*m_current);
     m_current.reset();
-    if (!cur.parser.started() && cur.p.attempts == 0) {
+    if (!m_wire->started() && cur.p.attempts == 0) {
       cur.p.attempts++;
       m_queue.push_front(std::move(cur.p));
     } else if (!complete(std::move(cur.p), make_error(ErrorCode::unavailable, reason))) {
@@ -230,7 +244,7 @@ bool Channel::complete(Pending p, harness::Result<ExecResult> r) {
 }
 
 std::string Channel::death_reason() const {
-  bool started = m_current && m_current->parser.started();
+  bool started = m_current && m_wire && m_wire->started();
   std::string what = started ? m_limits.name + ": the sandbox shell died while running the command"
                              : m_limits.name + " could not start";
   std::string detail = trimmed(m_stderr_tail);

@@ -1,6 +1,7 @@
 #pragma once
-// The persistent channel: one long-lived POSIX shell in a sandbox, fed framed commands on stdin.
-// Loop thread only. Completion callbacks run on the loop thread and may destroy the Channel.
+// The persistent channel: one long-lived shell in a sandbox (a POSIX sh, or the harness-exec
+// helper), fed framed commands on stdin (wire.hpp). Loop thread only. Completion callbacks run on
+// the loop thread and may destroy the Channel.
 
 #include <uv.h>
 
@@ -15,7 +16,7 @@
 #include "lib/loop/process.hpp"
 #include "lib/loop/timer.hpp"
 #include "lib/sandbox/exec.hpp"
-#include "lib/sandbox/protocol.hpp"
+#include "lib/sandbox/wire.hpp"
 
 namespace harness::sandbox {
 
@@ -24,9 +25,11 @@ class Channel {
   using Done = std::function<void(harness::Result<ExecResult>)>;
 
   // `argv` from Driver::shell_argv; `env` is the COMPLETE environment of the sandbox process
-  // (brain/hands split: the daemon's env never leaks in). Nothing starts until the first exec().
+  // (brain/hands split: the daemon's env never leaks in); `protocol` from
+  // Driver::channel_protocol, what the process argv starts speaks. Nothing starts until the
+  // first exec().
   Channel(uv_loop_t* loop, std::vector<std::string> argv, std::vector<std::string> env,
-          ChannelLimits limits);
+          ChannelLimits limits, ChannelProtocol protocol);
   Channel(const Channel&) = delete;
   Channel& operator=(const Channel&) = delete;
   // Kills the shell and its process group. Pending callbacks are dropped, not called.
@@ -51,13 +54,13 @@ class Channel {
   };
   struct InFlight {
     Pending p;
-    protocol::ResponseParser parser;
     std::uint64_t started_ms;
   };
 
   void pump();
   Status open_shell();
-  void send_front();
+  // False if the Channel was destroyed by a completion callback.
+  bool send_front();
   void on_stdout(std::uint64_t gen, std::string_view data);
   void on_stderr(std::uint64_t gen, std::string_view data);
   void on_exit(std::uint64_t gen, std::int64_t status, int sig);
@@ -73,6 +76,8 @@ class Channel {
   std::vector<std::string> m_argv;
   std::vector<std::string> m_env;
   ChannelLimits m_limits;
+  ChannelProtocol m_protocol;
+  std::unique_ptr<Wire> m_wire;  // the current (or last) shell's; replaced at each start
   std::unique_ptr<loop::Process> m_proc;
   std::unique_ptr<loop::Process> m_retired;  // a killed shell, freed later (not in its callback)
   std::uint64_t m_gen = 0;                   // shell generation; stale callbacks are ignored

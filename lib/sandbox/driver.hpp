@@ -52,6 +52,9 @@ class Driver {
   // The argv that starts a long-lived POSIX shell reading commands on stdin inside the sandbox,
   // with its working directory at the workspace. invalid/unavailable with a reason if it cannot.
   virtual harness::Result<std::vector<std::string>> shell_argv(const LeafContext& ctx) const = 0;
+  // What the process shell_argv starts speaks: harness-exec where the driver places the helper,
+  // else the POSIX sh protocol. Fixed for the driver's life.
+  virtual ChannelProtocol channel_protocol() const { return ChannelProtocol::sh; }
   // Path of the workspace inside the sandbox ("/workspace"); final once prepare() succeeded.
   virtual std::string workspace_path() const = 0;
   // The complete environment of the process shell_argv starts. Default (bwrap):

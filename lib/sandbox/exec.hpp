@@ -28,6 +28,16 @@ struct ExecResult {
   std::int64_t err_bytes = 0;
 };
 
+// How a channel talks to the process its driver starts: a POSIX shell fed sh text (protocol.hpp,
+// works with any sh + busybox-level tools), or the harness-exec helper's binary frames
+// (exec_protocol.hpp; no helper processes per command).
+enum class ChannelProtocol { sh, exec };
+
+// "sh" or "harness-exec", as doctor and the docs name them.
+inline const char* protocol_name(ChannelProtocol p) {
+  return p == ChannelProtocol::exec ? "harness-exec" : "sh";
+}
+
 // Resource limits and timings for one channel; 0 means "no limit".
 struct ChannelLimits {
   std::string name = "sandbox";   // who failed in error messages, e.g. "sandbox 'default' (bwrap)"

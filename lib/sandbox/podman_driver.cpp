@@ -13,7 +13,13 @@ constexpr const char* k_idle = "trap 'exit 0' TERM; while :; do sleep 3600 & wai
 
 }  // namespace
 
-PodmanDriver::PodmanDriver(model::SandboxProfile profile) : m_profile(std::move(profile)) {}
+PodmanDriver::PodmanDriver(model::SandboxProfile profile, std::string exec_helper)
+    : m_profile(std::move(profile)),
+      m_exec_helper(m_profile.image.empty() ? "" : std::move(exec_helper)) {}
+
+ChannelProtocol PodmanDriver::channel_protocol() const {
+  return m_exec_helper.empty() ? ChannelProtocol::sh : ChannelProtocol::exec;
+}
 
 PodmanDriver::~PodmanDriver() {
   // A leaf that ended without finish() (daemon stopping) still must not leak its container.
@@ -41,6 +47,8 @@ std::vector<std::string> PodmanDriver::create_argv(const LeafContext& ctx) const
                      std::to_string(m_profile.memory_mb) + "m"});
   if (!m_profile.user.empty()) a.insert(a.end(), {"--user", m_profile.user});
   a.insert(a.end(), {"-v", ctx.workspace + ":/workspace:rw", "-w", "/workspace"});
+  if (!m_exec_helper.empty())
+    a.insert(a.end(), {"-v", m_exec_helper + ":" + k_exec_helper_in_sandbox + ":ro"});
   a.insert(a.end(), m_profile.create_args.begin(), m_profile.create_args.end());
   a.insert(a.end(), {m_profile.image, "sh", "-c", k_idle});
   return a;
@@ -64,7 +72,8 @@ harness::Result<std::vector<std::string>> PodmanDriver::shell_argv(const LeafCon
   auto a = base_argv();
   a.insert(a.end(), {"exec", "-i", container_for(ctx.leaf_id)});
   std::string workdir = m_profile.image.empty() ? "/workspace/" + ctx.leaf_id : "/workspace";
-  HARNESS_TRY_ASSIGN(auto sh, remote_shell(ctx, workdir, sandbox_env(m_profile)));
+  std::string helper = m_exec_helper.empty() ? "" : k_exec_helper_in_sandbox;
+  HARNESS_TRY_ASSIGN(auto sh, remote_shell(ctx, workdir, sandbox_env(m_profile), helper));
   a.insert(a.end(), sh.begin(), sh.end());
   return a;
 }

@@ -4,7 +4,9 @@
 //   inside it; prepare() copies the host workspace in (tar through an exec stream). Outputs are
 //   NOT copied back: they stay in the container (see README "Sandbox drivers").
 // - image = "IMAGE": prepare() creates a hardened container harness-<leaf id> with the host
-//   workspace bind-mounted at /workspace; finish() removes it.
+//   workspace bind-mounted at /workspace and harness-exec bound read-only at /run/harness/exec
+//   (the channel then speaks its protocol); finish() removes it. An existing container keeps
+//   the POSIX sh protocol: nothing is copied into it.
 
 #include <memory>
 #include <string>
@@ -12,18 +14,22 @@
 
 #include "lib/sandbox/child.hpp"
 #include "lib/sandbox/driver.hpp"
+#include "lib/sandbox/exec_helper.hpp"
 
 namespace harness::sandbox {
 
 class PodmanDriver final : public Driver {
  public:
-  explicit PodmanDriver(model::SandboxProfile profile);
+  // `exec_helper`: the host path of harness-exec to bind into per-leaf containers; "" for none.
+  explicit PodmanDriver(model::SandboxProfile profile,
+                        std::string exec_helper = exec_helper_path());
   ~PodmanDriver() override;
   void prepare(uv_loop_t* loop, const LeafContext& ctx, PrepareDone done) override;
   void finish(uv_loop_t* loop, std::function<void()> done) override;
   harness::Result<std::vector<std::string>> shell_argv(const LeafContext& ctx) const override;
   std::string workspace_path() const override;
   std::vector<std::string> launch_env(const model::SandboxProfile& profile) const override;
+  ChannelProtocol channel_protocol() const override;
 
   // The argv pieces, public for tests. BINARY GLOBAL_ARGS:
   std::vector<std::string> base_argv() const;
@@ -39,6 +45,7 @@ class PodmanDriver final : public Driver {
             std::function<void(harness::Status)> next);
 
   model::SandboxProfile m_profile;
+  std::string m_exec_helper;
   uv_loop_t* m_loop = nullptr;
   std::string m_leaf_id;  // set by prepare()
   std::string m_host_workspace;

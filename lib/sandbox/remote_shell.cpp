@@ -3,10 +3,11 @@
 namespace harness::sandbox {
 namespace {
 
-// $1 leaf id, $2 workdir, then NAME=VALUE. The marker path is assembled at run time, so this
-// shell's own command line never contains it and it does not kill itself. Killing by group
+// $1 leaf id, $2 workdir, $3 the helper or "", then NAME=VALUE. The marker path is assembled at run
+// time, so this shell's own command line never contains it and it does not kill itself. Killing by
+// group
 // (-PID) reaches a command's children; by PID the watchdogs and stragglers.
-constexpr const char* k_prelude = R"SH(__h_m="/tmp/.harness/$1/"; __h_w=$2; shift 2
+constexpr const char* k_prelude = R"SH(__h_m="/tmp/.harness/$1/"; __h_w=$2; __h_x=$3; shift 3
 for __h_p in /proc/[0-9]*; do
   __h_p=${__h_p#/proc/}
   [ "$__h_p" = "$$" ] && continue
@@ -15,6 +16,7 @@ for __h_p in /proc/[0-9]*; do
   esac
 done
 mkdir -p "$__h_w" && cd "$__h_w" || { echo "cannot enter the workspace $__h_w" >&2; exit 97; }
+[ -z "$__h_x" ] || exec env -i "$@" "$__h_x" "$__h_m"
 exec env -i "$@" sh)SH";
 
 bool safe_id(const std::string& s) {
@@ -27,10 +29,11 @@ bool safe_id(const std::string& s) {
 
 harness::Result<std::vector<std::string>> remote_shell(const LeafContext& ctx,
                                                        const std::string& workdir,
-                                                       const std::vector<std::string>& env) {
+                                                       const std::vector<std::string>& env,
+                                                       const std::string& helper) {
   if (!safe_id(ctx.leaf_id))
     return make_error(ErrorCode::invalid, "leaf id '" + ctx.leaf_id + "' is not [A-Za-z0-9_-]+");
-  std::vector<std::string> a{"sh", "-c", k_prelude, "sh", ctx.leaf_id, workdir};
+  std::vector<std::string> a{"sh", "-c", k_prelude, "sh", ctx.leaf_id, workdir, helper};
   a.insert(a.end(), env.begin(), env.end());
   return a;
 }

@@ -10,14 +10,17 @@
 
 namespace harness::sandbox {
 
-// `sh -c PRELUDE sh LEAF WORKDIR NAME=VALUE...`, to append after an exec client's argv. The
-// prelude kills what earlier shells of this leaf left running (processes whose command line
+// `sh -c PRELUDE sh LEAF WORKDIR HELPER NAME=VALUE...`, to append after an exec client's argv.
+// The prelude kills what earlier shells of this leaf left running (processes whose command line
 // holds the leaf's private dir /tmp/.harness/LEAF/, see channel_limits(profile, ctx)), creates
-// and enters WORKDIR, then `exec env -i NAME=VALUE... sh`, so the shell sees only `env`.
+// and enters WORKDIR, then `exec env -i NAME=VALUE... sh`, so the shell sees only `env`. With
+// `helper` (harness-exec's path inside the sandbox) it execs `helper /tmp/.harness/LEAF/`
+// instead: the helper names its commands' $0 so, and they carry the marker too.
 // invalid if the leaf id has characters other than [A-Za-z0-9_-].
 harness::Result<std::vector<std::string>> remote_shell(const LeafContext& ctx,
                                                        const std::string& workdir,
-                                                       const std::vector<std::string>& env);
+                                                       const std::vector<std::string>& env,
+                                                       const std::string& helper = "");
 
 // A host command copying the host dir `from` into `workdir` inside the sandbox: `sh -c 'tar -C
 // FROM -cf - . | EXEC_PREFIX sh -c "mkdir -p W && tar -xf - -C W"'`. `exec_prefix` is the

@@ -13,6 +13,8 @@ def test_all_ready_exits_zero(make_daemon, fake):
     assert "✔ sandbox default" in out and "✔ store" in out and "✔ model default" in out
     assert "✘" not in out
     assert he.API_KEY not in out
+    # The build's harness-exec is found and bwrap talks to it, not to a shell.
+    assert "channel harness-exec" in out
 
 
 def test_problems_are_named_with_a_fix(make_daemon, fake, tmp_path):

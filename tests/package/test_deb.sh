@@ -54,7 +54,7 @@ step "dpkg -i"
 installed=1
 dpkg -i "$deb" >"$work/dpkg.log" 2>&1 || { cat "$work/dpkg.log" >&2; fail "dpkg -i"; }
 unit=/usr/lib/systemd/system/harnessd.service
-for f in /usr/sbin/harnessd /usr/bin/harnessctl "$unit" \
+for f in /usr/sbin/harnessd /usr/bin/harnessctl /usr/libexec/harness/harness-exec "$unit" \
   /usr/share/man/man8/harnessd.8 /usr/share/man/man1/harnessctl.1 \
   /usr/share/bash-completion/completions/harnessctl /usr/share/zsh/vendor-completions/_harnessctl \
   /usr/share/fish/vendor_completions.d/harnessctl.fish \
@@ -118,6 +118,8 @@ id=$(ctl submit -q --wait --workdir "$home" "write out.txt") ||
 [ "$(cat "$home/out.txt")" = "hello from the package" ] || fail "out.txt: $(cat "$home/out.txt")"
 ctl status "$id" -o json | grep -q '"result": *"wrote out.txt"' || fail "result of $id"
 ctl doctor >"$work/doctor.log" 2>&1 || { cat "$work/doctor.log" >&2; fail "doctor under the unit"; }
+grep -q "channel harness-exec" "$work/doctor.log" ||
+  { cat "$work/doctor.log" >&2; fail "the bwrap profile does not use the installed harness-exec"; }
 if ctl submit -q --workdir /opt "write" >/dev/null 2>"$work/ro.log"; then
   fail "a workdir outside ReadWritePaths= was accepted"
 fi

@@ -8,15 +8,16 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "lib/sandbox/protocol.hpp"
 #include "tests/unit/sandbox/sandbox_fixture.hpp"
 
 using namespace harness;
 using namespace harness::sandbox;
 using harness::sandbox::testing::SandboxFixture;
 
-TEST_CASE("channel: a command's stdout, stderr and real exit code come back") {
+CHANNEL_TEST("channel: a command's stdout, stderr and real exit code come back") {
   SKIP_WITHOUT_BWRAP();
-  SandboxFixture f;
+  SandboxFixture f({}, P::value);
   auto r = f.exec("echo hello; echo oops >&2; exit 42");
   REQUIRE(r.has_value());
   CHECK(r->exit_code == 42);
@@ -30,18 +31,18 @@ TEST_CASE("channel: a command's stdout, stderr and real exit code come back") {
   CHECK(sig->exit_code == 128 + 9);
 }
 
-TEST_CASE("channel: binary output with NUL bytes and protocol-looking text round-trips") {
+CHANNEL_TEST("channel: binary output with NUL bytes and protocol-looking text round-trips") {
   SKIP_WITHOUT_BWRAP();
-  SandboxFixture f;
+  SandboxFixture f({}, P::value);
   auto r = f.exec("printf 'a\\000b\\377\\n__HARNESS_END_x\\n.\\n'");
   REQUIRE(r.has_value());
   const char expected[] = "a\0b\xff\n__HARNESS_END_x\n.\n";
   CHECK(r->out == std::string(expected, sizeof(expected) - 1));
 }
 
-TEST_CASE("channel: 100 sequential commands share one shell") {
+CHANNEL_TEST("channel: 100 sequential commands share one shell") {
   SKIP_WITHOUT_BWRAP();
-  SandboxFixture f;
+  SandboxFixture f({}, P::value);
   for (int i = 0; i < 100; ++i) {
     auto r = f.exec("echo " + std::to_string(i));
     REQUIRE(r.has_value());
@@ -51,9 +52,9 @@ TEST_CASE("channel: 100 sequential commands share one shell") {
   CHECK(f.channel->is_open());
 }
 
-TEST_CASE("channel: queued commands complete in FIFO order") {
+CHANNEL_TEST("channel: queued commands complete in FIFO order") {
   SKIP_WITHOUT_BWRAP();
-  SandboxFixture f;
+  SandboxFixture f({}, P::value);
   std::vector<std::string> got;
   for (int i = 0; i < 5; ++i) {
     ExecRequest req;
@@ -64,9 +65,9 @@ TEST_CASE("channel: queued commands complete in FIFO order") {
   CHECK(got == std::vector<std::string>{"0\n", "1\n", "2\n", "3\n", "4\n"});
 }
 
-TEST_CASE("channel: a timeout kills the command's whole process group; the channel goes on") {
+CHANNEL_TEST("channel: a timeout kills the command's whole process group; the channel goes on") {
   SKIP_WITHOUT_BWRAP();
-  SandboxFixture f;
+  SandboxFixture f({}, P::value);
   auto start = std::chrono::steady_clock::now();
   auto r = f.exec("sleep 100 & sleep 100", 1000);
   auto took = std::chrono::steady_clock::now() - start;
@@ -84,9 +85,9 @@ TEST_CASE("channel: a timeout kills the command's whole process group; the chann
   CHECK(f.channel->spawn_count() == 1);
 }
 
-TEST_CASE("channel: output over the cap comes back as head + elision marker + tail") {
+CHANNEL_TEST("channel: output over the cap comes back as head + elision marker + tail") {
   SKIP_WITHOUT_BWRAP();
-  SandboxFixture f;
+  SandboxFixture f({}, P::value);
   ExecRequest req;
   // 5 MB: 'A' * 1 MiB, then 'B'... ending in "END".
   req.command = "head -c 5000000 /dev/zero | tr '\\0' x; printf END; head -c 100 /dev/zero >&2";
@@ -100,10 +101,10 @@ TEST_CASE("channel: output over the cap comes back as head + elision marker + ta
   CHECK(r->err == std::string(100, '\0'));
 }
 
-TEST_CASE(
+CHANNEL_TEST(
     "channel: stdin data reaches the command; a command reading stdin can't eat the protocol") {
   SKIP_WITHOUT_BWRAP();
-  SandboxFixture f;
+  SandboxFixture f({}, P::value);
   ExecRequest req;
   req.command = "cat";
   req.stdin_data = std::string("line1\n\0binary\n", 14);
@@ -119,12 +120,12 @@ TEST_CASE(
   CHECK(r3->out == "still-here\n");
 }
 
-TEST_CASE("channel: the sandbox environment is the explicit allowlist only") {
+CHANNEL_TEST("channel: the sandbox environment is the explicit allowlist only") {
   SKIP_WITHOUT_BWRAP();
   setenv("HARNESS_TEST_SECRET", "s3cret", 1);
   model::SandboxProfile p;
   p.env = {"ALLOWED_VAR=yes"};
-  SandboxFixture f(p);
+  SandboxFixture f(p, P::value);
   auto r = f.exec("env");
   REQUIRE(r.has_value());
   CHECK(r->out.find("HARNESS_TEST_SECRET") == std::string::npos);
@@ -134,7 +135,7 @@ TEST_CASE("channel: the sandbox environment is the explicit allowlist only") {
   unsetenv("HARNESS_TEST_SECRET");
 }
 
-TEST_CASE("channel: network is off unless the profile allows it") {
+CHANNEL_TEST("channel: network is off unless the profile allows it") {
   SKIP_WITHOUT_BWRAP();
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   REQUIRE(fd >= 0);
@@ -147,7 +148,7 @@ TEST_CASE("channel: network is off unless the profile allows it") {
   getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
   std::string port = std::to_string(ntohs(addr.sin_port));
 
-  SandboxFixture f;
+  SandboxFixture f({}, P::value);
   auto r = f.exec("cat /proc/net/dev | tail -n +3 | cut -d: -f1; busybox nc -w 2 127.0.0.1 " +
                   port + " </dev/null && echo CONNECTED");
   REQUIRE(r.has_value());
@@ -157,9 +158,9 @@ TEST_CASE("channel: network is off unless the profile allows it") {
   ::close(fd);
 }
 
-TEST_CASE("channel: the workspace is writable, the rest of the filesystem is not") {
+CHANNEL_TEST("channel: the workspace is writable, the rest of the filesystem is not") {
   SKIP_WITHOUT_BWRAP();
-  SandboxFixture f;
+  SandboxFixture f({}, P::value);
   auto r = f.exec(
       "pwd; echo data > note.txt && echo ok; echo x > /usr/evil || echo usr-ro; "
       "echo x > /etc/evil || echo etc-ro; touch /evil || echo root-ro");
@@ -172,9 +173,9 @@ TEST_CASE("channel: the workspace is writable, the rest of the filesystem is not
   CHECK(access("/usr/evil", F_OK) != 0);
 }
 
-TEST_CASE("channel: a shell argv that cannot execute fails unavailable, never on the host") {
+CHANNEL_TEST("channel: a shell argv that cannot execute fails unavailable, never on the host") {
   SKIP_WITHOUT_BWRAP();
-  SandboxFixture f;
+  SandboxFixture f({}, P::value);
   auto argv = *f.driver->shell_argv(LeafContext{"lf_x", f.workspace});
   argv[0] = "/nonexistent/bwrap";
   f.open(argv, sandbox_env(f.profile));
@@ -188,9 +189,9 @@ TEST_CASE("channel: a shell argv that cannot execute fails unavailable, never on
   CHECK(f.channel->spawn_count() == 0);
 }
 
-TEST_CASE("channel: bwrap failing to start reports bwrap's own stderr") {
+CHANNEL_TEST("channel: bwrap failing to start reports bwrap's own stderr") {
   SKIP_WITHOUT_BWRAP();
-  SandboxFixture f;
+  SandboxFixture f({}, P::value);
   auto argv = *f.driver->shell_argv(LeafContext{"lf_x", "/nonexistent/workspace"});
   f.open(argv, sandbox_env(f.profile));
   auto r = f.exec("echo hi");
@@ -201,9 +202,9 @@ TEST_CASE("channel: bwrap failing to start reports bwrap's own stderr") {
   CHECK(f.channel->spawn_count() == 2);  // reopened once, then gave up
 }
 
-TEST_CASE("channel: a shell that died while idle is reopened on the next command") {
+CHANNEL_TEST("channel: a shell that died while idle is reopened on the next command") {
   SKIP_WITHOUT_BWRAP();
-  SandboxFixture f;
+  SandboxFixture f({}, P::value);
   REQUIRE(f.exec("echo one").has_value());
   // The command kills its parent, the channel's shell, mid-command.
   auto r = f.exec("kill -9 $PPID; sleep 5");
@@ -215,9 +216,9 @@ TEST_CASE("channel: a shell that died while idle is reopened on the next command
   CHECK(f.channel->spawn_count() == 2);
 }
 
-TEST_CASE("channel: close() fails pending commands and a later exec reopens") {
+CHANNEL_TEST("channel: close() fails pending commands and a later exec reopens") {
   SKIP_WITHOUT_BWRAP();
-  SandboxFixture f;
+  SandboxFixture f({}, P::value);
   std::vector<Result<ExecResult>> got;
   for (int i = 0; i < 2; ++i)
     f.channel->exec(ExecRequest{"sleep 30", "", 30000, 1024},
@@ -261,16 +262,16 @@ TEST_CASE("channel: the protocol needs only busybox sh and busybox applets") {
   CHECK(f.channel->spawn_count() == 1);
 }
 
-TEST_CASE("channel: a shell that never answers hits the daemon's backstop deadline") {
+CHANNEL_TEST("channel: a shell that never answers hits the daemon's backstop deadline") {
   SKIP_WITHOUT_BWRAP();
-  SandboxFixture f;
+  SandboxFixture f({}, P::value);
   auto argv = *f.driver->shell_argv(LeafContext{"lf_mute", f.workspace});
   argv.back() = "/bin/sh";
   argv.insert(argv.end(), {"-c", "cat >/dev/null"});  // reads commands, never replies
   auto limits = channel_limits(f.profile);
   limits.kill_grace_ms = 100;
   limits.backstop_grace_ms = 200;
-  f.channel = std::make_unique<Channel>(&f.loop, argv, sandbox_env(f.profile), limits);
+  f.channel = std::make_unique<Channel>(&f.loop, argv, sandbox_env(f.profile), limits, P::value);
   auto start = std::chrono::steady_clock::now();
   auto r = f.exec("echo hi", 1000);
   REQUIRE(r.has_value());
@@ -281,17 +282,67 @@ TEST_CASE("channel: a shell that never answers hits the daemon's backstop deadli
   CHECK_FALSE(f.channel->is_open());
 }
 
-TEST_CASE("channel: captured output is bounded by the profile's file size limit") {
+CHANNEL_TEST("channel: captured output is bounded by the file size limit or held in memory") {
   SKIP_WITHOUT_BWRAP();
   model::SandboxProfile p;
   p.file_size_mb = 1;
-  SandboxFixture f(p);
+  SandboxFixture f(p, P::value);
   ExecRequest req;
-  req.command = "head -c 3000000 /dev/zero";
+  req.command = "head -c 3000000 /dev/zero; s=$?; head -c 2000000 /dev/zero >big; echo $s $? >&2";
   req.output_cap = 100;
   auto r = f.exec(req);
   REQUIRE(r.has_value());
-  CHECK(r->exit_code == 128 + SIGXFSZ);
-  CHECK(r->out_bytes == 1024 * 1024);
   CHECK(r->truncated);
+  std::string xfsz = std::to_string(128 + SIGXFSZ);
+  if (f.protocol == ChannelProtocol::sh) {
+    // Output goes to capture files, so the file size limit stops the output at 1 MiB too.
+    CHECK(r->out_bytes == 1024 * 1024);
+    CHECK(r->err.ends_with("\n" + xfsz + " " + xfsz + "\n"));
+  } else {
+    // harness-exec keeps only head and tail of the output in memory, whatever its size; the
+    // files a command writes are capped all the same.
+    CHECK(r->out_bytes == 3'000'000);
+    CHECK(r->err.ends_with("\n0 " + xfsz + "\n"));
+  }
+}
+
+CHANNEL_TEST("channel: a command longer than an exec argument and a megabyte of stdin run") {
+  SKIP_WITHOUT_BWRAP();
+  SandboxFixture f({}, P::value);
+  std::string script = "x=0\n";
+  for (int i = 0; i < 20000; ++i) script += "x=$((x+1))\n";  // ~240 KB: over execve's 128 KiB
+  script += "echo $x; wc -c";
+  ExecRequest req;
+  req.command = script;
+  req.stdin_data.assign(1'000'000, 'y');
+  auto r = f.exec(req);
+  REQUIRE(r.has_value());
+  CHECK(r->exit_code == 0);
+  CHECK(r->out == "20000\n1000000\n");
+}
+
+CHANNEL_TEST("channel: a command ignoring TERM is killed after the grace") {
+  SKIP_WITHOUT_BWRAP();
+  SandboxFixture f({}, P::value);
+  auto start = std::chrono::steady_clock::now();
+  auto r = f.exec("trap '' TERM; echo started; sleep 100", 1000);
+  REQUIRE(r.has_value());
+  CHECK(r->timed_out);
+  CHECK(r->exit_code == 128 + SIGKILL);
+  CHECK(r->out == "started\n");
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(8));
+  auto next = f.exec("echo next");
+  REQUIRE(next.has_value());
+  CHECK(next->out == "next\n");
+}
+
+CHANNEL_TEST("channel: a process that left the group does not hold the command open") {
+  SKIP_WITHOUT_BWRAP();
+  SandboxFixture f({}, P::value);
+  auto start = std::chrono::steady_clock::now();
+  auto r = f.exec("setsid sh -c 'sleep 20; echo late' & echo now");
+  REQUIRE(r.has_value());
+  CHECK(r->exit_code == 0);
+  CHECK(r->out.substr(0, 4) == "now\n");
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
 }

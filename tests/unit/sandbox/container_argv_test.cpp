@@ -31,7 +31,7 @@ Argv head_of(const Argv& argv) {
   return Argv(argv.begin(), sh);
 }
 
-// The arguments after the prelude text: $0, leaf id, workdir, env.
+// The arguments after the prelude text: $0, leaf id, workdir, helper, env.
 Argv tail_of(const Argv& argv) {
   auto sh = std::find(argv.begin(), argv.end(), "sh");
   REQUIRE(sh + 3 <= argv.end());
@@ -50,9 +50,13 @@ TEST_CASE("podman existing container: exec -i into it, workspace /workspace/<lea
   auto argv = d.shell_argv(ctx);
   REQUIRE(argv.has_value());
   CHECK(head_of(*argv) == Argv{"podman", "--runtime", "runc", "exec", "-i", "sandbox-0"});
-  CHECK(tail_of(*argv) == Argv{"sh", "lf_1", "/workspace/lf_1", "PATH=/usr/local/bin:/usr/bin:/bin",
-                               "HOME=/workspace", "LANG=C.UTF-8", "TERM=dumb", "FOO=bar"});
+  CHECK(tail_of(*argv) == Argv{"sh", "lf_1", "/workspace/lf_1", "",
+                               "PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/workspace",
+                               "LANG=C.UTF-8", "TERM=dumb", "FOO=bar"});
   CHECK(d.container_for("lf_1") == "sandbox-0");
+  // Nothing is copied into an existing container: it keeps the sh protocol.
+  CHECK(d.channel_protocol() == ChannelProtocol::sh);
+  CHECK(PodmanDriver(p, "/opt/harness-exec").channel_protocol() == ChannelProtocol::sh);
 }
 
 TEST_CASE("podman per-leaf image: hardened run, exec into harness-<leaf>, rm -f") {
@@ -61,7 +65,7 @@ TEST_CASE("podman per-leaf image: hardened run, exec into harness-<leaf>, rm -f"
   p.create_args = {"--ulimit", "nofile=1024:1024"};
   p.memory_mb = 256;
   p.pids_max = 64;
-  PodmanDriver d(p);
+  PodmanDriver d(p, "");
   LeafContext ctx{"lf_2", "/host/ws"};
   auto run = d.create_argv(ctx);
   Argv expect{"podman",
@@ -102,7 +106,19 @@ TEST_CASE("podman per-leaf image: hardened run, exec into harness-<leaf>, rm -f"
   REQUIRE(argv.has_value());
   CHECK(head_of(*argv) == Argv{"podman", "--runtime", "runc", "exec", "-i", "harness-lf_2"});
   CHECK(tail_of(*argv)[2] == "/workspace");
+  CHECK(tail_of(*argv)[3] == "");
   CHECK(d.workspace_path() == "/workspace");
+  CHECK(d.channel_protocol() == ChannelProtocol::sh);
+
+  SUBCASE("with harness-exec: bound read-only and started instead of sh") {
+    PodmanDriver hx(p, "/opt/harness-exec");
+    auto run3 = hx.create_argv(ctx);
+    auto v = std::find(run3.begin(), run3.end(), "/opt/harness-exec:/run/harness/exec:ro");
+    REQUIRE(v != run3.end());
+    CHECK(*(v - 1) == "-v");
+    CHECK(tail_of(*hx.shell_argv(ctx))[3] == "/run/harness/exec");
+    CHECK(hx.channel_protocol() == ChannelProtocol::exec);
+  }
 
   SUBCASE("network and user") {
     p.network = true;
@@ -110,7 +126,7 @@ TEST_CASE("podman per-leaf image: hardened run, exec into harness-<leaf>, rm -f"
     p.binary = "/opt/docker";
     p.driver = "docker";
     p.global_args.clear();
-    auto run2 = PodmanDriver(p).create_argv(ctx);
+    auto run2 = PodmanDriver(p, "").create_argv(ctx);
     CHECK(run2[0] == "/opt/docker");
     CHECK(std::find(run2.begin(), run2.end(), "none") == run2.end());
     auto u = std::find(run2.begin(), run2.end(), "--user");

@@ -13,8 +13,10 @@
 #include <optional>
 #include <string>
 
+#include "lib/sandbox/bwrap_driver.hpp"
 #include "lib/sandbox/channel.hpp"
 #include "lib/sandbox/driver.hpp"
+#include "lib/sandbox/exec_helper.hpp"
 
 namespace harness::sandbox::testing {
 
@@ -30,6 +32,18 @@ inline bool bwrap_available() {
     return;                                                                 \
   }
 
+// The channel protocols, as doctest template parameters: CHANNEL_TEST runs a test once over each,
+// named "...<sh>" and "...<harness-exec>".
+struct OverSh {
+  static constexpr ChannelProtocol value = ChannelProtocol::sh;
+};
+struct OverExec {
+  static constexpr ChannelProtocol value = ChannelProtocol::exec;
+};
+#define CHANNEL_TEST(name)                                         \
+  TEST_CASE_TEMPLATE(name, P, ::harness::sandbox::testing::OverSh, \
+                     ::harness::sandbox::testing::OverExec)
+
 inline std::string make_temp_dir() {
   std::string tmpl = (std::filesystem::temp_directory_path() / "harness-sbx-XXXXXX").string();
   char* p = mkdtemp(tmpl.data());
@@ -38,28 +52,40 @@ inline std::string make_temp_dir() {
 }
 
 // A loop, a workspace dir, a driver for `profile` and a channel into it. The destructor closes
-// everything and checks that the loop closes cleanly.
+// everything and checks that the loop closes cleanly. Without `over`, the driver speaks what
+// make_driver picks (harness-exec for bwrap when the helper is built); with it, a bwrap driver
+// made to speak that protocol.
 struct SandboxFixture {
   uv_loop_t loop{};
   std::string workspace = make_temp_dir();
   model::SandboxProfile profile;
   std::unique_ptr<Driver> driver;
   std::unique_ptr<Channel> channel;
+  ChannelProtocol protocol = ChannelProtocol::sh;
   std::string bb_dir;
 
-  explicit SandboxFixture(model::SandboxProfile p = {}) : profile(std::move(p)) {
+  explicit SandboxFixture(model::SandboxProfile p = {},
+                          std::optional<ChannelProtocol> over = std::nullopt)
+      : profile(std::move(p)) {
     uv_loop_init(&loop);
     if (profile.name.empty()) profile.name = "test";
-    auto d = make_driver(profile);
-    REQUIRE(d.has_value());
-    driver = std::move(*d);
+    if (over) {
+      bool exec = *over == ChannelProtocol::exec;
+      if (exec) REQUIRE_MESSAGE(!exec_helper_path().empty(), "harness-exec is not built");
+      driver = std::make_unique<BwrapDriver>(profile, exec ? exec_helper_path() : "");
+    } else {
+      auto d = make_driver(profile);
+      REQUIRE(d.has_value());
+      driver = std::move(*d);
+    }
+    protocol = driver->channel_protocol();
     auto argv = driver->shell_argv(LeafContext{"lf_test", workspace});
     REQUIRE(argv.has_value());
     open(*argv, sandbox_env(profile));
   }
   void open(std::vector<std::string> argv, std::vector<std::string> env) {
-    channel =
-        std::make_unique<Channel>(&loop, std::move(argv), std::move(env), channel_limits(profile));
+    channel = std::make_unique<Channel>(&loop, std::move(argv), std::move(env),
+                                        channel_limits(profile), protocol);
   }
   // Reopens the channel with busybox sh as the shell and only busybox applets on PATH (bound
   // read-only at /bb), to prove the protocol and tools need nothing more. False if no busybox.
@@ -75,6 +101,7 @@ struct SandboxFixture {
     auto ro = std::find(argv.begin(), argv.end(), "--remount-ro");
     argv.insert(ro, {"--ro-bind", bb_dir, "/bb"});
     argv.back() = "/bb/sh";
+    protocol = ChannelProtocol::sh;
     open(argv, {"PATH=/bb", "HOME=/workspace"});
     return true;
   }
@@ -109,3 +136,6 @@ struct SandboxFixture {
 };
 
 }  // namespace harness::sandbox::testing
+
+TYPE_TO_STRING_AS("sh", harness::sandbox::testing::OverSh);
+TYPE_TO_STRING_AS("harness-exec", harness::sandbox::testing::OverExec);
