@@ -12,6 +12,7 @@ pkgs="build-essential cmake pkg-config clang-format clang libclang-rt-dev \
   libuv1-dev libspdlog-dev doctest-dev libhttp-parser-dev libtomlplusplus-dev libseccomp-dev \
   bubblewrap busybox-static python3 python3-pytest sqlite3 podman runc curl redis-server"
 pkgs="$pkgs tzdata"  # the scheduler reads IANA zones from /usr/share/zoneinfo
+pkgs="$pkgs redis-server"  # the Redis store's tests start their own servers
 pkgs="$pkgs dpkg-dev systemd"  # tests/package/test_deb.sh: dpkg-shlibdeps, systemd-analyze
 pkgs="$pkgs passwd util-linux"  # tests/e2e/test_runas.py: useradd/groupadd, runuser, setpriv
 

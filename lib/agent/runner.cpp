@@ -52,6 +52,7 @@ void LeafRunner::start(StartKind how) {
       first.data = Json{
           {"after", how == StartKind::after_crash ? model::after_crash : model::after_shutdown}};
     }
+    if (!cfg.node.empty()) first.data["node"] = cfg.node;
     append({std::move(first)}, [this](const model::Leaf& leaf) {
       if (!m_model || !m_sandbox) {
         // The profile was removed from the config while the leaf waited.

@@ -60,6 +60,13 @@ struct Config {
   // SHA-256 of each TCP bearer token, lowercase hex. The file may hold plain tokens or
   // "sha256:HEX"; plain text never stays in memory past parsing.
   std::vector<std::string> tokens;
+  // redis:// stores: time allowed per connection attempt, and per command (then reconnect).
+  std::int64_t redis_connect_timeout_ms = 2000;
+  std::int64_t redis_command_timeout_ms = 5000;
+  // This daemon's name on a shared store (default: the host name), and how long its claim on a
+  // running leaf lasts without renewal (docs/redis.md "Several daemons").
+  std::string node;
+  std::int64_t lease_ttl_ms = 15'000;
   std::map<std::string, model::ModelProfile> models;       // by name; no built-in "default"
   std::map<std::string, model::SandboxProfile> sandboxes;  // always holds "default"
   std::map<std::string, model::Policy> policies;           // [policies.NAME], by name
@@ -80,13 +87,14 @@ using ConfigPtr = std::shared_ptr<const Config>;
 
 // Values given on harnessd's command line; they win over everything else.
 struct Overrides {
-  std::optional<std::string> state_dir, socket, listen, store, log_level, log_format;
+  std::optional<std::string> state_dir, socket, listen, store, log_level, log_format, node;
 };
 
 // Loads defaults < file < environment (HARNESS_STATE_DIR, HARNESS_SOCKET, HARNESS_LISTEN,
-// HARNESS_STORE, HARNESS_LOG_LEVEL, HARNESS_LOG_FORMAT, HARNESS_MAX_RUNNING; empty = unset) <
-// flags. `path` empty: default_config_path() if that file exists, else no file. A given `path` that
-// does not exist is not_found. Bad content is invalid/bad_request naming FILE:LINE:COL and key.
+// HARNESS_STORE, HARNESS_LOG_LEVEL, HARNESS_LOG_FORMAT, HARNESS_MAX_RUNNING, HARNESS_NODE; empty =
+// unset) < flags. `path` empty: default_config_path() if that file exists, else no file. A given
+// `path` that does not exist is not_found. Bad content is invalid/bad_request naming FILE:LINE:COL
+// and key.
 Result<Config> load_config(const std::string& path, const Overrides& flags);
 // Same, with an explicit environment (tests, or a caller that already captured it).
 Result<Config> load_config(const std::string& path, const Overrides& flags, const Environment& env);

@@ -1,5 +1,7 @@
 #include "lib/config/keys.hpp"
 
+#include <unistd.h>
+
 #include <array>
 
 #include "lib/model/policy.hpp"
@@ -42,6 +44,14 @@ std::string check_store(std::string_view v) {
   if (v.starts_with("sqlite:") && v.size() > 7) return "";
   if (v.starts_with("redis://") && v.size() > 8) return "";
   return "sqlite:PATH or redis://[user:pass@]host:port/db";
+}
+
+std::string check_node(std::string_view v) {
+  if (!v.empty() && v.size() <= 253 &&
+      v.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") ==
+          std::string_view::npos)
+    return "";
+  return "a name of 1 to 253 letters, digits, '.', '_' or '-' (a host or pod name)";
 }
 
 std::string check_url(std::string_view v) {
@@ -116,6 +126,12 @@ Result<std::string> derive_store(const ConstTarget& t, const Environment&) {
   return "sqlite:" + t.config->state_dir + "/harness.db";
 }
 
+Result<std::string> derive_node(const ConstTarget&, const Environment&) {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') return std::string("harnessd");
+  return std::string(host);
+}
+
 Result<std::string> derive_base_url(const ConstTarget& t, const Environment&) {
   if (t.model->provider == "anthropic") return std::string("https://api.anthropic.com");
   if (t.model->provider == "openai") return std::string("https://api.openai.com/v1");
@@ -187,6 +203,19 @@ const std::array k_keys = {
           .doc = "sqlite:PATH or redis://[user:pass@]host:port/db.",
           .env = "HARNESS_STORE", .flag = &Overrides::store, .flag_name = "--store",
           .check = check_store, .derive = derive_store},
+  KeySpec{.scope = Scope::top, .name = "node", .kind = Kind::string, .slot = &Config::node,
+          .doc = "This daemon's name among the daemons sharing a store; two live daemons may not share one. Default: the host name.",
+          .env = "HARNESS_NODE", .flag = &Overrides::node, .flag_name = "--node",
+          .check = check_node, .derive = derive_node},
+  KeySpec{.scope = Scope::top, .name = "lease_ttl", .kind = Kind::duration, .slot = &Config::lease_ttl_ms,
+          .default_text = "15s", .doc = "Redis store: how long a daemon's claim on a running leaf lasts without renewal; a dead daemon's leaves are taken over after it.",
+          .min = 500, .max = 10 * 60 * k_sec},
+  KeySpec{.scope = Scope::top, .name = "redis_connect_timeout", .kind = Kind::duration, .slot = &Config::redis_connect_timeout_ms,
+          .default_text = "2s", .doc = "Redis store: time allowed per connection attempt (connect, AUTH, SELECT, setup).",
+          .min = 100, .max = 60 * k_sec},
+  KeySpec{.scope = Scope::top, .name = "redis_command_timeout", .kind = Kind::duration, .slot = &Config::redis_command_timeout_ms,
+          .default_text = "5s", .doc = "Redis store: time allowed per command; then the connection is dropped and remade.",
+          .min = 100, .max = 10 * 60 * k_sec},
   KeySpec{.scope = Scope::top, .name = "log_level", .kind = Kind::choice, .slot = &Config::log_level,
           .default_text = "info", .doc = "Log verbosity.",
           .choices = "trace|debug|info|warn|error",

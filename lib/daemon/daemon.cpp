@@ -16,6 +16,7 @@
 #include "lib/base/fs.hpp"
 #include "lib/daemon/api.hpp"
 #include "lib/daemon/reload.hpp"
+#include "lib/daemon/remote_feed.hpp"
 #include "lib/daemon/state_dir.hpp"
 #include "lib/daemon/systemd.hpp"
 #include "lib/daemon/watchers.hpp"
@@ -28,6 +29,10 @@
 
 namespace harness::daemon {
 namespace {
+
+// How often a daemon on a shared store looks for events of watched leaves run elsewhere.
+constexpr std::int64_t k_feed_period_ms = 250;
+
 Result<gid_t> group_id(const std::string& name) {
   group gr{};
   group* found = nullptr;
@@ -83,6 +88,7 @@ struct Daemon::Parts {
   std::unique_ptr<model_api::ModelClient> models;
   std::unique_ptr<agent::LeafManager> leaves;
   Watchers watchers;
+  std::unique_ptr<RemoteFeed> feed;  // shared stores: events of leaves run elsewhere
   std::unique_ptr<Api> api;
   std::unique_ptr<http::Server> server;
   std::vector<loop::HandlePtr<uv_signal_t>> signals;
@@ -126,7 +132,10 @@ int Daemon::run() {
   p.redactor = std::move(built->redactor);
   // The store URL may carry a password: it is never logged.
   std::string store_name = model::url_without_password(m_cfg->store);
-  auto st = store::open_store(&m_loop, m_cfg->store);
+  store::StoreOptions store_opts;
+  store_opts.connect_timeout_ms = m_cfg->redis_connect_timeout_ms;
+  store_opts.command_timeout_ms = m_cfg->redis_command_timeout_ms;
+  auto st = store::open_store(&m_loop, m_cfg->store, store_opts);
   if (!st) return fail("store " + store_name + ": " + p.redactor.redacted(st.error().message));
   p.store = std::move(*st);
   p.journal = std::make_unique<agent::Journal>(*p.store, &p.redactor);
@@ -136,6 +145,10 @@ int Daemon::run() {
   p.models = std::make_unique<model_api::ModelClient>(&m_loop, *p.http_client);
   agent::AgentContext ctx{&m_loop, m_cfg, p.journal.get(), p.models.get(), nullptr};
   p.leaves = std::make_unique<agent::LeafManager>(ctx);
+  if (p.store->shared()) {
+    p.feed = std::make_unique<RemoteFeed>(&m_loop, *p.store, p.watchers, k_feed_period_ms);
+    p.feed->start();
+  }
   p.api = std::make_unique<Api>(Services{&m_loop, m_cfg, p.store.get(), p.journal.get(),
                                          p.leaves.get(), &p.watchers, &p.ready, &p.redactor});
 
@@ -238,6 +251,7 @@ void Daemon::shutdown() {
 void Daemon::close_services() {
   Parts& p = *m_parts;
   p.signals.clear();
+  if (p.feed) p.feed->stop();
   p.models->close();
   p.http_client->close();
   p.store->close([&p] { p.closed = true; });

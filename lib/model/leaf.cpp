@@ -196,6 +196,7 @@ Json to_json(const Leaf& l) {
   j["gates"] = l.gates;
   j["gate"] = l.gate;
   j["gate_wait_ms"] = l.gate_wait_ms;
+  j["node"] = str_or_null(l.node);
   j["crashed_recoveries"] = l.crashed_recoveries;
   return j;
 }
@@ -220,6 +221,7 @@ Result<Leaf> leaf_from_json(const Json& j) {
   HARNESS_TRY(get_opt(j, "last_seq", l.last_seq));
   HARNESS_TRY(get_opt(j, "gates", l.gates));
   HARNESS_TRY(get_opt(j, "gate_wait_ms", l.gate_wait_ms));
+  if (j.contains("node") && j["node"].is_string()) l.node = str_at(j, "node");
   HARNESS_TRY(get_opt(j, "crashed_recoveries", l.crashed_recoveries));
   if (auto it = j.find("gate"); it != j.end() && it->is_object()) {
     l.gate = *it;
@@ -270,6 +272,7 @@ Status apply_event(Leaf& leaf, const Event& e) {
   } else if (e.type == event::leaf_started || e.type == event::leaf_recovered) {
     HARNESS_TRY(move_to(LeafState::running));
     if (!leaf.started_at) leaf.started_at = e.ts;
+    if (std::string node = str_at(e.data, "node"); !node.empty()) leaf.node = std::move(node);
     if (e.type == event::leaf_recovered) {
       auto after = e.data.find("after");
       bool crash = after != e.data.end() && after->is_string() && *after == after_crash;

@@ -92,6 +92,7 @@ struct Leaf {
   int open_gate = 0;              // the gate awaiting a verdict; 0 = none
   Json gate;                      // the open gate's gate_opened data (+ opened_at); null = none
   std::int64_t gate_wait_ms = 0;  // time spent awaiting verdicts (not counted as run time)
+  std::string node;  // the daemon that runs or last ran it (leaf_started/recovered "node")
   // leaf_recovered {"after":"crash"} events since the leaf last made progress (a model response,
   // a finished tool call, a gate opened or decided) or was stopped cleanly: how many recoveries
   // in a row ended with the daemon dying. The crash-loop guard (lib/agent) reads it.
