@@ -113,15 +113,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)model::decide(g_policy, call);
 
   bool previewed = false;
-  agent::gate_preview(&g_loop, g_workspace, *parsed, [&](model::Json preview) {
-    FUZZ_CHECK(preview.is_object());
-    previewed = true;
-  });
+  agent::gate_preview(&g_loop, g_workspace, std::nullopt, *parsed,
+                      [&](Result<model::Json> preview) {
+                        // A preview fails only with internal (a throw on the pool thread).
+                        FUZZ_CHECK(!preview || preview->is_object());
+                        FUZZ_CHECK(preview || preview.error().code == ErrorCode::internal);
+                        previewed = true;
+                      });
   run_until([&] { return previewed; });
 
   std::optional<Result<sandbox::ToolOutcome>> outcome;
   {
-    sandbox::Channel ch(&g_loop, {"/nonexistent/harness-fuzz-shell"}, {}, sandbox::ChannelLimits{});
+    sandbox::Channel ch(&g_loop, {"/nonexistent/harness-fuzz-shell"}, {}, sandbox::ChannelLimits{},
+                        sandbox::ChannelProtocol::sh);
     sandbox::run_tool(ch, *g_driver, call, sandbox::ToolLimits{},
                       [&](Result<sandbox::ToolOutcome> r) { outcome.emplace(std::move(r)); });
     run_until([&] { return outcome.has_value(); });
