@@ -27,7 +27,8 @@ int main(int argc, char** argv) {
   opt("--state-dir", flags.state_dir, "directory for the database and leaf envelopes");
   opt("--socket", flags.socket, "unix socket path of the API");
   opt("--listen", flags.listen, "also serve the API on TCP HOST:PORT (bearer tokens required)");
-  opt("--store", flags.store, "store URL: sqlite:PATH");
+  opt("--store", flags.store, "store URL: sqlite:PATH or redis://[user]:pass@host:port/db");
+  opt("--node", flags.node, "this daemon's name on a shared store (default: the host name)");
   opt("--log-level", flags.log_level, "trace, debug, info, warn or error");
   opt("--log-format", flags.log_format, "text, or json: one object per line");
   app.add_flag("--foreground", foreground, "stay in the foreground (the only mode; for scripts)");

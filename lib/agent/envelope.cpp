@@ -2,7 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "lib/base/fs.hpp"
+#include "lib/base/beneath.hpp"
 #include "lib/loop/defer.hpp"
 
 namespace harness::agent {
@@ -19,10 +19,11 @@ void write_envelope(uv_loop_t* loop, const model::Leaf& leaf, std::function<void
   loop::run_blocking(
       loop,
       [dir, body] {
-        if (Status s = write_file_atomic(dir + "/result.json", body); !s)
-          spdlog::warn("envelope: {}", s.error().message);
-        else if (Status d = write_file_atomic(dir + "/DONE", ""); !d)
-          spdlog::warn("envelope: {}", d.error().message);
+        // Beneath the envelope's own fd, never through a symlink planted in it.
+        auto fd = open_dir_no_symlinks(dir);
+        Status s = fd ? write_file_beneath(fd->get(), "result.json", body) : Status(fd.error());
+        if (s) s = write_file_beneath(fd->get(), "DONE", "");
+        if (!s) spdlog::warn("envelope {}: {}", dir, s.error().message);
       },
       std::move(done));
 }

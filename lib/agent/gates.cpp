@@ -11,9 +11,8 @@
 
 #include "lib/agent/diff.hpp"
 #include "lib/agent/runner.hpp"
-#include "lib/base/fs.hpp"
+#include "lib/agent/workspace_files.hpp"
 #include "lib/loop/defer.hpp"
-#include "lib/sandbox/tool_util.hpp"
 
 namespace harness::agent {
 namespace {
@@ -21,13 +20,6 @@ using model::Json;
 
 constexpr std::string_view k_request_approval = "request_approval";
 constexpr size_t k_preview_file_cap = 4u << 20;
-
-// The host path of a workspace path the model gave, or "" if it leaves the workspace.
-std::string host_path(const std::string& host_workspace, const std::string& input) {
-  auto inside = sandbox::tool_util::resolve_path("/workspace", input);
-  if (!inside) return "";
-  return host_workspace + inside->substr(std::string_view("/workspace").size());
-}
 }  // namespace
 
 model::ToolSpec request_approval_spec() {
@@ -44,7 +36,8 @@ model::ToolSpec request_approval_spec() {
           {"required", Json::array({"summary", "proposed_action"})}}};
 }
 
-void gate_preview(uv_loop_t* loop, const std::string& host_workspace, const model::ToolInput& input,
+void gate_preview(uv_loop_t* loop, const std::string& host_workspace,
+                  const std::optional<Account>& run_as, const model::ToolInput& input,
                   std::function<void(Result<Json>)> done) {
   if (const auto* bash = std::get_if<model::BashInput>(&input))
     return done(Json{{"command", bash->command}});
@@ -52,15 +45,19 @@ void gate_preview(uv_loop_t* loop, const std::string& host_workspace, const mode
   const auto* edit = std::get_if<model::EditFileInput>(&input);
   if (!write && !edit) return done(Json::object());
   std::string path = write ? write->path : edit->path;
-  std::string file = host_path(host_workspace, path);
+  std::string tool = write ? "write_file" : "edit_file";
   auto preview = std::make_shared<Result<Json>>(Json::object());
   loop::run_blocking(
       loop,
-      [preview, file, path, input] {
+      [preview, host_workspace, run_as, path, tool, input] {
         // On a pool thread: nothing may escape; a throw becomes the leaf's internal error.
         try {
-          auto old =
-              file.empty() ? Result<std::string>(Error{}) : read_file(file, k_preview_file_cap);
+          auto old = read_workspace_file(host_workspace, run_as, path, k_preview_file_cap);
+          if (!old && old.error().code != ErrorCode::not_found) {
+            // A symlink is named, never read through; nor is anything the account may not read.
+            (**preview)["diff"] = tool + " " + path + ": " + old.error().message + "\n";
+            return;
+          }
           std::string before = old ? *old : "";
           if (const auto* w = std::get_if<model::WriteFileInput>(&input)) {
             (**preview)["diff"] = unified_diff(before, w->content, path);
@@ -142,7 +139,7 @@ void LeafRunner::open_gate(const model::ToolCall& call, const model::ToolInput& 
                            ? Json(format_rfc3339(now_ms() + m_policy.gate_timeout_ms))
                            : Json(nullptr);
   std::weak_ptr<LeafRunner> weak = weak_from_this();
-  gate_preview(m_ctx.loop, m_leaf.spec.workspace, input,
+  gate_preview(m_ctx.loop, m_leaf.spec.workspace, m_leaf.spec.run_as, input,
                [weak, call, gate](Result<Json> preview) mutable {
                  auto self = weak.lock();
                  if (!self || self->m_stopped) return;

@@ -4,8 +4,10 @@
 #include <uv.h>
 
 #include <functional>
+#include <optional>
 #include <string>
 
+#include "lib/base/account.hpp"
 #include "lib/model/conversation.hpp"
 #include "lib/model/tool_input.hpp"
 
@@ -17,9 +19,11 @@ model::ToolSpec request_approval_spec();
 
 // What a gate shows for a call with this (parsed) input: {"command": …} for bash; {"diff": …}
 // (unified) for write_file/edit_file, computed against the file in the leaf's workspace on the
-// host; {} otherwise. Reads files off the loop thread; `done` runs on the loop, with internal if
-// computing the preview threw.
-void gate_preview(uv_loop_t* loop, const std::string& host_workspace, const model::ToolInput& input,
+// host, read as `run_as` and never through a symlink (then the diff is one line naming the
+// symlink); {} otherwise. Reads files off the loop thread; `done` runs on the loop, with internal
+// if computing the preview threw.
+void gate_preview(uv_loop_t* loop, const std::string& host_workspace,
+                  const std::optional<Account>& run_as, const model::ToolInput& input,
                   std::function<void(Result<model::Json> preview)> done);
 
 }  // namespace harness::agent

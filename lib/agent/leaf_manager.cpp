@@ -10,9 +10,18 @@ constexpr std::int64_t k_gate_expiry_retry_ms = 5000;
 }  // namespace
 
 LeafManager::LeafManager(AgentContext ctx)
-    : m_ctx(ctx), m_gate_timer(ctx.loop), m_grace_timer(ctx.loop) {}
+    : m_ctx(ctx),
+      m_gate_timer(ctx.loop),
+      m_grace_timer(ctx.loop),
+      m_claimer(ctx, Claimer::Hooks{[this] {
+                                      return std::max(1, m_ctx.config->max_running) -
+                                             static_cast<int>(m_running.size());
+                                    },
+                                    [this](store::Claim c) { on_claimed(std::move(c)); },
+                                    [this](const std::string& id) { on_lost(id); }}) {}
 
 void LeafManager::recover(StartKind how, std::function<void(Status)> done) {
+  if (shared()) return recover_shared(std::move(done));
   m_ctx.journal->store().list_unfinished(
       [this, how, done = std::move(done)](Result<std::vector<model::Leaf>> r) {
         if (!r) return done(r.error());
@@ -43,7 +52,46 @@ void LeafManager::recover(StartKind how, std::function<void(Status)> done) {
       });
 }
 
+// Shared store: register the node name, watch the open gates (any daemon may time them out:
+// the first verdict wins), then claim.
+void LeafManager::recover_shared(std::function<void(Status)> done) {
+  m_claimer.register_node([this, done](Status s) {
+    if (!s) return done(s);
+    m_ctx.journal->store().list_unfinished([this, done](Result<std::vector<model::Leaf>> r) {
+      if (!r) return done(r.error());
+      for (const auto& leaf : *r)
+        if (leaf.state == model::LeafState::awaiting_approval) watch_gate(leaf);
+      spdlog::info("node {}: claiming leaves from the shared queue (lease_ttl {})",
+                   m_ctx.config->node, format_duration_ms(m_ctx.config->lease_ttl_ms));
+      m_claimer.start();
+      done({});
+    });
+  });
+}
+
+void LeafManager::on_claimed(store::Claim c) {
+  if (m_shutting_down || m_running.count(c.leaf.id)) return;
+  StartKind how = StartKind::fresh;
+  if (c.leaf.state != model::LeafState::queued && !c.after_gate)
+    how = c.released ? StartKind::after_shutdown : StartKind::after_crash;
+  if (how == StartKind::after_crash)
+    spdlog::info("leaf {}: taken over (its lease expired; fencing token {})", c.leaf.id, c.fence);
+  start(Waiting{std::move(c.leaf), how});
+}
+
+void LeafManager::on_lost(const std::string& leaf_id) {
+  auto it = m_running.find(leaf_id);
+  if (it == m_running.end()) return;
+  spdlog::warn(
+      "leaf {}: no longer this daemon's (cancelled elsewhere or lease lost); stopped "
+      "here without writing",
+      leaf_id);
+  auto runner = it->second;  // stop() calls back into m_running.erase
+  runner->stop();
+}
+
 void LeafManager::enqueue(const model::Leaf& leaf) {
+  if (shared()) return m_claimer.kick();  // the store's queue holds it
   m_queue.push_back(Waiting{leaf, StartKind::fresh});
   pump();
 }
@@ -76,8 +124,12 @@ void LeafManager::runner_done(const std::string& leaf_id) {
   if (it->second->leaf().state == model::LeafState::awaiting_approval && !m_shutting_down)
     watch_gate(it->second->leaf());
   m_running.erase(it);
+  // Shared store: a leaf that stopped here unfinished (shutdown, or its store write failed) is
+  // given back for any daemon to claim at once; a no-op once it ended, parked or lost its lease.
+  if (shared()) m_ctx.journal->store().release(leaf_id, [](Result<bool>) {});
   if (m_shutting_down && m_running.empty()) return drained();
   pump();
+  if (shared()) m_claimer.kick();
 }
 
 void LeafManager::watch_gate(const model::Leaf& leaf) {
@@ -100,7 +152,9 @@ void LeafManager::arm_gate_timer() {
 void LeafManager::expire_gates() {
   TimeMs now = now_ms();
   while (!m_gate_deadlines.empty() && m_gate_deadlines.begin()->first <= now) {
-    auto [leaf_id, gate] = m_gate_deadlines.begin()->second;
+    // Not a structured binding: clang 14 (the fuzz build) cannot capture one in a lambda.
+    std::string leaf_id = m_gate_deadlines.begin()->second.first;
+    int gate = m_gate_deadlines.begin()->second.second;
     m_gate_deadlines.erase(m_gate_deadlines.begin());
     VerdictRequest req;
     req.gate = gate;

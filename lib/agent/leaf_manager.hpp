@@ -3,6 +3,10 @@
 // `queued` in FIFO order. On startup it recovers every unfinished leaf from the store: leaves
 // that were running resume first (from their logs), then the queue in submit order.
 //
+// On a shared store (Redis) the queue is the store's: the manager registers the node name and
+// a Claimer (claims.hpp) hands it the leaves this daemon won, as free slots allow; leaves that
+// must stop here (cancelled elsewhere, lease lost) are stopped without writing anything.
+//
 // Threads: loop thread only.
 
 #include <cstddef>
@@ -12,6 +16,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "lib/agent/claims.hpp"
 #include "lib/agent/runner.hpp"
 #include "lib/loop/timer.hpp"
 
@@ -70,6 +75,10 @@ class LeafManager {
   };
   void pump();
   void start(Waiting w);
+  bool shared() const { return m_ctx.journal->store().shared(); }
+  void recover_shared(std::function<void(Status)> done);
+  void on_claimed(store::Claim c);
+  void on_lost(const std::string& leaf_id);
   void runner_done(const std::string& leaf_id);
   void drained();
   // Ends leaf `id` with `draft` (cancel, or a failure), stops its runner if any, writes its
@@ -95,6 +104,7 @@ class LeafManager {
   std::multimap<TimeMs, std::pair<std::string, int>> m_gate_deadlines;  // -> (leaf, gate)
   loop::Timer m_gate_timer;
   loop::Timer m_grace_timer;
+  Claimer m_claimer;
   std::function<void()> m_drained;  // drain()'s done, until no runner is left
   bool m_shutting_down = false;
 };

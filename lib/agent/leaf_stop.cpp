@@ -61,6 +61,7 @@ void LeafManager::drain(std::int64_t grace_ms, std::function<void()> done) {
   m_shutting_down = true;
   m_drained = std::move(done);
   m_gate_timer.stop();
+  m_claimer.stop();
   m_queue.clear();
   if (m_running.empty()) return drained();
   spdlog::info("shutdown: {} running leaves may finish their current step (shutdown_grace {})",
@@ -77,6 +78,7 @@ void LeafManager::drain(std::int64_t grace_ms, std::function<void()> done) {
 void LeafManager::shutdown() {
   m_shutting_down = true;
   m_gate_timer.stop();
+  m_claimer.stop();
   m_queue.clear();
   auto running = m_running;
   for (auto& [id, runner] : running) runner->stop();

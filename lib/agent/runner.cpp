@@ -54,6 +54,7 @@ void LeafRunner::start(StartKind how) {
       first.data = Json{
           {"after", how == StartKind::after_crash ? model::after_crash : model::after_shutdown}};
     }
+    if (!cfg.node.empty()) first.data["node"] = cfg.node;
     append({std::move(first)}, [this](const model::Leaf& leaf) {
       if (!m_model || !m_sandbox) {
         // The profile was removed from the config while the leaf waited.
@@ -263,12 +264,13 @@ void LeafRunner::record_result(const model::ToolCall& call, Json data, model::To
 // take a while, async), then opens the channel. `next` is not called if the runner stopped.
 void LeafRunner::with_channel(std::function<void(Status)> next) {
   if (m_channel) return next({});
+  if (!m_workspace.valid()) return open_workspace(std::move(next));
   auto drv = sandbox::make_driver(*m_sandbox);
   if (!drv)
     return next(
         make_error(drv.error().code, "sandbox '" + m_sandbox->name + "': " + drv.error().message));
   m_driver = std::move(*drv);
-  sandbox::LeafContext lc{m_leaf.id, m_leaf.spec.workspace};
+  sandbox::LeafContext lc{m_leaf.id, m_leaf.spec.workspace, m_leaf.spec.run_as, m_workspace.get()};
   std::weak_ptr<LeafRunner> weak = weak_from_this();
   m_driver->prepare(m_ctx.loop, lc, [weak, lc, next = std::move(next)](Status st) {
     auto self = weak.lock();
@@ -281,7 +283,8 @@ void LeafRunner::with_channel(std::function<void(Status)> next) {
                                "sandbox '" + self->m_sandbox->name + "': " + argv.error().message));
       self->m_channel = std::make_unique<sandbox::Channel>(
           self->m_ctx.loop, std::move(*argv), self->m_driver->launch_env(*self->m_sandbox),
-          sandbox::channel_limits(*self->m_sandbox, lc), self->m_driver->channel_protocol());
+          sandbox::channel_limits(*self->m_sandbox, lc), self->m_driver->channel_protocol(),
+          self->m_driver->inherited_fds(lc));
       next({});
     });
   });

@@ -22,6 +22,7 @@
 
 #include "lib/agent/history.hpp"
 #include "lib/agent/journal.hpp"
+#include "lib/base/unique_fd.hpp"
 #include "lib/config/config.hpp"
 #include "lib/loop/timer.hpp"
 #include "lib/model/policy.hpp"
@@ -89,6 +90,8 @@ class LeafRunner : public std::enable_shared_from_this<LeafRunner> {
   void park();
   void record_result(const model::ToolCall& call, model::Json data, model::ToolResult result);
   void with_channel(std::function<void(Status)> next);
+  // Opens the workspace without following symlinks (off the loop), then with_channel(next).
+  void open_workspace(std::function<void(Status)> next);
   void finish(model::LeafState state, std::string_view reason, std::string message,
               std::optional<std::string> result = std::nullopt);
   // Marks the runner stopped and lets go of its timers, model call, channel and sandbox.
@@ -134,6 +137,7 @@ class LeafRunner : public std::enable_shared_from_this<LeafRunner> {
   int m_turn = 0;
 
   std::uint64_t m_model_call = 0;
+  UniqueFd m_workspace;  // open while the leaf runs: its sandbox binds exactly this directory
   std::unique_ptr<sandbox::Driver> m_driver;
   std::unique_ptr<sandbox::Channel> m_channel;
   loop::Timer m_deadline;

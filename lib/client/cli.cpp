@@ -55,6 +55,8 @@ void add_submit_flags(Cli& c, CLI::App& s, SubmitOptions& o, bool with_session, 
        ValueKind::dir);
   hint(h, s.add_option("--input", o.inputs, "copy file PATH into the workspace (repeatable)"),
        ValueKind::file);
+  hint(h, s.add_option("--run-as", o.run_as, "run the tools as account USER (admins)"),
+       ValueKind::text);
   hint(h, s.add_option("--policy", o.policy, "policy NAME"), ValueKind::text);
   hint(h, s.add_option("--ask", o.ask, "TOOL[:GLOB] needs approval (repeatable)"), ValueKind::text);
   hint(h, s.add_option("--allow", o.allow, "TOOL[:GLOB] runs freely (repeatable)"),

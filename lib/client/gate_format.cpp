@@ -120,6 +120,8 @@ std::string gate_what(const Json& gate, size_t max) {
   if (is_request(gate)) return first_line(str(gate, "summary", "-"), max);
   if (!command.empty()) return first_line(command, max);
   std::string path = str(obj(gate, "input"), "path");
+  // Not a diff but the daemon's note why there is none ("x is a symlink to …; not followed").
+  if (!diff.empty() && !diff.starts_with("--- ")) return first_line(diff, max);
   if (!diff.empty()) return first_line(path + " (" + diff_stats(diff) + ")", max);
   return first_line(str(gate, "tool", "-") + " " + dump_json(obj(gate, "input")), max);
 }

@@ -22,6 +22,7 @@ struct SubmitOptions {
   std::string model;
   std::string sandbox;
   std::string workdir;
+  std::string run_as;  // --run-as USER (admins, root daemon)
   std::vector<std::string> inputs;
   int max_turns = 0;                // 0 = the daemon's default
   std::string timeout;              // a duration ("10m"); empty = the daemon's default

@@ -107,6 +107,7 @@ Result<Json> build_body(const SubmitOptions& o, std::istream& in, const std::str
   HARNESS_TRY_ASSIGN(body["prompt"], resolve_prompt(o, in, notes));
   if (!o.model.empty()) body["model"] = o.model;
   if (!o.sandbox.empty()) body["sandbox"] = o.sandbox;
+  if (!o.run_as.empty()) body["run_as"] = o.run_as;
   if (!o.workdir.empty()) {
     HARNESS_TRY_ASSIGN(body["workdir"], absolute_dir(o.workdir, cwd));
   }

@@ -24,6 +24,7 @@ struct TokenGrant {
   std::string name;                // [auth.tokens.NAME]; "token-N" for the top-level `tokens` list
   std::string sha256_hex;          // SHA-256 of the token, lowercase hex
   std::vector<std::string> roles;  // of "submit", "approve", "admin"
+  std::string run_as = "";         // account the token's leaves run as; "" = fresh workspaces only
 };
 
 // [auth] (SPEC §11): who may do what. Without the section every caller has every role.
@@ -33,6 +34,7 @@ struct AuthConfig {
   std::vector<std::string> submit, approve, admin;  // "user:NAME" / "group:NAME"
   std::vector<std::string> read;   // may read every leaf (docs/security.md "Who can do what")
   std::vector<TokenGrant> tokens;  // [auth.tokens.NAME], then the top-level tokens
+  std::vector<std::string> workdir_roots;  // a workdir must lie beneath one; [] = anywhere
 };
 
 // [schedules.NAME] (docs/schedules.md): when, and the leaf template each firing submits. The
@@ -90,6 +92,13 @@ struct Config {
   // SHA-256 of each TCP bearer token, lowercase hex. The file may hold plain tokens or
   // "sha256:HEX"; plain text never stays in memory past parsing.
   std::vector<std::string> tokens;
+  // redis:// stores: time allowed per connection attempt, and per command (then reconnect).
+  std::int64_t redis_connect_timeout_ms = 2000;
+  std::int64_t redis_command_timeout_ms = 5000;
+  // This daemon's name on a shared store (default: the host name), and how long its claim on a
+  // running leaf lasts without renewal (docs/redis.md "Several daemons").
+  std::string node;
+  std::int64_t lease_ttl_ms = 15'000;
   std::map<std::string, model::ModelProfile> models;       // by name; no built-in "default"
   std::map<std::string, model::SandboxProfile> sandboxes;  // always holds "default"
   std::map<std::string, model::Policy> policies;           // [policies.NAME], by name
@@ -111,13 +120,14 @@ using ConfigPtr = std::shared_ptr<const Config>;
 
 // Values given on harnessd's command line; they win over everything else.
 struct Overrides {
-  std::optional<std::string> state_dir, socket, listen, store, log_level, log_format;
+  std::optional<std::string> state_dir, socket, listen, store, log_level, log_format, node;
 };
 
 // Loads defaults < file < environment (HARNESS_STATE_DIR, HARNESS_SOCKET, HARNESS_LISTEN,
-// HARNESS_STORE, HARNESS_LOG_LEVEL, HARNESS_LOG_FORMAT, HARNESS_MAX_RUNNING; empty = unset) <
-// flags. `path` empty: default_config_path() if that file exists, else no file. A given `path` that
-// does not exist is not_found. Bad content is invalid/bad_request naming FILE:LINE:COL and key.
+// HARNESS_STORE, HARNESS_LOG_LEVEL, HARNESS_LOG_FORMAT, HARNESS_MAX_RUNNING, HARNESS_NODE; empty =
+// unset) < flags. `path` empty: default_config_path() if that file exists, else no file. A given
+// `path` that does not exist is not_found. Bad content is invalid/bad_request naming FILE:LINE:COL
+// and key.
 Result<Config> load_config(const std::string& path, const Overrides& flags);
 // Same, with an explicit environment (tests, or a caller that already captured it).
 Result<Config> load_config(const std::string& path, const Overrides& flags, const Environment& env);

@@ -1,5 +1,7 @@
 #include "lib/config/keys.hpp"
 
+#include <unistd.h>
+
 #include <array>
 
 #include "lib/model/policy.hpp"
@@ -42,6 +44,14 @@ std::string check_store(std::string_view v) {
   if (v.starts_with("sqlite:") && v.size() > 7) return "";
   if (v.starts_with("redis://") && v.size() > 8) return "";
   return "sqlite:PATH or redis://[user:pass@]host:port/db";
+}
+
+std::string check_node(std::string_view v) {
+  if (!v.empty() && v.size() <= 253 &&
+      v.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") ==
+          std::string_view::npos)
+    return "";
+  return "a name of 1 to 253 letters, digits, '.', '_' or '-' (a host or pod name)";
 }
 
 std::string check_url(std::string_view v) {
@@ -89,6 +99,21 @@ std::string check_group_name(std::string_view v) {
   return ok ? "" : "a group name (letters, digits, '.', '_', '-'), or \"\" for the daemon's group";
 }
 
+std::string check_user_name(std::string_view v) {
+  bool ok = v.find_first_not_of(
+                "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                "0123456789._-$") == std::string_view::npos &&
+            !v.starts_with('-');
+  return ok ? "" : "a user name (letters, digits, '.', '_', '-'), or \"\" for none";
+}
+
+std::string check_absolute_dir(std::string_view v) {
+  if (!v.empty() && v.front() == '/' && v.find("/../") == std::string_view::npos &&
+      !v.ends_with("/.."))
+    return "";
+  return "absolute directory paths without '..'";
+}
+
 Result<std::string> derive_state_dir(const ConstTarget&, const Environment& env) {
   return default_state_dir(env);
 }
@@ -99,6 +124,12 @@ Result<std::string> derive_socket(const ConstTarget&, const Environment& env) {
 
 Result<std::string> derive_store(const ConstTarget& t, const Environment&) {
   return "sqlite:" + t.config->state_dir + "/harness.db";
+}
+
+Result<std::string> derive_node(const ConstTarget&, const Environment&) {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') return std::string("harnessd");
+  return std::string(host);
 }
 
 Result<std::string> derive_base_url(const ConstTarget& t, const Environment&) {
@@ -189,6 +220,19 @@ const std::array k_keys = {
           .doc = "sqlite:PATH or redis://[user:pass@]host:port/db.",
           .env = "HARNESS_STORE", .flag = &Overrides::store, .flag_name = "--store",
           .check = check_store, .derive = derive_store},
+  KeySpec{.scope = Scope::top, .name = "node", .kind = Kind::string, .slot = &Config::node,
+          .doc = "This daemon's name among the daemons sharing a store; two live daemons may not share one. Default: the host name.",
+          .env = "HARNESS_NODE", .flag = &Overrides::node, .flag_name = "--node",
+          .check = check_node, .derive = derive_node},
+  KeySpec{.scope = Scope::top, .name = "lease_ttl", .kind = Kind::duration, .slot = &Config::lease_ttl_ms,
+          .default_text = "15s", .doc = "Redis store: how long a daemon's claim on a running leaf lasts without renewal; a dead daemon's leaves are taken over after it.",
+          .min = 500, .max = 10 * 60 * k_sec},
+  KeySpec{.scope = Scope::top, .name = "redis_connect_timeout", .kind = Kind::duration, .slot = &Config::redis_connect_timeout_ms,
+          .default_text = "2s", .doc = "Redis store: time allowed per connection attempt (connect, AUTH, SELECT, setup).",
+          .min = 100, .max = 60 * k_sec},
+  KeySpec{.scope = Scope::top, .name = "redis_command_timeout", .kind = Kind::duration, .slot = &Config::redis_command_timeout_ms,
+          .default_text = "5s", .doc = "Redis store: time allowed per command; then the connection is dropped and remade.",
+          .min = 100, .max = 10 * 60 * k_sec},
   KeySpec{.scope = Scope::top, .name = "log_level", .kind = Kind::choice, .slot = &Config::log_level,
           .default_text = "info", .doc = "Log verbosity.",
           .choices = "trace|debug|info|warn|error",
@@ -282,6 +326,9 @@ const std::array k_keys = {
   KeySpec{.scope = Scope::auth, .name = "read", .kind = Kind::string_list, .slot = &AuthConfig::read,
           .default_text = "", .doc = "Who may read every leaf (status, logs, events, results), besides owners and admins.",
           .check = check_principal},
+  KeySpec{.scope = Scope::auth, .name = "workdir_roots", .kind = Kind::string_list, .slot = &AuthConfig::workdir_roots,
+          .default_text = "", .doc = "A --workdir must lie under one of these directories; [] = anywhere its user may write.",
+          .check = check_absolute_dir},
 
   // [auth.tokens.NAME]
   KeySpec{.scope = Scope::auth_token, .name = "token", .kind = Kind::token, .slot = &TokenGrant::sha256_hex,
@@ -292,6 +339,9 @@ const std::array k_keys = {
   KeySpec{.scope = Scope::auth_token, .name = "roles", .kind = Kind::string_list, .slot = &TokenGrant::roles,
           .default_text = "", .doc = "Roles of the token's bearer: submit, approve, admin, read.",
           .check = check_role, .required = always},
+  KeySpec{.scope = Scope::auth_token, .name = "run_as", .kind = Kind::string, .slot = &TokenGrant::run_as,
+          .default_text = "", .doc = "The account whose permissions the token's leaves run with (root daemon); \"\" = fresh workspaces only.",
+          .check = check_user_name},
 
   // [redaction]
   KeySpec{.scope = Scope::redaction, .name = "patterns", .kind = Kind::string_list, .slot = &Config::redaction_patterns,

@@ -220,7 +220,7 @@ class Loader {
       HARNESS_TRY(open_section(e, section));
       if (is_reserved_token_name(e.path[2]))
         return error_at(e, section, "names token-N are reserved for the top-level tokens");
-      auth.tokens.push_back(TokenGrant{e.path[2], {}, {}});
+      auth.tokens.push_back(TokenGrant{e.path[2], {}, {}, {}});
       t.token = &auth.tokens.back();
       return apply_static_defaults(Scope::auth_token, t, section + ".");
     }
@@ -310,8 +310,10 @@ class Loader {
                                                   seen[g.sha256_hex] + "]");
     }
     for (std::size_t i = 0; i < m_config.tokens.size(); ++i)
-      m_config.auth.tokens.push_back(TokenGrant{
-          "token-" + std::to_string(i + 1), m_config.tokens[i], {"submit", "approve", "admin"}});
+      m_config.auth.tokens.push_back(TokenGrant{"token-" + std::to_string(i + 1),
+                                                m_config.tokens[i],
+                                                {"submit", "approve", "admin"},
+                                                {}});
     return {};
   }
 

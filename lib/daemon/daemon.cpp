@@ -17,6 +17,7 @@
 #include "lib/daemon/api.hpp"
 #include "lib/daemon/config_schedules.hpp"
 #include "lib/daemon/reload.hpp"
+#include "lib/daemon/remote_feed.hpp"
 #include "lib/daemon/schedule_fire.hpp"
 #include "lib/daemon/schedule_runner.hpp"
 #include "lib/daemon/state_dir.hpp"
@@ -31,6 +32,10 @@
 
 namespace harness::daemon {
 namespace {
+
+// How often a daemon on a shared store looks for events of watched leaves run elsewhere.
+constexpr std::int64_t k_feed_period_ms = 250;
+
 Result<gid_t> group_id(const std::string& name) {
   group gr{};
   group* found = nullptr;
@@ -88,6 +93,7 @@ struct Daemon::Parts {
   Watchers watchers;
   SystemClock clock;
   std::unique_ptr<ScheduleRunner> scheduler;
+  std::unique_ptr<RemoteFeed> feed;  // shared stores: events of leaves run elsewhere
   std::unique_ptr<Api> api;
   std::unique_ptr<http::Server> server;
   std::vector<loop::HandlePtr<uv_signal_t>> signals;
@@ -131,7 +137,10 @@ int Daemon::run() {
   p.redactor = std::move(built->redactor);
   // The store URL may carry a password: it is never logged.
   std::string store_name = model::url_without_password(m_cfg->store);
-  auto st = store::open_store(&m_loop, m_cfg->store);
+  store::StoreOptions store_opts;
+  store_opts.connect_timeout_ms = m_cfg->redis_connect_timeout_ms;
+  store_opts.command_timeout_ms = m_cfg->redis_command_timeout_ms;
+  auto st = store::open_store(&m_loop, m_cfg->store, store_opts);
   if (!st) return fail("store " + store_name + ": " + p.redactor.redacted(st.error().message));
   p.store = std::move(*st);
   p.journal = std::make_unique<agent::Journal>(*p.store, &p.redactor);
@@ -162,6 +171,10 @@ int Daemon::run() {
         fire_schedule(services(), rec, scheduled, std::move(done));
       },
       sched_opts);
+  if (p.store->shared()) {
+    p.feed = std::make_unique<RemoteFeed>(&m_loop, *p.store, p.watchers, k_feed_period_ms);
+    p.feed->start();
+  }
   p.api = std::make_unique<Api>(services());
 
   p.server = std::make_unique<http::Server>(
@@ -270,6 +283,7 @@ void Daemon::shutdown() {
 void Daemon::close_services() {
   Parts& p = *m_parts;
   p.signals.clear();
+  if (p.feed) p.feed->stop();
   p.models->close();
   p.http_client->close();
   p.store->close([&p] { p.closed = true; });

@@ -244,7 +244,8 @@ void check_sandbox(const std::shared_ptr<Run>& run, const model::SandboxProfile&
     limits.kill_grace_ms = 500;
     limits.backstop_grace_ms = 2'000;
     run->channels.push_back(std::make_unique<sandbox::Channel>(
-        run->loop, std::move(*argv), driver->launch_env(p), limits, driver->channel_protocol()));
+        run->loop, std::move(*argv), driver->launch_env(p), limits, driver->channel_protocol(),
+        driver->inherited_fds(ctx)));
     sandbox::Channel* ch = run->channels.back().get();
     sandbox::ExecRequest req;
     req.command = "echo ok";

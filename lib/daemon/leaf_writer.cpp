@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "lib/base/ids.hpp"
+#include "lib/daemon/workdir_rules.hpp"
 #include "lib/loop/defer.hpp"
 
 namespace harness::daemon {
@@ -14,8 +15,9 @@ void write_leaf(const Services& sv, std::shared_ptr<SubmitPlan> plan, std::strin
   auto status = std::make_shared<Status>();
   loop::run_blocking(
       s.loop,
-      [plan, status, dir = s.config->state_dir, leaf_id] {
-        *status = prepare_envelope(*plan, dir, leaf_id);
+      [plan, status, dir = s.config->state_dir, roots = s.config->auth.workdir_roots, leaf_id] {
+        *status = apply_workdir_rules(*plan, roots);
+        if (*status) *status = prepare_envelope(*plan, dir, leaf_id);
       },
       [s, plan, status, leaf_id, scope = std::move(scope), hash = std::move(hash),
        done = std::move(done)] {

@@ -19,6 +19,12 @@ ReloadPlan plan_reload(const config::Config& current, config::Config loaded) {
   auto& c = plan.need_restart;
   keep("state_dir", current.state_dir, loaded.state_dir, c);
   keep("store", current.store, loaded.store, c);
+  keep("redis_connect_timeout", current.redis_connect_timeout_ms, loaded.redis_connect_timeout_ms,
+       c);
+  keep("redis_command_timeout", current.redis_command_timeout_ms, loaded.redis_command_timeout_ms,
+       c);
+  keep("node", current.node, loaded.node, c);
+  keep("lease_ttl", current.lease_ttl_ms, loaded.lease_ttl_ms, c);
   keep("socket", current.socket, loaded.socket, c);
   keep("auth.socket_group", current.auth.socket_group, loaded.auth.socket_group, c);
   keep("listen", current.listen, loaded.listen, c);

@@ -1,6 +1,7 @@
 #include "lib/daemon/schedule_fire.hpp"
 
 #include "lib/agent/redaction.hpp"
+#include "lib/base/account.hpp"
 #include "lib/base/json_dump.hpp"
 #include "lib/config/sha256.hpp"
 #include "lib/daemon/leaf_writer.hpp"
@@ -34,6 +35,15 @@ void fire_schedule(const Services& s, const store::ScheduleRecord& rec, TimeMs s
   p->spec.submitted_by = rec.created_by.is_object() ? rec.created_by : model::Json::object();
   p->spec.submitted_by["schedule"] = rec.name;
   p->spec.owner = rec.owner;
+  // Chosen with the creator's rights when the schedule was made (schedule_routes.cpp); a
+  // [schedules.NAME] of the config runs as the daemon's account.
+  if (!p->run_as.empty()) {
+    auto account = account_by_name(p->run_as);
+    if (!account)
+      return done(make_error(ErrorCode::invalid, "schedule " + rec.name + ": run_as user '" +
+                                                     p->run_as + "' no longer exists"));
+    p->spec.run_as = std::move(*account);
+  }
   if (s.redactor) agent::redact_spec(*s.redactor, p->spec);
   // The scope and hash name the firing, not the template: a resubmit after an edit still
   // finds the leaf of the first attempt.

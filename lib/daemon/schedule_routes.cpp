@@ -5,8 +5,10 @@
 // leaf template (the checks of a submit).
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include "lib/daemon/access.hpp"
+#include "lib/daemon/accounts.hpp"
 #include "lib/daemon/api.hpp"
 #include "lib/daemon/schedule_fire.hpp"
 #include "lib/daemon/schedule_runner.hpp"
@@ -43,11 +45,20 @@ void Api::create_schedule(const http::Request& req, const Res& res, const Params
     return res->send_error(make_error(ErrorCode::bad_request, "body must be a JSON object"));
   auto spec = scheduler::schedule_from_json(body);
   if (!spec) return res->send_error(spec.error());
-  if (auto plan = plan_template(spec->leaf, *m_s.config); !plan) {
+  auto plan = plan_template(spec->leaf, *m_s.config);
+  if (!plan) {
     Error e = plan.error();
     e.message = "leaf: " + e.message;
     return res->send_error(e);
   }
+  // The account its leaves run as is decided now, with the creator's rights, as for a submit;
+  // every firing runs as that account (accounts.hpp).
+  auto run_as = choose_run_as(req, caller, plan->run_as, *m_s.config, geteuid() == 0);
+  if (!run_as) return res->send_error(run_as.error());
+  if (!run_as->fresh_only.empty() && !plan->spec.workdir.empty())
+    return res->send_error(make_error(
+        ErrorCode::forbidden, "leaf: " + run_as->fresh_only + "; it may not name a workdir"));
+  if (run_as->account) spec->leaf["run_as"] = run_as->account->name;
   ScheduleRecord rec;
   rec.name = spec->name;
   rec.spec = scheduler::to_json(*spec);

@@ -15,6 +15,8 @@ namespace harness::daemon {
 namespace {
 constexpr const char* k_lock_file = "/harnessd.lock";
 constexpr const char* k_clean_marker = "/clean-shutdown";
+constexpr int k_lock_tries = 20;  // × 50 ms
+constexpr useconds_t k_lock_retry_us = 50'000;
 
 // The pid the holder wrote, or "unknown" (it may be between taking the lock and writing it).
 std::string holder_pid(int fd) {
@@ -33,8 +35,15 @@ Result<StateLock> StateLock::acquire(const std::string& state_dir) {
   if (fd < 0)
     return make_error(ErrorCode::internal,
                       "cannot open the lock file " + path + ": " + std::strerror(errno));
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    int e = errno;
+  // A daemon killed while it forked a sandbox leaves a child that holds the lock until its exec
+  // closes it (O_CLOEXEC): a moment, longer on a loaded machine. A restart right after a crash
+  // waits that moment out; a live daemon still holds the lock after it.
+  int rc = -1, e = 0;
+  for (int i = 0; i < k_lock_tries; ++i) {
+    if ((rc = ::flock(fd, LOCK_EX | LOCK_NB)) == 0 || (e = errno) != EWOULDBLOCK) break;
+    if (i + 1 < k_lock_tries) ::usleep(k_lock_retry_us);
+  }
+  if (rc != 0) {
     std::string pid = holder_pid(fd);
     ::close(fd);
     if (e == EWOULDBLOCK)

@@ -15,8 +15,9 @@ namespace harness::daemon {
 
 class StateLock {
  public:
-  // Takes the lock (never waits). unavailable when another live process holds it: the message
-  // names the lock file and the holder's pid; internal when the file cannot be opened.
+  // Takes the lock, waiting up to a second for a holder to let go (a crashed daemon's child
+  // between fork and exec). unavailable when another process still holds it: the message names
+  // the lock file and the holder's pid; internal when the file cannot be opened.
   static Result<StateLock> acquire(const std::string& state_dir);
   StateLock(StateLock&& o) noexcept;
   StateLock& operator=(StateLock&&) = delete;

@@ -93,10 +93,23 @@ struct Follow : std::enable_shared_from_this<Follow> {
     }
     if (!caught_up) {
       for (const auto& e : evs) published_seq = std::max(published_seq, e.seq);
+      // The row tells what must still be read, also when the events came without it (a leaf
+      // run by another daemon, seen by the RemoteFeed).
+      published_seq = std::max(published_seq, l.last_seq);
       if (model::is_terminal(l.state)) final_leaf = l;
       return true;
     }
     for (const auto& e : evs) send(e);
+    if (l.last_seq > sent_seq) {
+      // Told of a row past what we sent, without the events between (a leaf run by another
+      // daemon, seen by the RemoteFeed): read them first.
+      caught_up = false;
+      published_seq = std::max(published_seq, l.last_seq);
+      if (model::is_terminal(l.state)) final_leaf = l;
+      read_seq = std::max(read_seq, sent_seq);
+      read_page();
+      return true;
+    }
     if (model::is_terminal(l.state)) end(l);
     return !ended;
   }
@@ -141,11 +154,17 @@ struct Follow : std::enable_shared_from_this<Follow> {
     if (!last_page || published_seq > read_seq) return read_page();
     caught_up = true;
     if (final_leaf) return end(*final_leaf);
-    // The leaf may have ended before we watched; its row tells.
+    // The leaf may have ended before we watched, or moved on since the last page without us
+    // being told (it runs on another daemon); its row tells.
     store->get_leaf(leaf_id, [w = weak_from_this()](Result<model::Leaf> now) {
       auto f = w.lock();
-      if (!f || f->ended) return;
-      if (now && model::is_terminal(now->state)) f->end(*now);
+      if (!f || f->ended || !now) return;
+      if (now->last_seq > f->read_seq) {
+        f->caught_up = false;
+        f->published_seq = std::max(f->published_seq, now->last_seq);
+        return f->read_page();
+      }
+      if (model::is_terminal(now->state)) f->end(*now);
     });
   }
 };

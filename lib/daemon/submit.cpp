@@ -1,12 +1,8 @@
 #include "lib/daemon/submit.hpp"
 
-#include <sys/stat.h>
-#include <sys/statvfs.h>
-
 #include <filesystem>
 
 #include "lib/base/base64.hpp"
-#include "lib/base/fs.hpp"
 #include "lib/base/ids.hpp"
 #include "lib/daemon/submit_checks.hpp"
 
@@ -67,6 +63,8 @@ Status parse_fields(const Json& body, const config::Config& cfg, SubmitPlan& pla
   HARNESS_TRY(check_type(body, "workdir", V::string, "a string"));
   HARNESS_TRY(check_type(body, "session", V::string, "a string"));
   HARNESS_TRY(check_type(body, "labels", V::object, "an object of strings"));
+  HARNESS_TRY(check_type(body, "run_as", V::string, "a user name"));
+  plan.run_as = model::str_at(body, "run_as");
   auto& s = plan.spec;
   s.prompt = model::str_at(body, "prompt");
   if (s.prompt.empty()) return bad("field 'prompt' is required and must not be empty");
@@ -121,21 +119,8 @@ Status validate_plan(SubmitPlan& plan, const config::Config& cfg) {
   if (!cfg.sandboxes.count(s.sandbox))
     return invalid("unknown sandbox profile '" + s.sandbox +
                    "' (configured: " + profile_names(cfg.sandboxes) + ")");
-  if (!s.workdir.empty()) {
-    if (s.workdir.front() != '/')
-      return invalid("workdir '" + s.workdir + "' must be an absolute path");
-    struct stat st {};
-    if (::stat(s.workdir.c_str(), &st) != 0)
-      return invalid("workdir " + s.workdir + " does not exist");
-    if (!S_ISDIR(st.st_mode)) return invalid("workdir " + s.workdir + " is not a directory");
-    // Under harnessd.service only the ReadWritePaths= roots are writable: refuse at once rather
-    // than let every write of the leaf fail.
-    if (struct statvfs fs{}; ::statvfs(s.workdir.c_str(), &fs) == 0 && (fs.f_flag & ST_RDONLY))
-      return invalid("workdir " + s.workdir +
-                     " is read-only for harnessd (a read-only mount; under harnessd.service add it "
-                     "to ReadWritePaths=, see docs/operations.md)");
-    s.workspace = s.workdir;
-  }
+  if (!s.workdir.empty() && s.workdir.front() != '/')
+    return invalid("workdir '" + s.workdir + "' must be an absolute path");
   return {};
 }
 
@@ -194,30 +179,6 @@ void inherit_from(SubmitPlan& plan, const model::Leaf& previous) {
     s.workdir = previous.spec.workdir;
     s.workspace = previous.spec.workspace;
   }
-}
-
-Status prepare_envelope(SubmitPlan& plan, const std::string& state_dir,
-                        const std::string& leaf_id) {
-  auto& s = plan.spec;
-  s.envelope = state_dir + "/leaves/" + leaf_id;
-  HARNESS_TRY(make_dirs(s.envelope, 0750));
-  if (s.workspace.empty()) {
-    s.workspace = s.envelope + "/workspace";
-    HARNESS_TRY(make_dirs(s.workspace, 0755));
-  }
-  for (const auto& in : plan.inputs) {
-    std::string dest = s.workspace + "/" + in.path;
-    auto slash = dest.rfind('/');
-    HARNESS_TRY(make_dirs(dest.substr(0, slash), 0755));
-    HARNESS_TRY(write_file_atomic(dest, in.data, 0644));
-  }
-  return {};
-}
-
-void discard_envelope(const SubmitPlan& plan) {
-  if (plan.spec.envelope.empty()) return;
-  std::error_code ec;
-  std::filesystem::remove_all(plan.spec.envelope, ec);
 }
 
 }  // namespace harness::daemon

@@ -28,6 +28,8 @@ struct SubmitPlan {
   bool token_budget_given = false;
   bool budget_usd_given = false;
   bool inactivity_given = false;
+  std::string run_as;      // "run_as" of the body (--run-as); "" = the caller's account
+  std::string fresh_only;  // non-empty: why this leaf may not use a workdir (accounts.hpp)
 };
 
 // Parses and validates a submit body (docs/api.md). `session_from_path` is the {id} of
@@ -42,10 +44,13 @@ void inherit_from(SubmitPlan& plan, const model::Leaf& previous);
 // rule; forbidden when a resume names another policy and `admin` is false.
 Status resolve_policy(SubmitPlan& plan, const config::Config& cfg, const model::Leaf* previous,
                       bool admin);
-// Checks profiles and the workdir against the config (invalid, naming what is wrong).
+// Checks profiles and that a workdir is absolute (invalid, naming what is wrong). The workdir
+// rules need the file system: apply_workdir_rules (workdir_rules.hpp), off the loop.
 Status validate_plan(SubmitPlan& plan, const config::Config& cfg);
-// Creates the envelope (and a fresh workspace unless one is set) under `state_dir`, writes the
-// input files into the workspace. Sets spec.envelope/workspace. Blocking.
+// Creates the envelope under the real path of `state_dir` and, unless a workspace is set, a
+// fresh one in it owned by spec.run_as; writes the input files into the workspace beneath its
+// directory fd, never through a symlink, as spec.run_as (submit_files.cpp). Sets
+// spec.envelope/workspace. Blocking.
 Status prepare_envelope(SubmitPlan& plan, const std::string& state_dir, const std::string& leaf_id);
 // Removes what prepare_envelope created (the submit failed). Blocking.
 void discard_envelope(const SubmitPlan& plan);

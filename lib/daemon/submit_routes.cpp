@@ -1,16 +1,23 @@
 // POST /v1/leaves and POST /v1/sessions/{id}/leaves. A submit is validated completely before
 // anything is written; the envelope is prepared off the loop, then the Store writes the leaf and
 // its first event in one transaction. If that fails, the envelope is removed again: a failed
-// submit leaves nothing behind.
+// submit leaves nothing behind. The account the leaf runs as is chosen here (accounts.hpp); the
+// workdir rules are checked off the loop before anything is created (workdir_rules.hpp).
+
+#include <spdlog/spdlog.h>
+
+#include <unistd.h>
 
 #include "lib/agent/redaction.hpp"
 #include "lib/base/utf8.hpp"
 #include "lib/config/sha256.hpp"
 #include "lib/daemon/access.hpp"
+#include "lib/daemon/accounts.hpp"
 #include "lib/daemon/api.hpp"
 #include "lib/daemon/leaf_writer.hpp"
 #include "lib/daemon/resume_rules.hpp"
 #include "lib/daemon/submit.hpp"
+#include "lib/daemon/workdir_rules.hpp"
 
 namespace harness::daemon {
 
@@ -35,6 +42,11 @@ void Api::submit_plan(const http::Request& req, const Res& res, const std::strin
   plan->spec.owner = caller.owner();
   if (m_s.redactor) agent::redact_spec(*m_s.redactor, plan->spec);
   bool admin = caller.has(Role::admin);
+  auto run_as = choose_run_as(req, caller, plan->run_as, *m_s.config, geteuid() == 0);
+  if (!run_as) return res->send_error(run_as.error());
+  auto choice = std::make_shared<RunAsChoice>(std::move(*run_as));
+  plan->spec.run_as = choice->account;
+  plan->fresh_only = choice->fresh_only;
   Services s = m_s;
   // Idempotency keys are per submitter; the hash tells a retry from another request.
   std::string scope = caller.owner();
@@ -54,9 +66,9 @@ void Api::submit_plan(const http::Request& req, const Res& res, const std::strin
     return write();
   }
   // Resume: the session must exist and be the caller's (or the caller an admin); unset
-  // settings come from its latest leaf, and set ones may only narrow them.
+  // settings come from its latest leaf, and set ones may only narrow them; it keeps its account.
   m_s.store->get_session(
-      plan->session, [s, plan, res, write, admin, caller](Result<model::Session> r) {
+      plan->session, [s, plan, res, write, admin, caller, choice](Result<model::Session> r) {
         if (!r) return res->send_error(r.error());
         if (Status ok = may_resume(caller, *r); !ok) return res->send_error(ok.error());
         const model::Leaf* previous = r->leaves.empty() ? nullptr : &r->leaves.back();
@@ -64,6 +76,10 @@ void Api::submit_plan(const http::Request& req, const Res& res, const std::strin
           if (Status pin = pin_to_session(*plan, *previous, *s.config, admin); !pin)
             return res->send_error(pin.error());
           inherit_from(*plan, *previous);
+          if (Status k = keep_session_account(*choice, *previous, admin, plan->session); !k)
+            return res->send_error(k.error());
+          plan->spec.run_as = choice->account;
+          plan->fresh_only = choice->fresh_only;
         }
         if (Status p = resolve_policy(*plan, *s.config, previous, admin); !p)
           return res->send_error(p.error());

@@ -30,4 +30,11 @@ size_t Watchers::count() const {
   return n;
 }
 
+std::vector<std::string> Watchers::watched() const {
+  std::vector<std::string> out;
+  out.reserve(m_by_leaf.size());
+  for (const auto& [id, m] : m_by_leaf) out.push_back(id);
+  return out;
+}
+
 }  // namespace harness::daemon

@@ -22,6 +22,8 @@ class Watchers {
   void unwatch(const std::string& leaf_id, std::uint64_t token);
   void publish(const model::Leaf& leaf, const std::vector<model::Event>& events);
   size_t count() const;
+  // The leaves watched now.
+  std::vector<std::string> watched() const;
 
  private:
   std::unordered_map<std::string, std::unordered_map<std::uint64_t, Fn>> m_by_leaf;

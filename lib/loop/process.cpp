@@ -88,13 +88,18 @@ Status Process::spawn(ProcessOptions opts, DataFn on_stdout, DataFn on_stderr, E
   m_stdout = HandlePtr<uv_pipe_t>(new_pipe(m_loop, this));
   m_stderr = HandlePtr<uv_pipe_t>(new_pipe(m_loop, this));
 
-  uv_stdio_container_t stdio[3];
+  std::vector<uv_stdio_container_t> stdio(3 + opts.extra_fds.size());
   stdio[0].flags = static_cast<uv_stdio_flags>(UV_CREATE_PIPE | UV_READABLE_PIPE);
   stdio[0].data.stream = reinterpret_cast<uv_stream_t*>(m_stdin.get());
   stdio[1].flags = static_cast<uv_stdio_flags>(UV_CREATE_PIPE | UV_WRITABLE_PIPE);
   stdio[1].data.stream = reinterpret_cast<uv_stream_t*>(m_stdout.get());
   stdio[2].flags = static_cast<uv_stdio_flags>(UV_CREATE_PIPE | UV_WRITABLE_PIPE);
   stdio[2].data.stream = reinterpret_cast<uv_stream_t*>(m_stderr.get());
+  for (size_t i = 0; i < opts.extra_fds.size(); ++i) {
+    int fd = opts.extra_fds[i];
+    stdio[3 + i].flags = fd >= 0 ? UV_INHERIT_FD : UV_IGNORE;
+    stdio[3 + i].data.fd = fd;
+  }
 
   auto args = c_strings(opts.argv);
   auto env = c_strings(opts.env);
@@ -106,8 +111,8 @@ Status Process::spawn(ProcessOptions opts, DataFn on_stdout, DataFn on_stderr, E
   o.env = env.data();
   o.cwd = opts.cwd.empty() ? nullptr : opts.cwd.c_str();
   o.flags = UV_PROCESS_DETACHED;  // setsid(): the child leads its own process group
-  o.stdio_count = 3;
-  o.stdio = stdio;
+  o.stdio_count = static_cast<int>(stdio.size());
+  o.stdio = stdio.data();
 
   m_proc = new uv_process_t;
   m_proc->data = this;

@@ -23,6 +23,9 @@ struct ProcessOptions {
   std::vector<std::string> argv;  // argv[0] is looked up on the daemon's own PATH
   std::vector<std::string> env;   // the COMPLETE environment ("NAME=VALUE"); nothing inherited
   std::string cwd;                // empty = the daemon's cwd
+  // Descriptors of ours the child inherits: element i becomes the child's fd 3 + i (-1 = none).
+  // The child has its own copy from the start, so the caller may close them after spawn().
+  std::vector<int> extra_fds;
 };
 
 class Process {

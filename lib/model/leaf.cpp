@@ -129,6 +129,20 @@ Usage usage_from_json(const Json& j) {
   return u;
 }
 
+Json to_json(const Account& a) {
+  return Json{{"uid", a.uid}, {"gid", a.gid}, {"groups", a.groups}, {"name", a.name}};
+}
+
+Result<Account> account_from_json(const Json& j) {
+  if (!j.is_object() || !j.contains("uid") || !j.contains("gid"))
+    return bad("field 'run_as' must be an object with uid and gid");
+  Account a;
+  if (!get_opt(j, "uid", a.uid) || !get_opt(j, "gid", a.gid) || !get_opt(j, "groups", a.groups) ||
+      !get_opt(j, "name", a.name))
+    return bad("field 'run_as' has a member of the wrong type");
+  return a;
+}
+
 Json to_json(const LeafSpec& s) {
   Json j{{"prompt", s.prompt},
          {"model", s.model},
@@ -149,6 +163,7 @@ Json to_json(const LeafSpec& s) {
   j["policy"] = s.policy;
   j["submitted_by"] = s.submitted_by;
   j["owner"] = str_or_null(s.owner);
+  j["run_as"] = s.run_as ? to_json(*s.run_as) : Json(nullptr);
   return j;
 }
 
@@ -180,6 +195,9 @@ Result<LeafSpec> spec_from_json(const Json& j) {
   if (auto it = j.find("policy"); it != j.end()) s.policy = *it;
   if (auto it = j.find("submitted_by"); it != j.end()) s.submitted_by = *it;
   HARNESS_TRY(get_opt(j, "owner", s.owner));
+  if (auto it = j.find("run_as"); it != j.end() && !it->is_null()) {
+    HARNESS_TRY_ASSIGN(s.run_as, account_from_json(*it));
+  }
   return s;
 }
 
@@ -200,6 +218,7 @@ Json to_json(const Leaf& l) {
   j["gates"] = l.gates;
   j["gate"] = l.gate;
   j["gate_wait_ms"] = l.gate_wait_ms;
+  j["node"] = str_or_null(l.node);
   j["crashed_recoveries"] = l.crashed_recoveries;
   return j;
 }
@@ -224,6 +243,7 @@ Result<Leaf> leaf_from_json(const Json& j) {
   HARNESS_TRY(get_opt(j, "last_seq", l.last_seq));
   HARNESS_TRY(get_opt(j, "gates", l.gates));
   HARNESS_TRY(get_opt(j, "gate_wait_ms", l.gate_wait_ms));
+  if (j.contains("node") && j["node"].is_string()) l.node = str_at(j, "node");
   HARNESS_TRY(get_opt(j, "crashed_recoveries", l.crashed_recoveries));
   if (auto it = j.find("gate"); it != j.end() && it->is_object()) {
     l.gate = *it;
@@ -274,6 +294,7 @@ Status apply_event(Leaf& leaf, const Event& e) {
   } else if (e.type == event::leaf_started || e.type == event::leaf_recovered) {
     HARNESS_TRY(move_to(LeafState::running));
     if (!leaf.started_at) leaf.started_at = e.ts;
+    if (std::string node = str_at(e.data, "node"); !node.empty()) leaf.node = std::move(node);
     if (e.type == event::leaf_recovered) {
       auto after = e.data.find("after");
       bool crash = after != e.data.end() && after->is_string() && *after == after_crash;

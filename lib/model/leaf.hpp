@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "lib/base/account.hpp"
 #include "lib/base/result.hpp"
 #include "lib/base/time.hpp"
 #include "lib/model/json.hpp"
@@ -77,9 +78,12 @@ struct LeafSpec {
   std::map<std::string, std::string> labels;
   std::string idempotency_key;
   // Set by the daemon at submit:
-  Json policy;            // the effective policy (model::Policy JSON); null = allow everything
-  Json submitted_by;      // {"name","uid","transport"} of the caller who submitted
-  std::string owner;      // the session's owner: "uid:N" | "token:NAME" (docs/security.md)
+  Json policy;        // the effective policy (model::Policy JSON); null = allow everything
+  Json submitted_by;  // {"name","uid","transport"} of the caller who submitted
+  std::string owner;  // the session's owner: "uid:N" | "token:NAME" (docs/security.md)
+  // The account the leaf's tools and the daemon's file operations in its workspace run as (a
+  // root daemon); none = the daemon's own account. JSON "run_as": {uid, gid, groups, name}.
+  std::optional<Account> run_as;
   std::string envelope;   // <state_dir>/leaves/<id>: result.json + DONE land here
   std::string workspace;  // the host directory the sandbox sees as its workspace
 };
@@ -102,6 +106,7 @@ struct Leaf {
   int open_gate = 0;              // the gate awaiting a verdict; 0 = none
   Json gate;                      // the open gate's gate_opened data (+ opened_at); null = none
   std::int64_t gate_wait_ms = 0;  // time spent awaiting verdicts (not counted as run time)
+  std::string node;  // the daemon that runs or last ran it (leaf_started/recovered "node")
   // leaf_recovered {"after":"crash"} events since the leaf last made progress (a model response,
   // a finished tool call, a gate opened or decided) or was stopped cleanly: how many recoveries
   // in a row ended with the daemon dying. The crash-loop guard (lib/agent) reads it.
@@ -159,6 +164,8 @@ EventDraft finished_event(LeafState state, std::string_view reason, std::string_
                           const std::optional<std::string>& result = std::nullopt);
 
 // JSON codecs. The leaf JSON is the API's leaf object (docs/api.md).
+Json to_json(const Account& a);
+Result<Account> account_from_json(const Json& j);
 Json to_json(const LeafSpec& s);
 Result<LeafSpec> spec_from_json(const Json& j);
 Json to_json(const Leaf& l);

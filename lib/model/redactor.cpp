@@ -180,19 +180,24 @@ bool Redactor::redact_json(Json& j) const {
 }
 
 namespace {
-// [begin, end) of the password in "scheme://user:password@host", or {0, 0}.
+// [begin, end) of the password in "scheme://user:password@host", or {0, 0}. The userinfo ends
+// at the last '@' that is not in a query ("/path?x=a@b"), so a password may hold '@', '/' and
+// '?' unescaped; a userinfo without ':' may be a password (redis-cli reads it so) and is masked
+// whole. "scheme:///path" has no authority, so no password.
 std::pair<std::size_t, std::size_t> password_span(std::string_view url) {
   auto scheme = url.find("://");
   if (scheme == std::string_view::npos) return {0, 0};
   std::size_t auth = scheme + 3;
-  std::size_t slash = url.find('/', auth);
-  std::string_view authority =
-      url.substr(auth, slash == std::string_view::npos ? slash : slash - auth);
-  auto at = authority.rfind('@');
-  if (at == std::string_view::npos) return {0, 0};
-  auto colon = authority.find(':');
-  if (colon == std::string_view::npos || colon > at) return {0, 0};
-  return {auth + colon + 1, auth + at};
+  if (auth < url.size() && url[auth] == '/') return {0, 0};
+  auto at = url.rfind('@');
+  auto slash = url.find('/', auth);
+  auto query = slash == std::string_view::npos ? slash : url.find_first_of("?#", slash);
+  if (at != std::string_view::npos && query != std::string_view::npos && at > query)
+    at = url.substr(0, query).rfind('@');
+  if (at == std::string_view::npos || at < auth) return {0, 0};
+  auto colon = url.find(':', auth);
+  if (colon == std::string_view::npos || colon > at) return {auth, at};
+  return {colon + 1, at};
 }
 }  // namespace
 

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "lib/sandbox/run_as.hpp"
 #include "lib/sandbox/seccomp.hpp"
 
 namespace harness::sandbox {
@@ -80,10 +81,29 @@ std::string join_pids_cgroup(const std::string& base, std::int64_t pids_max) {
          "done\n";
 }
 
-// Opens the seccomp program (a /proc/PID/fd/N path: digits and slashes only) as fd 3 and becomes
-// bwrap ("$0" is bwrap, "$@" its arguments).
-std::string exec_with_filter(const std::string& filter_path) {
-  return "exec \"$0\" \"$@\" 3<" + filter_path;
+// Reopens the inherited seccomp program (fd 4, see inherited_fds) with a read offset of its own
+// and becomes bwrap ("$0" is bwrap, "$@" its arguments). Dropping privileges, bwrap starts inside
+// the user namespace of userns_script() (fd 5, closed again before bwrap runs).
+std::string exec_with_filter(bool drop) {
+  std::string redirect = " 4</proc/self/fd/4";
+  if (!drop) return "exec \"$0\" \"$@\"" + redirect;
+  return "exec nsenter --user=/proc/self/fd/5 -- /bin/sh -c 'exec \"$0\" \"$@\" 5<&-' \"$0\" "
+         "\"$@\"" +
+         redirect;
+}
+
+// The namespaces. Dropping to the leaf's account, bwrap runs as root of a user namespace made for
+// it (userns_script: root and the account mapped to themselves) and makes no other one; the
+// seccomp filter refuses nested ones (--disable-userns needs --unshare-user). Otherwise bwrap
+// maps the daemon's uid into a new user namespace of its own.
+void add_namespaces(std::vector<std::string>& a, bool drop, bool network) {
+  if (drop) {
+    a.insert(a.end(), {"--unshare-ipc", "--unshare-pid", "--unshare-uts", "--unshare-cgroup-try"});
+    if (!network) a.push_back("--unshare-net");
+  } else {
+    a.insert(a.end(), {"--unshare-all", "--unshare-user", "--disable-userns"});
+    if (network) a.push_back("--share-net");
+  }
 }
 
 }  // namespace
@@ -114,6 +134,11 @@ harness::Result<std::string> find_bwrap(const model::SandboxProfile& profile) {
   return missing("'" + name + "' is not on PATH");
 }
 
+std::vector<int> BwrapDriver::inherited_fds(const LeafContext& ctx) const {
+  auto filter = seccomp::filter_fd();
+  return {ctx.workspace_fd, filter ? *filter : -1};
+}
+
 BwrapDriver::BwrapDriver(model::SandboxProfile profile, std::string exec_helper)
     : m_profile(std::move(profile)),
       m_root_args(root_layout_args()),
@@ -125,15 +150,23 @@ harness::Result<std::vector<std::string>> BwrapDriver::shell_argv(const LeafCont
                       "sandbox '" + m_profile.name + "': the workspace must be an absolute path");
   }
   HARNESS_TRY_ASSIGN(std::string bwrap, find_bwrap(m_profile));
-  HARNESS_TRY_ASSIGN(std::string filter, seccomp::filter_path());
+  HARNESS_TRY(seccomp::filter_fd());
   static const std::string cgroup_base = pids_cgroup_base();
   if (m_profile.pids_max > 0) sweep_pids_cgroups(cgroup_base);
-  std::vector<std::string> a{
-      "/bin/sh", "-c", join_pids_cgroup(cgroup_base, m_profile.pids_max) + exec_with_filter(filter),
-      bwrap};
-  a.insert(a.end(), {"--unshare-all", "--unshare-user", "--disable-userns", "--seccomp", "3"});
-  if (m_profile.network) a.push_back("--share-net");
-  a.insert(a.end(), {"--die-with-parent", "--new-session", "--cap-drop", "ALL", "--clearenv"});
+  // The wrapper inherits the workspace (if any) as fd 3 and the filter as fd 4 (inherited_fds).
+  bool by_fd = ctx.workspace_fd >= 0;
+  auto drop = drop_argv(ctx);
+  std::vector<std::string> a{"/bin/sh", "-c",
+                             join_pids_cgroup(cgroup_base, m_profile.pids_max) +
+                                 userns_script(ctx) + exec_with_filter(!drop.empty()),
+                             bwrap};
+  add_namespaces(a, !drop.empty(), m_profile.network);
+  a.insert(a.end(), {"--seccomp", "4", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
+                     "--clearenv"});
+  // setpriv needs these to drop to the account; it leaves no capability in any set.
+  if (!drop.empty())
+    a.insert(a.end(),
+             {"--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--cap-add", "CAP_SETPCAP"});
   for (const auto& kv : sandbox_env(m_profile)) {
     auto eq = kv.find('=');
     a.insert(a.end(), {"--setenv", kv.substr(0, eq), kv.substr(eq + 1)});
@@ -146,18 +179,40 @@ harness::Result<std::vector<std::string>> BwrapDriver::shell_argv(const LeafCont
   // maximal size plus the channel's capture of a maximal stdout (in /tmp/.harness) and slack.
   // The channel's capture files (ChannelLimits::private_dir, /tmp/.harness) get a tmpfs of
   // their own, so a command that fills /tmp cannot also swallow its own output and exit status.
+  // Without a user namespace the tmpfs belong to host root: world-writable and sticky, as /tmp.
   for (const char* tmp : {"/tmp", "/tmp/.harness", "/dev/shm"}) {
     if (m_profile.file_size_mb > 0)
       a.insert(a.end(), {"--size", std::to_string((2 * m_profile.file_size_mb + 16) << 20)});
+    if (!drop.empty()) a.insert(a.end(), {"--perms", "1777"});
     a.insert(a.end(), {"--tmpfs", tmp});
   }
-  a.insert(a.end(), {"--bind", ctx.workspace, workspace_path(), "--chdir", workspace_path()});
+  // --bind-fd binds the directory the daemon opened without following symlinks, and fails if
+  // the path no longer leads to it.
+  if (by_fd)
+    a.insert(a.end(), {"--bind-fd", "3", workspace_path()});
+  else
+    a.insert(a.end(), {"--bind", ctx.workspace, workspace_path()});
+  // Dropping: bwrap, root without CAP_DAC_*, may not enter the account's 0700 workspace, so the
+  // shell enters it once it is the account.
+  a.insert(a.end(), {"--chdir", drop.empty() ? workspace_path() : "/"});
   // The channel's helper, read-only in the root tmpfs (so before that turns read-only).
+  // bwrap makes missing parents 0700: an account the sandbox drops to could not reach it.
   if (!m_exec_helper.empty())
-    a.insert(a.end(), {"--ro-bind", m_exec_helper, k_exec_helper_in_sandbox});
+    a.insert(a.end(), {"--perms", "0755", "--dir", "/run", "--perms", "0755", "--dir",
+                       "/run/harness", "--ro-bind", m_exec_helper, k_exec_helper_in_sandbox});
   // The root itself is bwrap's tmpfs: make it read-only so only /workspace and /tmp take writes.
-  a.insert(a.end(), {"--remount-ro", "/", "--remount-ro", "/dev", "--hostname", "sandbox",
-                     m_exec_helper.empty() ? "/bin/sh" : k_exec_helper_in_sandbox});
+  a.insert(a.end(), {"--remount-ro", "/", "--remount-ro", "/dev", "--hostname", "sandbox"});
+  // What speaks the channel: harness-exec, or a POSIX shell. When dropping it starts only after
+  // the account change, so it runs as the account, never as root.
+  std::string speaker = m_exec_helper.empty() ? "/bin/sh" : k_exec_helper_in_sandbox;
+  a.insert(a.end(), drop.begin(), drop.end());
+  if (!drop.empty())
+    a.insert(a.end(),
+             {"/bin/sh", "-c",
+              "cd " + workspace_path() +
+                  " || { echo \"cannot enter the workspace\" >&2; exit 97; }; exec " + speaker});
+  else
+    a.push_back(speaker);
   return a;
 }
 

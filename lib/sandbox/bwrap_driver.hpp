@@ -2,8 +2,10 @@
 // The bubblewrap driver: new user/pid/ipc/uts/net/cgroup namespaces (nested user namespaces
 // disabled), read-only system binds, the workspace read-write at /workspace, a private size-bound
 // /tmp, capabilities dropped, a new session, the seccomp filter of seccomp.hpp, and for a root
-// daemon a pids cgroup per sandbox. The ulimits (memory, file size, CPU, and processes when not
-// root) are set by the channel's bootstrap; docs/sandbox.md says what each measure contains.
+// daemon a pids cgroup per sandbox. A root daemon running a leaf as another account creates no
+// user namespace and has setpriv drop to that account just before the shell (run_as.hpp). The
+// ulimits (memory, file size, CPU, and processes when not root) are set by the channel's
+// bootstrap; docs/sandbox.md says what each measure contains.
 
 #include <string>
 #include <vector>
@@ -20,10 +22,13 @@ class BwrapDriver final : public Driver {
   // for the POSIX sh protocol.
   explicit BwrapDriver(model::SandboxProfile profile, std::string exec_helper = exec_helper_path());
   // unavailable when the bwrap binary cannot be found (with how to install it) or the seccomp
-  // filter cannot be built; invalid for a relative workspace. The argv is /bin/sh opening the
-  // filter as fd 3 and exec'ing bwrap: bwrap only takes its filter as an inherited fd.
+  // filter cannot be built; invalid for a relative workspace. The argv is /bin/sh reopening the
+  // inherited filter as fd 4 and exec'ing bwrap: bwrap only takes its filter as an inherited fd.
   harness::Result<std::vector<std::string>> shell_argv(const LeafContext& ctx) const override;
   std::string workspace_path() const override { return "/workspace"; }
+  // The workspace fd (LeafContext::workspace_fd; bound with --bind-fd) as fd 3 of the wrapper,
+  // the seccomp filter (seccomp::filter_fd) as fd 4. A Channel must be given these.
+  std::vector<int> inherited_fds(const LeafContext& ctx) const override;
   ChannelProtocol channel_protocol() const override {
     return m_exec_helper.empty() ? ChannelProtocol::sh : ChannelProtocol::exec;
   }

@@ -54,11 +54,12 @@ std::string trimmed(std::string s) {
 }  // namespace
 
 Channel::Channel(uv_loop_t* loop, std::vector<std::string> argv, std::vector<std::string> env,
-                 ChannelLimits limits, ChannelProtocol protocol)
+                 ChannelLimits limits, ChannelProtocol protocol, std::vector<int> extra_fds)
     : m_loop(loop),
       m_argv(std::move(argv)),
       m_env(std::move(env)),
       m_limits(std::move(limits)),
+      m_extra_fds(std::move(extra_fds)),
       m_protocol(protocol),
       m_backstop(loop),
       m_exit_grace(loop) {}
@@ -108,7 +109,7 @@ Status Channel::open_shell() {
   m_out_eof = m_err_eof = m_exited = false;
   m_stderr_tail.clear();
   auto st = proc->spawn(
-      loop::ProcessOptions{m_argv, m_env, {}},
+      loop::ProcessOptions{m_argv, m_env, {}, m_extra_fds},
       [this, gen](std::string_view d) { on_stdout(gen, d); },
       [this, gen](std::string_view d) { on_stderr(gen, d); },
       [this, gen](std::int64_t status, int sig) { on_exit(gen, status, sig); });

@@ -27,9 +27,10 @@ class Channel {
   // `argv` from Driver::shell_argv; `env` is the COMPLETE environment of the sandbox process
   // (brain/hands split: the daemon's env never leaks in); `protocol` from
   // Driver::channel_protocol, what the process argv starts speaks. Nothing starts until the
-  // first exec().
+  // first exec(). `extra_fds` (Driver::inherited_fds) must stay open as long as the Channel may
+  // (re)start.
   Channel(uv_loop_t* loop, std::vector<std::string> argv, std::vector<std::string> env,
-          ChannelLimits limits, ChannelProtocol protocol);
+          ChannelLimits limits, ChannelProtocol protocol, std::vector<int> extra_fds = {});
   Channel(const Channel&) = delete;
   Channel& operator=(const Channel&) = delete;
   // Kills the shell and its process group. Pending callbacks are dropped, not called.
@@ -76,6 +77,7 @@ class Channel {
   std::vector<std::string> m_argv;
   std::vector<std::string> m_env;
   ChannelLimits m_limits;
+  std::vector<int> m_extra_fds;
   ChannelProtocol m_protocol;
   std::unique_ptr<Wire> m_wire;  // the current (or last) shell's; replaced at each start
   std::unique_ptr<loop::Process> m_proc;

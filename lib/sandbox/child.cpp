@@ -21,11 +21,12 @@ ChildRun::~ChildRun() {
   *m_alive = false;
 }
 
-void ChildRun::start(std::vector<std::string> argv, std::vector<std::string> env, Done done) {
+void ChildRun::start(std::vector<std::string> argv, std::vector<std::string> env, Done done,
+                     std::vector<int> extra_fds) {
   m_done = std::move(done);
   m_proc = std::make_unique<loop::Process>(m_loop);
   auto st = m_proc->spawn(
-      loop::ProcessOptions{std::move(argv), std::move(env), {}},
+      loop::ProcessOptions{std::move(argv), std::move(env), {}, std::move(extra_fds)},
       [this](std::string_view d) {
         if (d.empty()) m_out_eof = true;
         m_result.out.append(d.substr(0, k_out_cap - std::min(k_out_cap, m_result.out.size())));

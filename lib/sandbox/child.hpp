@@ -32,8 +32,9 @@ class ChildRun {
   ~ChildRun();
   // Starts argv with the complete environment `env`; done(result) once it exited and its
   // output was read. done(unavailable "ARGV0: reason") — possibly before returning — if it
-  // cannot start. `done` may destroy this ChildRun.
-  void start(std::vector<std::string> argv, std::vector<std::string> env, Done done);
+  // cannot start. `done` may destroy this ChildRun. `extra_fds` as loop::ProcessOptions.
+  void start(std::vector<std::string> argv, std::vector<std::string> env, Done done,
+             std::vector<int> extra_fds = {});
 
  private:
   void maybe_done();

@@ -6,6 +6,7 @@
 #include "lib/sandbox/kubectl_driver.hpp"
 #include "lib/sandbox/lease.hpp"
 #include "lib/sandbox/podman_driver.hpp"
+#include "lib/sandbox/run_as.hpp"
 
 namespace harness::sandbox {
 namespace {
@@ -68,6 +69,9 @@ ChannelLimits channel_limits(const model::SandboxProfile& profile, const LeafCon
   // Containers and pods get their process/memory caps from the runtime (--pids-limit,
   // --memory, the pod's limits); RLIMIT_NPROC there counts the container uid's processes.
   if (profile.driver != "bwrap") l.pids_max = 0;
+  // A sandbox that dropped to the leaf's account has a user namespace of its own: RLIMIT_NPROC
+  // counts (namespace, uid), i.e. this sandbox's processes, and holds for a non-root uid.
+  if (profile.driver == "bwrap" && drops_privileges(ctx)) l.pids_max = profile.pids_max;
   return l;
 }
 

@@ -7,9 +7,11 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "lib/base/account.hpp"
 #include "lib/base/result.hpp"
 #include "lib/model/profiles.hpp"
 #include "lib/sandbox/exec.hpp"
@@ -20,6 +22,11 @@ namespace harness::sandbox {
 struct LeafContext {
   std::string leaf_id;
   std::string workspace;  // host dir; bound or copied to workspace_path() inside the sandbox
+  // The account the tools run as (a root daemon); none = the daemon's own. See run_as.hpp.
+  std::optional<Account> run_as = std::nullopt;
+  // The workspace opened without following symlinks (borrowed; the runner keeps it open while
+  // the leaf runs); -1 = use the path. Handed to the sandbox's processes, see inherited_fds().
+  int workspace_fd = -1;
 };
 
 class LeaseTable;
@@ -52,6 +59,12 @@ class Driver {
   // The argv that starts a long-lived POSIX shell reading commands on stdin inside the sandbox,
   // with its working directory at the workspace. invalid/unavailable with a reason if it cannot.
   virtual harness::Result<std::vector<std::string>> shell_argv(const LeafContext& ctx) const = 0;
+  // Descriptors the process of shell_argv() inherits: element i becomes its fd 3 + i (-1 =
+  // none). Default: none.
+  virtual std::vector<int> inherited_fds(const LeafContext& ctx) const {
+    (void)ctx;
+    return {};
+  }
   // What the process shell_argv starts speaks: harness-exec where the driver places the helper,
   // else the POSIX sh protocol. Fixed for the driver's life.
   virtual ChannelProtocol channel_protocol() const { return ChannelProtocol::sh; }
@@ -77,6 +90,7 @@ std::vector<std::string> sandbox_env(const model::SandboxProfile& profile);
 ChannelLimits channel_limits(const model::SandboxProfile& profile);
 // Same, with the channel's private dir under /tmp/.harness/<leaf id>/: the per-leaf marker by
 // which a new shell of the leaf (container drivers) kills commands a lost shell left running.
+// A bwrap sandbox that drops to the leaf's account (run_as.hpp) gets pids_max as RLIMIT_NPROC too.
 ChannelLimits channel_limits(const model::SandboxProfile& profile, const LeafContext& ctx);
 
 }  // namespace harness::sandbox

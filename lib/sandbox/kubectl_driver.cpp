@@ -131,7 +131,7 @@ void KubectlDriver::on_listed(harness::Result<ChildResult> r) {
 void KubectlDriver::copy_in() {
   m_child = std::make_unique<ChildRun>(m_loop);
   m_child->start(
-      copy_in_argv(m_ctx.workspace, exec_prefix(m_pod), workspace_path()), client_env(),
+      copy_in_argv(m_ctx, exec_prefix(m_pod), workspace_path()), client_env(),
       [this](harness::Result<ChildResult> r) {
         loop::defer_destroy(m_loop, std::move(m_child));
         std::string what = name() + ": cannot copy the workspace into pod " + m_pod;
@@ -140,7 +140,8 @@ void KubectlDriver::copy_in() {
           return fail(make_error(ErrorCode::unavailable, what + ": " + failure_text(*r)));
         auto done = std::move(m_done);
         done({});
-      });
+      },
+      copy_in_fds(m_ctx));
 }
 
 void KubectlDriver::fail(harness::Status st) {

@@ -32,6 +32,8 @@ class LeaseTable {
   // Calls `wake` once, on the next release in `pool`. Returns an id for cancel_wait().
   std::uint64_t wait(const std::string& pool, std::function<void()> wake);
   void cancel_wait(std::uint64_t id);
+  // Waiters not yet woken or cancelled.
+  std::size_t waiting() const { return m_waiters.size(); }
 
  private:
   struct Waiter {

@@ -3,6 +3,7 @@
 
 #include "lib/loop/defer.hpp"
 #include "lib/sandbox/remote_shell.hpp"
+#include "lib/sandbox/run_as.hpp"
 
 namespace harness::sandbox {
 namespace {
@@ -39,13 +40,23 @@ std::string PodmanDriver::container_for(const std::string& leaf_id) const {
 
 std::vector<std::string> PodmanDriver::create_argv(const LeafContext& ctx) const {
   auto a = base_argv();
+  // /tmp as podman mounts it by default (rw,nosuid,nodev), asking for 1777: the leaf's account
+  // (--user) must be able to write it. runc gives the tmpfs the image's /tmp mode regardless.
   a.insert(a.end(), {"run", "-d", "--rm=false", "--name", container_for(ctx.leaf_id), "--label",
-                     "harness.leaf=" + ctx.leaf_id, "--read-only", "--tmpfs", "/tmp",
-                     "--cap-drop=ALL", "--security-opt", "no-new-privileges"});
+                     "harness.leaf=" + ctx.leaf_id, "--read-only", "--tmpfs",
+                     "/tmp:rw,nosuid,nodev,mode=1777", "--cap-drop=ALL", "--security-opt",
+                     "no-new-privileges"});
   if (!m_profile.network) a.insert(a.end(), {"--network", "none"});
   a.insert(a.end(), {"--pids-limit", std::to_string(m_profile.pids_max), "--memory",
                      std::to_string(m_profile.memory_mb) + "m"});
-  if (!m_profile.user.empty()) a.insert(a.end(), {"--user", m_profile.user});
+  // A root daemon runs the leaf's container as the leaf's account (over the profile's user).
+  if (drops_privileges(ctx)) {
+    a.insert(a.end(), {"--user", user_spec(*ctx.run_as)});
+    for (auto g : ctx.run_as->groups)
+      if (g != ctx.run_as->gid) a.insert(a.end(), {"--group-add", std::to_string(g)});
+  } else if (!m_profile.user.empty()) {
+    a.insert(a.end(), {"--user", m_profile.user});
+  }
   a.insert(a.end(), {"-v", ctx.workspace + ":/workspace:rw", "-w", "/workspace"});
   if (!m_exec_helper.empty())
     a.insert(a.end(), {"-v", m_exec_helper + ":" + k_exec_helper_in_sandbox + ":ro"});
@@ -80,7 +91,7 @@ harness::Result<std::vector<std::string>> PodmanDriver::shell_argv(const LeafCon
 
 // Runs one helper; a failure becomes unavailable "WHAT: <the tool's own message>".
 void PodmanDriver::step(std::vector<std::string> argv, std::string what,
-                        std::function<void(harness::Status)> next) {
+                        std::function<void(harness::Status)> next, std::vector<int> fds) {
   m_child = std::make_unique<ChildRun>(m_loop);
   m_child->start(
       std::move(argv), client_env(),
@@ -90,7 +101,8 @@ void PodmanDriver::step(std::vector<std::string> argv, std::string what,
         if (r->exit_code != 0)
           return next(make_error(ErrorCode::unavailable, what + ": " + failure_text(*r)));
         next({});
-      });
+      },
+      std::move(fds));
 }
 
 void PodmanDriver::prepare(uv_loop_t* loop, const LeafContext& ctx, PrepareDone done) {
@@ -101,9 +113,9 @@ void PodmanDriver::prepare(uv_loop_t* loop, const LeafContext& ctx, PrepareDone 
   if (m_profile.image.empty()) {
     auto prefix = base_argv();
     prefix.insert(prefix.end(), {"exec", "-i", m_profile.container});
-    return step(copy_in_argv(ctx.workspace, prefix, workspace_path()),
+    return step(copy_in_argv(ctx, prefix, workspace_path()),
                 name + ": cannot copy the workspace into container " + m_profile.container,
-                std::move(done));
+                std::move(done), copy_in_fds(ctx));
   }
   // A container left by a crashed daemon for this leaf is replaced (its workspace is the host's).
   auto create = [this, ctx, name, done = std::move(done)](harness::Status) mutable {

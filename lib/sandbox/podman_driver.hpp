@@ -5,8 +5,9 @@
 //   NOT copied back: they stay in the container (see README "Sandbox drivers").
 // - image = "IMAGE": prepare() creates a hardened container harness-<leaf id> with the host
 //   workspace bind-mounted at /workspace and harness-exec bound read-only at /run/harness/exec
-//   (the channel then speaks its protocol); finish() removes it. An existing container keeps
-//   the POSIX sh protocol: nothing is copied into it.
+//   (the channel then speaks its protocol); finish() removes it. Under a root daemon it runs as
+//   the leaf's account (--user UID:GID, --group-add). An existing container runs as its own user
+//   and keeps the POSIX sh protocol: nothing is copied into it.
 
 #include <memory>
 #include <string>
@@ -42,7 +43,7 @@ class PodmanDriver final : public Driver {
 
  private:
   void step(std::vector<std::string> argv, std::string what,
-            std::function<void(harness::Status)> next);
+            std::function<void(harness::Status)> next, std::vector<int> fds = {});
 
   model::SandboxProfile m_profile;
   std::string m_exec_helper;

@@ -1,5 +1,7 @@
 #include "lib/sandbox/remote_shell.hpp"
 
+#include "lib/sandbox/run_as.hpp"
+
 namespace harness::sandbox {
 namespace {
 
@@ -18,6 +20,12 @@ done
 mkdir -p "$__h_w" && cd "$__h_w" || { echo "cannot enter the workspace $__h_w" >&2; exit 97; }
 [ -z "$__h_x" ] || exec env -i "$@" "$__h_x" "$__h_m"
 exec env -i "$@" sh)SH";
+
+std::string single_quoted(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
 
 bool safe_id(const std::string& s) {
   return !s.empty() && s.find_first_not_of(
@@ -38,13 +46,21 @@ harness::Result<std::vector<std::string>> remote_shell(const LeafContext& ctx,
   return a;
 }
 
-std::vector<std::string> copy_in_argv(const std::string& from,
+std::vector<std::string> copy_in_argv(const LeafContext& ctx,
                                       const std::vector<std::string>& exec_prefix,
                                       const std::string& workdir) {
-  std::vector<std::string> a{"sh", "-c", "tar -C \"$0\" -cf - . | \"$@\"", from};
+  std::string drop;
+  for (const auto& word : drop_argv(ctx)) drop += single_quoted(word) + " ";
+  std::string from = ctx.workspace_fd >= 0 ? "/proc/self/fd/3" : ctx.workspace;
+  std::vector<std::string> a{"sh", "-c", "cd -- \"$0\" && " + drop + "tar -cf - . | \"$@\"", from};
   a.insert(a.end(), exec_prefix.begin(), exec_prefix.end());
   a.insert(a.end(), {"sh", "-c", "mkdir -p \"$1\" && tar -xf - -C \"$1\"", "sh", workdir});
   return a;
+}
+
+std::vector<int> copy_in_fds(const LeafContext& ctx) {
+  if (ctx.workspace_fd < 0) return {};
+  return {ctx.workspace_fd};
 }
 
 }  // namespace harness::sandbox

@@ -22,11 +22,16 @@ harness::Result<std::vector<std::string>> remote_shell(const LeafContext& ctx,
                                                        const std::vector<std::string>& env,
                                                        const std::string& helper = "");
 
-// A host command copying the host dir `from` into `workdir` inside the sandbox: `sh -c 'tar -C
-// FROM -cf - . | EXEC_PREFIX sh -c "mkdir -p W && tar -xf - -C W"'`. `exec_prefix` is the
-// client's argv up to the command it runs in the sandbox (e.g. "podman exec -i ctr").
-std::vector<std::string> copy_in_argv(const std::string& from,
+// A host command copying the leaf's workspace into `workdir` inside the sandbox: `sh -c 'cd SRC
+// && [DROP] tar -cf - . | EXEC_PREFIX sh -c "mkdir -p W && tar -xf - -C W"'`. SRC is the
+// workspace fd as the command's fd 3 (copy_in_fds) when the context has one, else its path;
+// DROP (run_as.hpp) makes the host tar read as the leaf's account. tar archives symlinks as
+// symlinks and never follows them. `exec_prefix` is the client's argv up to the command it runs
+// in the sandbox (e.g. "podman exec -i ctr").
+std::vector<std::string> copy_in_argv(const LeafContext& ctx,
                                       const std::vector<std::string>& exec_prefix,
                                       const std::string& workdir);
+// The descriptors copy_in_argv's command inherits (ChildRun::start's extra_fds).
+std::vector<int> copy_in_fds(const LeafContext& ctx);
 
 }  // namespace harness::sandbox

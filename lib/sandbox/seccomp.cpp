@@ -127,7 +127,7 @@ harness::Result<std::string> build() {
   return out;
 }
 
-harness::Result<std::string> publish(const std::string& bpf) {
+harness::Result<int> publish(const std::string& bpf) {
   int fd = memfd_create("harness-seccomp", MFD_CLOEXEC | MFD_ALLOW_SEALING);
   if (fd < 0) return make_error(ErrorCode::unavailable, "seccomp filter: memfd_create failed");
   bool ok = write(fd, bpf.data(), bpf.size()) == static_cast<ssize_t>(bpf.size()) &&
@@ -136,8 +136,8 @@ harness::Result<std::string> publish(const std::string& bpf) {
     ::close(fd);
     return make_error(ErrorCode::unavailable, "seccomp filter: cannot seal the memfd");
   }
-  // Deliberately never closed: children open it through /proc for the life of the process.
-  return "/proc/" + std::to_string(getpid()) + "/fd/" + std::to_string(fd);
+  // Deliberately never closed: children inherit it for the life of the process.
+  return fd;
 }
 
 }  // namespace
@@ -147,12 +147,17 @@ harness::Result<std::string> filter_bpf() {
   return bpf;
 }
 
-harness::Result<std::string> filter_path() {
-  static const harness::Result<std::string> path = [] {
+harness::Result<int> filter_fd() {
+  static const harness::Result<int> fd = [] {
     auto bpf = filter_bpf();
-    return bpf ? publish(*bpf) : harness::Result<std::string>(bpf.error());
+    return bpf ? publish(*bpf) : harness::Result<int>(bpf.error());
   }();
-  return path;
+  return fd;
+}
+
+harness::Result<std::string> filter_path() {
+  HARNESS_TRY_ASSIGN(int fd, filter_fd());
+  return "/proc/" + std::to_string(getpid()) + "/fd/" + std::to_string(fd);
 }
 
 }  // namespace harness::sandbox::seccomp

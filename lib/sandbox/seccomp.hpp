@@ -19,9 +19,13 @@ namespace harness::sandbox::seccomp {
 // fd. unavailable with libseccomp's reason if the filter cannot be built on this machine.
 harness::Result<std::string> filter_bpf();
 
-// A path that a child of this process can open to read filter_bpf() from its start:
-// /proc/<our pid>/fd/<n> of a sealed, close-on-exec memfd that lives as long as the process.
-// Each open gets its own offset, so concurrent sandboxes never share a read position.
+// A sealed, close-on-exec memfd holding filter_bpf(), open for the life of the process. A child
+// inherits it (loop::ProcessOptions::extra_fds) and reopens it through /proc/self/fd/N: each
+// open gets its own offset, so concurrent sandboxes never share a read position. (Not our
+// /proc/<pid>/fd/N: once a thread of the daemon changed its fsuid (ActAs) the daemon is no
+// longer dumpable, and a child without CAP_SYS_PTRACE may not open that.)
+harness::Result<int> filter_fd();
+// /proc/<our pid>/fd/<filter_fd()>, for tests.
 harness::Result<std::string> filter_path();
 
 }  // namespace harness::sandbox::seccomp

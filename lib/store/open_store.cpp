@@ -2,6 +2,7 @@
 #include <cctype>
 
 #include "lib/model/redactor.hpp"
+#include "lib/store/redis/redis_store.hpp"
 #include "lib/store/sqlite/sqlite_store.hpp"
 #include "lib/store/store.hpp"
 
@@ -22,7 +23,8 @@ std::string scheme_of(const std::string& url) {
 
 }  // namespace
 
-Result<std::unique_ptr<Store>> open_store(uv_loop_t* loop, const std::string& url) {
+Result<std::unique_ptr<Store>> open_store(uv_loop_t* loop, const std::string& url,
+                                          const StoreOptions& options) {
   if (url.empty()) return make_error(ErrorCode::invalid, "the store URL is empty");
   std::string scheme = scheme_of(url);
   if (scheme.empty()) return sqlite::open_sqlite_store(loop, url);
@@ -32,11 +34,10 @@ Result<std::unique_ptr<Store>> open_store(uv_loop_t* loop, const std::string& ur
     if (path.empty()) return make_error(ErrorCode::invalid, "store URL '" + url + "' has no path");
     return sqlite::open_sqlite_store(loop, path);
   }
-  if (scheme == "redis" || scheme == "rediss")
-    return make_error(ErrorCode::invalid, "redis store is not available yet");
+  if (scheme == "redis" || scheme == "rediss") return redis::open_redis_store(loop, url, options);
   return make_error(ErrorCode::invalid, "unknown store URL scheme '" + scheme + "' in '" +
                                             model::url_without_password(url) +
-                                            "' (use sqlite:PATH)");
+                                            "' (use sqlite:PATH or redis://host:port/db)");
 }
 
 }  // namespace harness::store

@@ -1,7 +1,7 @@
 #pragma once
 // The Store: sessions as append-only event logs, leaf rows as their projection, nothing
-// SQL- or Redis-specific above this line. Implementations: sqlite/ (one DB thread) and, later,
-// redis/ (hiredis async on the loop).
+// SQL- or Redis-specific above this line. Implementations: sqlite/ (one DB thread) and redis/
+// (hiredis async on the loop).
 //
 // Threads: every method is called on the loop thread and every callback runs on the loop
 // thread, later (never inside the call). Callbacks are always called exactly once, also on
@@ -73,6 +73,35 @@ struct EventQuery {
   int limit = 1000;  // <= 0: no limit
 };
 
+// Several daemons on one store (Redis; docs/redis.md "Several daemons"). A daemon registers its
+// node name, then claims leaves: each claim is a lease renewed by the next claim() call and
+// carries a fencing token; the store checks it inside every append of a leaf it holds, so a
+// daemon whose lease lapsed (paused, cut off) has its writes refused (conflict).
+struct NodeRequest {
+  std::string node;      // the name (config `node`)
+  std::string instance;  // this process, unique (a restarted daemon is a new instance)
+  std::int64_t ttl_ms = 15'000;
+};
+
+struct ClaimRequest {
+  std::string node, instance;
+  int want = 0;  // free slots: claim at most this many
+  std::int64_t lease_ttl_ms = 15'000;
+};
+
+struct Claim {
+  model::Leaf leaf;
+  std::int64_t fence = 0;   // increases with every claim of the leaf
+  bool after_gate = false;  // handed on by a verdict (it had parked at a gate), not by a crash
+  bool released = false;    // given back by its daemon (a shutdown), not taken after expiry
+};
+
+struct ClaimResult {
+  std::vector<Claim> claimed;  // expired leases first (oldest leaf first), then the queue
+  // Leaves this store held that must stop here: ended elsewhere (cancelled), or lease lost.
+  std::vector<std::string> lost;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -99,6 +128,18 @@ class Store {
   // The store's schedules (schedule_store.hpp), or nullptr when this store keeps none: the
   // daemon then runs no scheduler and /v1/schedules answers 503. Owned by the store.
   virtual ScheduleStore* schedules() { return nullptr; }
+  // True when several daemons may share the store: leaves are then run through claim(), not
+  // from list_unfinished(). SQLite: false (one daemon; the lease calls answer trivially).
+  virtual bool shared() const { return false; }
+  // Marks `node` live for ttl_ms (claim() renews it). conflict: another live instance holds
+  // the name (it renewed within ttl_ms).
+  virtual void register_node(NodeRequest req, Callback<bool> cb) = 0;
+  // Renews the leases this store holds and the node's liveness, reports the leases lost, and
+  // claims up to `want` leaves (expired leases of other daemons first, then the queue).
+  virtual void claim(ClaimRequest req, Callback<ClaimResult> cb) = 0;
+  // Gives a held leaf back (its runner stopped here without ending it: shutdown): claimable
+  // at once by any daemon. A leaf not held, or no longer, is left alone.
+  virtual void release(std::string leaf_id, Callback<bool> cb) = 0;
   // Answers ok when the store can serve requests (for /readyz). After a write failed with
   // unavailable (disk full, database locked, I/O error), it answers that error — naming the
   // store and its reason — until a write works again; it tries a small write itself to find out.
@@ -108,10 +149,20 @@ class Store {
   virtual void close(std::function<void()> done) = 0;
 };
 
-// Opens the store named by `url`: "sqlite:PATH" (or a bare path). Runs migrations. Blocking:
-// call at startup, before the loop serves requests. invalid for an unknown scheme; unavailable
-// when the database cannot be opened (the message says which file and why). An open store keeps
-// the loop alive; after close() it holds no handle, so uv_run can return.
-Result<std::unique_ptr<Store>> open_store(uv_loop_t* loop, const std::string& url);
+// Settings of the network stores (ignored by SQLite).
+struct StoreOptions {
+  std::int64_t connect_timeout_ms = 2000;  // connect + handshake, per attempt
+  std::int64_t command_timeout_ms = 5000;  // per command; then the connection is dropped
+};
+
+// Opens the store named by `url`: "sqlite:PATH" (or a bare path), or
+// "redis://[user:pass@]host:port/db". SQLite: runs migrations; blocking, call at startup, before
+// the loop serves requests; unavailable when the database cannot be opened (the message says
+// which file and why). Redis: starts connecting and returns at once; calls wait for the first
+// connection (at most the connect timeout), then fail `unavailable` while Redis is unreachable.
+// invalid for an unknown scheme or a bad URL. An open store keeps the loop alive; after close()
+// it holds no handle, so uv_run can return.
+Result<std::unique_ptr<Store>> open_store(uv_loop_t* loop, const std::string& url,
+                                          const StoreOptions& options = {});
 
 }  // namespace harness::store

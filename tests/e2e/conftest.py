@@ -7,8 +7,12 @@
 - `daemon`: make_daemon() with those defaults, already ready.
 - `daemon_factory`: make_daemon without the bwrap skip (for leaves that never run a tool).
 - `workdir`: an empty directory to pass as --workdir.
-- `needs_bwrap`: skips when `bwrap --ro-bind / / true` fails on this machine.
-When a test fails, each of its daemons' logs is attached to the report.
+- `needs_bwrap`: skips when `bwrap --ro-bind / / true` fails on this machine (fails in CI mode).
+Prerequisites (bwrap, podman, busybox, redis-server, root...) go through harness_env.require():
+a skip normally, a failure when CI=true or HARNESS_REQUIRE_SANDBOX=1. Never call pytest.skip
+for a missing prerequisite directly.
+When a test fails, each of its daemons' logs is attached to the report. A daemon whose log shows
+a sanitizer report (ASan, LSan, UBSan builds) fails the test at teardown, with the report.
 """
 
 import os
@@ -20,21 +24,10 @@ sys.path.insert(0, os.path.dirname(__file__))
 import harness_env as he  # noqa: E402
 from fake_model import FakeModel  # noqa: E402
 
-_bwrap = None
-
-
-def bwrap_status():
-    global _bwrap
-    if _bwrap is None:
-        _bwrap = he.bwrap_works()
-    return _bwrap
-
 
 @pytest.fixture
 def needs_bwrap():
-    ok, why = bwrap_status()
-    if not ok:
-        pytest.skip(f"bubblewrap cannot create a sandbox on this machine: {why}")
+    he.require("bwrap", "runs tools in a bwrap sandbox")
 
 
 @pytest.fixture
@@ -80,6 +73,9 @@ def daemon_factory(request, tmp_path, fake):
     yield make
     for d in daemons:
         d.stop()
+    reports = [r for r in (d.sanitizer_report() for d in daemons) if r]
+    if reports:
+        pytest.fail("harnessd reported a sanitizer error:\n" + "\n\n".join(reports), pytrace=False)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ test-side code on the pytest thread; the fake model server runs its own threads.
 import http.client
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -18,6 +19,20 @@ API_KEY_ENV = "FAKE_API_KEY"
 API_KEY = "sk-test-secret-0123456789"  # credential-shaped, so redaction has something to find
 
 REPO = Path(__file__).resolve().parents[2]
+
+# How long the harness waits for the daemon (readiness, requests, harnessctl, leaves reaching a
+# state, shutdown) is multiplied by HARNESS_E2E_TIMEOUT_SCALE: tests/run.sh sets 4 for the run
+# against the ASan+UBSan build, which is several times slower. It lengthens deadlines only.
+TIMEOUT_SCALE = float(os.environ.get("HARNESS_E2E_TIMEOUT_SCALE") or 1)
+
+
+def scaled(seconds):
+    """A deadline of the harness, in seconds, stretched by HARNESS_E2E_TIMEOUT_SCALE."""
+    return seconds * TIMEOUT_SCALE
+
+
+# Lines that start a sanitizer report in a daemon's log (builds with HARNESS_SANITIZE=ON).
+SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", ": runtime error: ")
 
 
 def binary(env_name, rel):
@@ -43,6 +58,65 @@ def bwrap_works():
     except (OSError, subprocess.TimeoutExpired) as e:
         return False, f"bwrap cannot run: {e}"
     return p.returncode == 0, f"`bwrap --ro-bind / / true` exited {p.returncode}: {p.stderr.strip()}"
+
+
+# ---------------------------------------------------------------- prerequisites
+
+
+def ci_mode():
+    """CI=true (or HARNESS_REQUIRE_SANDBOX=1): a missing prerequisite fails the tests needing it."""
+    return (os.environ.get("CI", "").lower() in ("true", "1", "yes")
+            or os.environ.get("HARNESS_REQUIRE_SANDBOX") == "1")
+
+
+def _missing_programs(*names):
+    gone = [n for n in names if not shutil.which(n)]
+    return f"{', '.join(gone)} not found on PATH" if gone else None
+
+
+def _bwrap_missing():
+    ok, why = bwrap_works()
+    return None if ok else f"bubblewrap cannot create a sandbox on this machine: {why}"
+
+
+# What each prerequisite is and how to tell it is missing: a function returning None when it is
+# there, else why not. Results are cached per process.
+PREREQUISITES = {
+    "bwrap": _bwrap_missing,
+    "podman": lambda: _missing_programs("podman"),
+    "busybox": lambda: None if os.access("/bin/busybox", os.X_OK) else "/bin/busybox (busybox-static) is not installed",
+    "redis-server": lambda: _missing_programs("redis-server"),
+    "root": lambda: None if os.geteuid() == 0 else f"not running as root (euid {os.geteuid()})",
+    "accounts": lambda: _missing_programs("useradd", "userdel", "groupadd", "groupdel", "runuser"),
+    "curl": lambda: _missing_programs("curl"),
+}
+_missing_cache = {}
+
+
+def missing(thing):
+    """None when prerequisite `thing` (a key of PREREQUISITES) is available, else why not."""
+    if thing not in _missing_cache:
+        _missing_cache[thing] = PREREQUISITES[thing]()
+    return _missing_cache[thing]
+
+
+def unavailable(thing, reason):
+    """`thing` turned out unusable (`reason`): skip the test — or, in CI mode, fail it, so CI
+    never passes by silently testing less."""
+    import pytest
+
+    if ci_mode():
+        pytest.fail(f"missing prerequisite {thing} (required: CI=true or HARNESS_REQUIRE_SANDBOX=1): {reason}",
+                    pytrace=False)
+    pytest.skip(f"{thing}: {reason}")
+
+
+def require(thing, why):
+    """Skips (fails in CI mode) unless prerequisite `thing` is available; `why` says what the test
+    needs it for, e.g. require("root", "creates throwaway Unix accounts")."""
+    reason = missing(thing)
+    if reason is not None:
+        unavailable(thing, f"{reason} (needed because the test {why})")
 
 
 # ---------------------------------------------------------------- TOML
@@ -131,7 +205,7 @@ class Response:
 
 def unix_request(sock_path, method, path, body=None, headers=None, timeout=30):
     """One request over the unix socket. `body` may be bytes (sent as is) or JSON-able."""
-    conn = UnixHTTPConnection(str(sock_path), timeout=timeout)
+    conn = UnixHTTPConnection(str(sock_path), timeout=scaled(timeout))
     try:
         data = body if isinstance(body, (bytes, type(None))) else json.dumps(body).encode()
         hdrs = {"Content-Type": "application/json", **(headers or {})}
@@ -144,7 +218,7 @@ def unix_request(sock_path, method, path, body=None, headers=None, timeout=30):
 
 def wait_until(predicate, timeout, interval=0.05, what="condition"):
     """Polls predicate() until truthy (returned) or raises AssertionError at the deadline."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + scaled(timeout)
     while True:
         v = predicate()
         if v:
@@ -199,7 +273,7 @@ class Daemon:
         return self
 
     def wait_ready(self, timeout=30):
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + scaled(timeout)
         last = "no answer"
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -229,7 +303,7 @@ class Daemon:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
-                self.proc.wait(timeout=timeout)
+                self.proc.wait(timeout=scaled(timeout))
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(timeout=10)
@@ -258,6 +332,14 @@ class Daemon:
 
     def log_tail(self, n=200):
         return "\n".join(self.log_text().splitlines()[-n:])
+
+    def sanitizer_report(self, context=60):
+        """The first ASan/LSan/UBSan report in the log (with the lines after it), or None."""
+        lines = self.log_text().splitlines()
+        for i, line in enumerate(lines):
+            if any(m in line for m in SANITIZER_MARKERS):
+                return "\n".join(lines[i:i + context])
+        return None
 
     # -- the API
 
@@ -291,7 +373,7 @@ class Daemon:
 
     def wait_leaf(self, leaf_id, timeout=60):
         """Long-polls until terminal; returns the leaf (asserts it became terminal)."""
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + scaled(timeout)
         while True:
             left = max(1, int(deadline - time.monotonic()))
             r = self.request("GET", f"/v1/leaves/{leaf_id}/wait?timeout={left}", timeout=left + 10)
@@ -332,7 +414,7 @@ class Daemon:
 
 def run_ctl(socket_path, *args, timeout=60, input=None, env=None):
     argv = [harnessctl_path(), "--socket", str(socket_path), *[str(a) for a in args]]
-    p = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, input=input,
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=scaled(timeout), input=input,
                        env=env, stdin=None if input is not None else subprocess.DEVNULL)
     return p.returncode, p.stdout, p.stderr
 

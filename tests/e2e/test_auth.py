@@ -30,17 +30,8 @@ TERMINAL = ("succeeded", "failed", "rejected", "cancelled")
 
 
 def bwrap_ok():
-    """Skips unless bubblewrap works (approved calls run in the sandbox)."""
-    ok, why = he.bwrap_works()
-    if not ok:
-        pytest.skip(f"bubblewrap cannot create a sandbox on this machine: {why}")
-
-
-def accounts_unavailable():
-    if os.geteuid() != 0:
-        return "needs root to create throwaway Unix accounts (useradd) and run harnessctl as them"
-    missing = [t for t in ("useradd", "userdel", "groupadd", "groupdel", "runuser") if not shutil.which(t)]
-    return f"needs {', '.join(missing)} on PATH" if missing else None
+    """Skips (fails in CI mode) unless bubblewrap works (approved calls run in the sandbox)."""
+    he.require("bwrap", "runs approved calls in the sandbox")
 
 
 def run(*argv):
@@ -82,9 +73,8 @@ class Accounts:
 
 @pytest.fixture(scope="module")
 def accounts():
-    why = accounts_unavailable()
-    if why:
-        pytest.skip(why)
+    he.require("root", "creates throwaway Unix accounts and runs harnessctl as them")
+    he.require("accounts", "creates throwaway Unix accounts (useradd) and runs harnessctl as them")
     a = Accounts()
     try:
         yield a.create()

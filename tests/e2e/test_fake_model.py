@@ -17,6 +17,7 @@ import urllib.request
 import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
+import harness_env as he  # noqa: E402
 from fake_model import FakeModel  # noqa: E402
 
 KEY = "sk-test-secret"
@@ -380,9 +381,7 @@ def test_keep_alive_serves_several_requests_on_one_connection(fake):
 
 def test_curl_chunked_body_with_expect_continue(fake):
     """libcurl (which harnessd uses) may send Expect: 100-continue and chunked bodies."""
-    import shutil
-    if not shutil.which("curl"):
-        pytest.skip("curl is not installed")
+    he.require("curl", "sends its request with the curl program")
     fake.set_script([], default={"text": "ok"})
     body = json.dumps({"model": "m", "max_tokens": 5, "messages": [{"role": "user", "content": "x" * 5000}]})
     p = subprocess.run(["curl", "-sS", "-H", "Expect: 100-continue", "-H", "Transfer-Encoding: chunked",

@@ -25,14 +25,6 @@ TERMINAL = ("succeeded", "failed", "rejected", "cancelled")
 GATED = [{"tool_calls": [{"name": "bash", "input": {"command": "echo deploy"}}]}, {"text": "done"}]
 
 
-def accounts_unavailable():
-    if os.geteuid() != 0:
-        return "needs root to create throwaway Unix accounts (useradd) and run harnessctl as them"
-    tools = ("useradd", "userdel", "groupadd", "groupdel", "runuser")
-    missing = [t for t in tools if not shutil.which(t)]
-    return f"needs {', '.join(missing)} on PATH" if missing else None
-
-
 def run(*argv):
     p = subprocess.run(list(argv), capture_output=True, text=True, timeout=60)
     assert p.returncode == 0, f"{' '.join(argv)} exited {p.returncode}: {p.stderr}"
@@ -70,9 +62,8 @@ class Accounts:
 
 @pytest.fixture(scope="module")
 def accounts():
-    why = accounts_unavailable()
-    if why:
-        pytest.skip(why)
+    he.require("root", "creates throwaway Unix accounts and runs harnessctl as them")
+    he.require("accounts", "creates throwaway Unix accounts (useradd) and runs harnessctl as them")
     a = Accounts()
     try:
         yield a.create()
@@ -291,9 +282,10 @@ def test_concurrent_doctors_start_their_own_containers(make_daemon, fake):
 
 
 def podman_image(tp):
-    """test_podman's busybox image, built here (skips like test_podman when it cannot be)."""
-    if not shutil.which("podman") or not os.path.exists("/bin/busybox"):
-        pytest.skip("podman or /bin/busybox (busybox-static) is not installed")
+    """test_podman's busybox image, built here (skips like test_podman when it cannot be; fails
+    in CI mode)."""
+    he.require("podman", "runs a podman sandbox")
+    he.require("busybox", "builds its container image from /bin/busybox")
     tmp = Path(tempfile.mkdtemp(prefix="hx-img-"))
     try:
         tp.build_image(tmp)
@@ -301,5 +293,5 @@ def podman_image(tp):
         shutil.rmtree(tmp, ignore_errors=True)
     r = tp.podman("run", "--rm", *tp.ULIMITS, tp.IMAGE, "true")
     if r.returncode != 0:
-        pytest.skip(f"podman --runtime runc run fails on this machine: {r.stderr.strip()}")
+        he.unavailable("podman", f"podman --runtime runc run fails on this machine: {r.stderr.strip()}")
     return tp.IMAGE

@@ -11,6 +11,7 @@ import uuid
 
 import pytest
 
+import harness_env as he
 from test_core import ANSWER, PROMPT, THREE_TURNS
 
 IMAGE = "localhost/harness-test-busybox:latest"
@@ -28,6 +29,7 @@ def build_image(tmp):
     root = tmp / "rootfs"
     for d in ("bin", "workspace", "tmp", "proc", "dev", "sys", "etc"):
         (root / d).mkdir(parents=True)
+    (root / "tmp").chmod(0o1777)  # as in any image; runc gives the --tmpfs /tmp this mode
     shutil.copy("/bin/busybox", root / "bin" / "busybox")
     applets = subprocess.run(["/bin/busybox", "--list"], capture_output=True, text=True).stdout.split()
     for a in applets:
@@ -43,12 +45,12 @@ def build_image(tmp):
 
 @pytest.fixture(scope="module")
 def image(tmp_path_factory):
-    if not shutil.which("podman") or not os.path.exists("/bin/busybox"):
-        pytest.skip("podman or /bin/busybox (busybox-static) is not installed")
+    he.require("podman", "runs leaves in podman containers")
+    he.require("busybox", "builds its container image from /bin/busybox")
     build_image(tmp_path_factory.mktemp("img"))
     r = podman("run", "--rm", *ULIMITS, IMAGE, "true")
     if r.returncode != 0:
-        pytest.skip(f"podman --runtime runc run fails on this machine: {r.stderr.strip()}")
+        he.unavailable("podman", f"podman --runtime runc run fails on this machine: {r.stderr.strip()}")
     return IMAGE
 
 
@@ -101,7 +103,6 @@ def test_container_per_leaf_from_image(make_daemon, fake, workdir, image):
     def gone():
         r = podman("ps", "-a", "--format", "{{.Names}}")
         return name not in r.stdout.split()
-    import harness_env as he
     he.wait_until(gone, 30, what=f"container {name} removed")
 
 
@@ -144,7 +145,6 @@ def test_missing_container_fails_sandbox_error(make_daemon, fake, workdir, image
 def test_commands_left_running_by_a_crash_are_killed(make_daemon, fake, workdir, sandbox0):
     """kill -9 of harnessd while a command runs in an existing container: the command survives
     its exec client; the recovered leaf's new shell finds it by the leaf's marker and kills it."""
-    import harness_env as he
     d = podman_daemon(make_daemon, container=sandbox0)
     marker = f"lingering-{uuid.uuid4().hex[:6]}"
     fake.set_script([

@@ -8,7 +8,9 @@ import harness_env as he
 
 
 def recovered(d, leaf_id):
-    return [e["data"] for e in d.events(leaf_id) if e["type"] == "leaf_recovered"]
+    """The leaf's leaf_recovered data, without `node` (the daemon's name, docs/api.md)."""
+    return [{k: v for k, v in e["data"].items() if k != "node"}
+            for e in d.events(leaf_id) if e["type"] == "leaf_recovered"]
 
 
 def test_sigterm_persists_the_answer_in_flight_and_the_restart_says_shutdown(make_daemon, fake, workdir):

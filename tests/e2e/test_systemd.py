@@ -208,6 +208,7 @@ def test_read_only_workdir_is_refused_at_submit(daemon_factory, tmp_path):
     """Under ProtectSystem=strict every path outside ReadWritePaths= is read-only for harnessd: a
     leaf there would fail every write. Here a read-only bind mount in the daemon's own mount
     namespace stands in for it."""
+    he.require("root", "bind-mounts a directory read-only in a new mount namespace (unshare -m)")
     ro, rw = tmp_path / "ro", tmp_path / "rw"
     ro.mkdir()
     rw.mkdir()

@@ -98,6 +98,16 @@ class SqliteStore final : public Store, public ScheduleStore {
   void list_unfinished(Callback<std::vector<model::Leaf>> cb) override {
     run(std::move(cb), [](Db& db) { return sqlite::list_unfinished(db); });
   }
+  // One daemon per SQLite database: no claims, leases or fencing.
+  void register_node(NodeRequest, Callback<bool> cb) override {
+    run(std::move(cb), [](Db&) -> Result<bool> { return true; });
+  }
+  void claim(ClaimRequest, Callback<ClaimResult> cb) override {
+    run(std::move(cb), [](Db&) -> Result<ClaimResult> { return ClaimResult{}; });
+  }
+  void release(std::string, Callback<bool> cb) override {
+    run(std::move(cb), [](Db&) -> Result<bool> { return true; });
+  }
   void ping(Callback<bool> cb) override {
     run(std::move(cb), [h = &m_health](Db& db) { return h->ping(db); });
   }

@@ -52,6 +52,15 @@ class FlakyStore final : public store::Store {
   void list_unfinished(store::Callback<std::vector<model::Leaf>> cb) override {
     m_inner.list_unfinished(std::move(cb));
   }
+  void register_node(store::NodeRequest r, store::Callback<bool> cb) override {
+    m_inner.register_node(std::move(r), std::move(cb));
+  }
+  void claim(store::ClaimRequest r, store::Callback<store::ClaimResult> cb) override {
+    m_inner.claim(std::move(r), std::move(cb));
+  }
+  void release(std::string id, store::Callback<bool> cb) override {
+    m_inner.release(std::move(id), std::move(cb));
+  }
   void ping(store::Callback<bool> cb) override { m_inner.ping(std::move(cb)); }
   void close(std::function<void()> done) override { m_inner.close(std::move(done)); }
 
@@ -70,7 +79,7 @@ struct RunnerFixture {
   std::vector<std::string> steps;  // every continuation entered, in order
 
   RunnerFixture() {
-    std::string replay = db.dir.path + "/replay.json";
+    std::string replay = db.backend.dir.path + "/replay.json";
     std::ofstream(replay) << R"({"responses": [{"text": "all done"}]})";
     model::ModelProfile m;
     m.name = "default";

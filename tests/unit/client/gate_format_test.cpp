@@ -71,6 +71,10 @@ TEST_CASE("WHAT is the exact command, the changed file, or the agent's summary")
   CHECK(gate_details(request_gate(), "  ") ==
         "  summary: deploy to prod\n  proposed: run deploy.sh\n");
   CHECK_NOTHROW(gate_what(Json{{"gate", "one"}, {"input", 3}}, 60));
+  // No diff, but the daemon's reason why (a symlink it would not follow): shown as is.
+  Json link = diff_gate();
+  link["diff"] = "write_file x: x is a symlink to /etc/shadow; not followed\n";
+  CHECK(gate_what(link, 80) == "write_file x: x is a symlink to /etc/shadow; not followed");
 }
 
 TEST_CASE("the approvals table, and -o wide with the whole diff under its row") {

@@ -1,4 +1,5 @@
 #include <doctest/doctest.h>
+#include <unistd.h>
 
 #include <string>
 
@@ -267,4 +268,35 @@ TEST_CASE("bad environment and flag values name their source") {
   auto s = parse("", flags);
   REQUIRE_FALSE(s.has_value());
   CHECK(contains(s.error().message, "sqlite:PATH or redis://"));
+}
+
+TEST_CASE("node defaults to the host name; lease_ttl to 15s; both from file, env and flag") {
+  char host[256] = {};
+  REQUIRE(gethostname(host, sizeof host - 1) == 0);
+  auto c = parse("");
+  REQUIRE(c.has_value());
+  CHECK(c->node == host);
+  CHECK(c->origins.at("node") == "default");
+  CHECK(c->lease_ttl_ms == 15'000);
+
+  auto f = parse("node = \"web-1\"\nlease_ttl = \"2s\"\n");
+  REQUIRE_MESSAGE(f.has_value(), test::why(f));
+  CHECK(f->node == "web-1");
+  CHECK(f->lease_ttl_ms == 2000);
+
+  Environment env = user_env();
+  env.vars["HARNESS_NODE"] = "pod-abc-123";
+  CHECK(parse("node = \"web-1\"\n", {}, env)->node == "pod-abc-123");
+  Overrides flags;
+  flags.node = "cli.node_2";
+  auto fl = parse("node = \"web-1\"\n", flags, env);
+  REQUIRE(fl.has_value());
+  CHECK(fl->node == "cli.node_2");
+  CHECK(fl->origins.at("node") == "flag --node");
+
+  auto bad = parse("node = \"a b\"\n");
+  REQUIRE_FALSE(bad.has_value());
+  CHECK(contains(bad.error().message, "node"));
+  CHECK(contains(bad.error().message, "letters, digits"));
+  CHECK_FALSE(parse("lease_ttl = \"100ms\"\n").has_value());  // below 500ms
 }

@@ -184,6 +184,32 @@ TEST_CASE("bad [auth] values and unknown keys are errors") {
   CHECK(contains(error_of("[auth.extra]\nx = 1\n"), "auth.extra: unknown key"));
 }
 
+TEST_CASE("[auth] workdir_roots and a token's run_as account") {
+  auto c = parse(
+      "[auth]\nworkdir_roots = [\"/home\", \"/srv/ci\"]\n"
+      "[auth.tokens.ci]\ntoken = \"ci-secret-token\"\nroles = [\"submit\"]\nrun_as = \"ci-bot\"\n"
+      "[auth.tokens.bare]\ntoken = \"bare-secret-token\"\nroles = [\"submit\"]\n");
+  REQUIRE_MESSAGE(c.has_value(), test::why(c));
+  CHECK(c->auth.workdir_roots == Strings{"/home", "/srv/ci"});
+  auto run_as_of = [](const Config& cfg, const std::string& name) {
+    for (const auto& t : cfg.auth.tokens)
+      if (t.name == name) return t.run_as;
+    return std::string("?");
+  };
+  CHECK(run_as_of(*c, "ci") == "ci-bot");
+  CHECK(run_as_of(*c, "bare") == "");
+  CHECK(parse("[auth]\n")->auth.workdir_roots.empty());
+  CHECK(contains(error_of("[auth]\nworkdir_roots = [\"home\"]\n"), "auth.workdir_roots"));
+  CHECK(contains(error_of("[auth]\nworkdir_roots = [\"/srv/../etc\"]\n"), "without '..'"));
+  CHECK(contains(error_of("[auth.tokens.ci]\ntoken = \"ci-secret-token\"\nroles = [\"submit\"]\n"
+                          "run_as = \"a b\"\n"),
+                 "auth.tokens.ci.run_as"));
+  auto again = parse(to_toml(*c));
+  REQUIRE_MESSAGE(again.has_value(), test::why(again));
+  CHECK(again->auth.workdir_roots == c->auth.workdir_roots);
+  CHECK(run_as_of(*again, "ci") == "ci-bot");
+}
+
 TEST_CASE("bad [auth.tokens.NAME] sections are errors") {
   auto tok = [](std::string body) { return "[auth.tokens.ci]\n" + body; };
   CHECK(contains(error_of(tok("token = \"short\"\nroles = [\"submit\"]\n")), "at least 8"));

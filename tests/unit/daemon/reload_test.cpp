@@ -53,5 +53,20 @@ TEST_CASE("reload: the store, socket and state dir keep their running values and
   CHECK(plan.next->max_running == 2);
 }
 
+TEST_CASE("reload: a shared store's node name, lease and Redis timeouts need a restart") {
+  config::Config current = running();
+  current.node = "web-1";
+  config::Config loaded = current;
+  loaded.node = "web-2";
+  loaded.lease_ttl_ms = 2000;
+  loaded.redis_command_timeout_ms = 100;
+  ReloadPlan plan = plan_reload(current, loaded);
+  CHECK(plan.need_restart ==
+        std::vector<std::string>{"redis_command_timeout", "node", "lease_ttl"});
+  CHECK(plan.next->node == "web-1");
+  CHECK(plan.next->lease_ttl_ms == current.lease_ttl_ms);
+  CHECK(plan.next->redis_command_timeout_ms == current.redis_command_timeout_ms);
+}
+
 }  // namespace
 }  // namespace harness::daemon

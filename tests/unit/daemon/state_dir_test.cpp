@@ -1,9 +1,13 @@
 #include "lib/daemon/state_dir.hpp"
 
 #include <doctest/doctest.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <optional>
+#include <thread>
 
 #include "lib/base/fs.hpp"
 #include "tests/unit/store/store_fixture.hpp"
@@ -28,6 +32,22 @@ TEST_CASE("state lock: one holder at a time; the file names it; released on dest
 
   first.reset();
   CHECK(StateLock::acquire(dir.path).has_value());
+}
+
+TEST_CASE(
+    "state lock: a holder that lets go within a moment (a dead daemon's child) is waited for") {
+  store::test::TempDir dir;
+  // Another open file description holds it, as a forked child of a killed daemon would.
+  int held = ::open((dir.path + "/harnessd.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  REQUIRE(held >= 0);
+  REQUIRE(::flock(held, LOCK_EX | LOCK_NB) == 0);
+  std::thread release([held] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    ::close(held);
+  });
+  auto lock = StateLock::acquire(dir.path);
+  release.join();
+  CHECK(lock.has_value());
 }
 
 TEST_CASE("clean-shutdown marker: taken once per write") {

@@ -25,7 +25,7 @@ struct Captured {
 Status spawn_into(Process& p, Captured& c, std::vector<std::string> argv,
                   std::vector<std::string> env = {"PATH=/usr/bin:/bin"}) {
   return p.spawn(
-      ProcessOptions{std::move(argv), std::move(env), {}},
+      ProcessOptions{std::move(argv), std::move(env), {}, {}},
       [&c](std::string_view d) { d.empty() ? void(c.out_eof = true) : void(c.out.append(d)); },
       [&c](std::string_view d) { d.empty() ? void(c.err_eof = true) : void(c.err.append(d)); },
       [&c](std::int64_t st, int sig) {

@@ -104,6 +104,28 @@ TEST_CASE("leaf JSON round-trips and reports wrong types by field") {
   CHECK(bad.error().message.find("max_turns") != std::string::npos);
 }
 
+TEST_CASE("a leaf's account round-trips; null is the daemon's own; bad shapes are named") {
+  LeafSpec s;
+  s.prompt = "p";
+  CHECK(to_json(s)["run_as"].is_null());
+  CHECK_FALSE(spec_from_json(to_json(s))->run_as.has_value());
+  s.run_as = Account{1001, 1002, {27, 1002}, "alice"};
+  Json j = to_json(s);
+  CHECK(j["run_as"] ==
+        Json{{"uid", 1001}, {"gid", 1002}, {"groups", {27, 1002}}, {"name", "alice"}});
+  auto back = spec_from_json(j);
+  REQUIRE(back.has_value());
+  REQUIRE(back->run_as.has_value());
+  CHECK(*back->run_as == *s.run_as);
+  CHECK(back->run_as->name == "alice");
+  for (Json bad : {Json("alice"), Json{{"uid", "x"}, {"gid", 1}}, Json{{"name", "a"}}}) {
+    j["run_as"] = bad;
+    auto r = spec_from_json(j);
+    REQUIRE_FALSE(r.has_value());
+    CHECK(r.error().message.find("run_as") != std::string::npos);
+  }
+}
+
 TEST_CASE("messages round-trip with tool calls and results") {
   Message m;
   m.role = Role::assistant;

@@ -150,4 +150,10 @@ TEST_CASE("store URLs: the password is found and hidden") {
   CHECK(url_without_password("redis://user:s3cret@host:6379/0") == "redis://user:***@host:6379/0");
   CHECK(url_without_password("redis://host/0?x=a:b@c") == "redis://host/0?x=a:b@c");
   CHECK(url_without_password("sqlite:/x.db") == "sqlite:/x.db");
+  CHECK(url_without_password("redis://hunter2@host:6379/0") == "redis://***@host:6379/0");
+  CHECK(url_without_password("redis://u:p@ss@host/0") == "redis://u:***@host/0");
+  CHECK(url_without_password("redis://u:pa/ss@host/0") == "redis://u:***@host/0");
+  CHECK(url_without_password("sqlite:///var/a@b.db") == "sqlite:///var/a@b.db");
+  CHECK(url_without_password("redis://u:a?b#c@host/0") == "redis://u:***@host/0");
+  CHECK(url_without_password("redis://u:p@host/0?x=a@b") == "redis://u:***@host/0?x=a@b");
 }

@@ -67,6 +67,8 @@ TEST_CASE("tool input: a missing or wrongly typed field is an error naming tool 
   CHECK(error_of("grep", R"({"pattern": "x", "glob": 3})") == "grep: `glob` must be a string");
   CHECK(error_of("bash", R"({"command": "ls", "cmd": "x"})") == "bash: unknown field `cmd`");
   CHECK(error_of("bash", R"([1, 2])") == "bash: the input must be a JSON object");
+  // fuzz_tool_input, corpus regress_input_not_object: a JSON string as the whole input.
+  CHECK(error_of("edit_file", R"("{")") == "edit_file: the input must be a JSON object");
   CHECK(error_of("nope", R"({})") == "unknown tool nope");
 }
 

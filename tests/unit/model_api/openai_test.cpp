@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include "lib/base/utf8.hpp"
 #include "tests/unit/model_api/fixtures.hpp"
 
 namespace harness::model_api {
@@ -109,6 +110,23 @@ TEST_CASE("openai response: malformed arguments become {} plus a note in the tex
   CHECK(r->message.text.starts_with(
       "Running it.\n[harness: the arguments of tool call call_0 (bash)"));
   CHECK(r->message.text.find("{\"command\": \"ls") != std::string::npos);
+}
+
+TEST_CASE("openai response: the note's excerpt of long arguments never cuts a character") {
+  // Found by fuzz_openai_response (corpus regress_excerpt_splits_utf8): the excerpt used to end
+  // mid-character, and the note then made the model_response event throw when dumped.
+  std::string args = "x";
+  for (int i = 0; i < 150; ++i) args += "\xC3\xA9";  // é: the 200-byte cut falls inside one
+  Json body{{"choices",
+             {{{"message",
+                {{"tool_calls",
+                  {{{"id", "c"}, {"function", {{"name", "bash"}, {"arguments", args}}}}}}}}}}}};
+  auto r = parse_openai_response(200, body.dump());
+  REQUIRE(r.has_value());
+  CHECK(valid_utf8(r->message.text));
+  CHECK(r->message.text.find("x\xC3\xA9\xC3\xA9") != std::string::npos);
+  CHECK(r->message.text.ends_with("\xC3\xA9…]"));
+  CHECK_NOTHROW((void)model::to_json(*r).dump());
 }
 
 TEST_CASE("openai response: arguments given as an object are accepted") {

@@ -176,9 +176,10 @@ CHANNEL_TEST("channel: the workspace is writable, the rest of the filesystem is 
 CHANNEL_TEST("channel: a shell argv that cannot execute fails unavailable, never on the host") {
   SKIP_WITHOUT_BWRAP();
   SandboxFixture f({}, P::value);
-  auto argv = *f.driver->shell_argv(LeafContext{"lf_x", f.workspace});
+  LeafContext ctx{"lf_x", f.workspace};
+  auto argv = *f.driver->shell_argv(ctx);
   argv[0] = "/nonexistent/bwrap";
-  f.open(argv, sandbox_env(f.profile));
+  f.open(argv, sandbox_env(f.profile), f.driver->inherited_fds(ctx));
   std::string marker = f.workspace + "/ran-on-host";
   auto r = f.exec("touch " + marker);
   REQUIRE_FALSE(r.has_value());
@@ -192,8 +193,9 @@ CHANNEL_TEST("channel: a shell argv that cannot execute fails unavailable, never
 CHANNEL_TEST("channel: bwrap failing to start reports bwrap's own stderr") {
   SKIP_WITHOUT_BWRAP();
   SandboxFixture f({}, P::value);
-  auto argv = *f.driver->shell_argv(LeafContext{"lf_x", "/nonexistent/workspace"});
-  f.open(argv, sandbox_env(f.profile));
+  LeafContext ctx{"lf_x", "/nonexistent/workspace"};
+  auto argv = *f.driver->shell_argv(ctx);
+  f.open(argv, sandbox_env(f.profile), f.driver->inherited_fds(ctx));
   auto r = f.exec("echo hi");
   REQUIRE_FALSE(r.has_value());
   CHECK(r.error().code == ErrorCode::unavailable);
@@ -239,10 +241,7 @@ CHANNEL_TEST("channel: close() fails pending commands and a later exec reopens")
 TEST_CASE("channel: the protocol needs only busybox sh and busybox applets") {
   SKIP_WITHOUT_BWRAP();
   SandboxFixture f;
-  if (!f.use_busybox_only()) {
-    MESSAGE("skipped: /bin/busybox is not installed");
-    return;
-  }
+  SKIP_UNLESS(f.use_busybox_only(), "/bin/busybox (busybox-static) is not installed");
   auto r = f.exec("command -v base64; echo hi; echo err >&2; exit 3");
   if (!r) FAIL(r.error().message);
   // busybox sh may run its own applet directly ("base64") or via PATH; never coreutils'.
@@ -265,13 +264,15 @@ TEST_CASE("channel: the protocol needs only busybox sh and busybox applets") {
 CHANNEL_TEST("channel: a shell that never answers hits the daemon's backstop deadline") {
   SKIP_WITHOUT_BWRAP();
   SandboxFixture f({}, P::value);
-  auto argv = *f.driver->shell_argv(LeafContext{"lf_mute", f.workspace});
+  LeafContext ctx{"lf_mute", f.workspace};
+  auto argv = *f.driver->shell_argv(ctx);
   argv.back() = "/bin/sh";
   argv.insert(argv.end(), {"-c", "cat >/dev/null"});  // reads commands, never replies
   auto limits = channel_limits(f.profile);
   limits.kill_grace_ms = 100;
   limits.backstop_grace_ms = 200;
-  f.channel = std::make_unique<Channel>(&f.loop, argv, sandbox_env(f.profile), limits, P::value);
+  f.channel = std::make_unique<Channel>(&f.loop, argv, sandbox_env(f.profile), limits, P::value,
+                                        f.driver->inherited_fds(ctx));
   auto start = std::chrono::steady_clock::now();
   auto r = f.exec("echo hi", 1000);
   REQUIRE(r.has_value());

@@ -80,7 +80,7 @@ TEST_CASE("podman per-leaf image: hardened run, exec into harness-<leaf>, rm -f"
               "harness.leaf=lf_2",
               "--read-only",
               "--tmpfs",
-              "/tmp",
+              "/tmp:rw,nosuid,nodev,mode=1777",
               "--cap-drop=ALL",
               "--security-opt",
               "no-new-privileges",
@@ -200,7 +200,9 @@ TEST_CASE("the remote shell refuses unsafe leaf ids; limits put the channel unde
   model::SandboxProfile p;
   p.driver = "kubectl";
   CHECK(channel_limits(p, LeafContext{"lf_9", "/w"}).private_dir == "/tmp/.harness/lf_9");
-  CHECK(copy_in_argv("/host/ws", {"k", "exec", "-i", "p", "--"}, "/workspace/lf") ==
-        Argv{"sh", "-c", "tar -C \"$0\" -cf - . | \"$@\"", "/host/ws", "k", "exec", "-i", "p", "--",
-             "sh", "-c", "mkdir -p \"$1\" && tar -xf - -C \"$1\"", "sh", "/workspace/lf"});
+  CHECK(copy_in_argv(LeafContext{"lf", "/host/ws"}, {"k", "exec", "-i", "p", "--"},
+                     "/workspace/lf") ==
+        Argv{"sh", "-c", "cd -- \"$0\" && tar -cf - . | \"$@\"", "/host/ws", "k", "exec", "-i", "p",
+             "--", "sh", "-c", "mkdir -p \"$1\" && tar -xf - -C \"$1\"", "sh", "/workspace/lf"});
+  CHECK(copy_in_fds(LeafContext{"lf", "/host/ws"}).empty());
 }

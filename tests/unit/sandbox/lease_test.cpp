@@ -78,22 +78,28 @@ TEST_CASE("kubectl selector: leases a pod per leaf, queues at the cap, reclaims 
   p.binary = write_fake_kubectl(dir, "pod/a\\npod/b\\n");
   p.max_leaves_per_pod = 1;
   LeaseTable leases;
+  // Fails instead of spinning when nothing is left that could make `done` true.
   auto run_until = [&](auto done) {
-    while (!done()) uv_run(&loop, UV_RUN_ONCE);
+    while (!done()) REQUIRE((uv_run(&loop, UV_RUN_ONCE) != 0 || done()));
   };
   std::vector<Prepared> leaves(3);
-  for (int i = 0; i < 3; ++i) {
+  auto prepare = [&](int i) {
     leaves[i].driver = std::move(*make_driver(p, &leases));
     leaves[i].driver->prepare(&loop, LeafContext{"lf_" + std::to_string(i), dir},
                               [&, i](Status st) { leaves[i].status = st; });
-  }
+  };
+  // Leaves 0 and 1 lease first: started together with the third, whichever listing ended first
+  // would win, and leaf 1 could be the one left waiting.
+  prepare(0);
+  prepare(1);
   run_until([&] { return leaves[0].status && leaves[1].status; });
+  prepare(2);
   CHECK(leaves[0].status->has_value());
   CHECK(leaves[1].status->has_value());
   auto pod_of = [&](int i) { return static_cast<KubectlDriver&>(*leaves[i].driver).pod(); };
   CHECK(pod_of(0) != pod_of(1));
   // The third waits: every pod holds one leaf.
-  for (int i = 0; i < 20; ++i) uv_run(&loop, UV_RUN_NOWAIT);
+  run_until([&] { return leases.waiting() == 1 || leaves[2].status.has_value(); });
   CHECK_FALSE(leaves[2].status.has_value());
   CHECK(leases.holders("||default", "a") == 1);
   CHECK(leases.holders("||default", "b") == 1);

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 #include <uv.h>
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,10 +14,12 @@
 #include <optional>
 #include <string>
 
+#include "lib/base/unique_fd.hpp"
 #include "lib/sandbox/bwrap_driver.hpp"
 #include "lib/sandbox/channel.hpp"
 #include "lib/sandbox/driver.hpp"
 #include "lib/sandbox/exec_helper.hpp"
+#include "tests/unit/prerequisite.hpp"
 
 namespace harness::sandbox::testing {
 
@@ -26,11 +29,10 @@ inline bool bwrap_available() {
   return ok;
 }
 
-#define SKIP_WITHOUT_BWRAP()                                                \
-  if (!::harness::sandbox::testing::bwrap_available()) {                    \
-    MESSAGE("skipped: bwrap is not installed or cannot create namespaces"); \
-    return;                                                                 \
-  }
+// Skips the test without a working bwrap (fails it in CI mode; see tests/unit/prerequisite.hpp).
+#define SKIP_WITHOUT_BWRAP()                                  \
+  SKIP_UNLESS(::harness::sandbox::testing::bwrap_available(), \
+              "bwrap is not installed or cannot create namespaces")
 
 // The channel protocols, as doctest template parameters: CHANNEL_TEST runs a test once over each,
 // named "...<sh>" and "...<harness-exec>".
@@ -63,12 +65,21 @@ struct SandboxFixture {
   std::unique_ptr<Channel> channel;
   ChannelProtocol protocol = ChannelProtocol::sh;
   std::string bb_dir;
+  UniqueFd ws_fd;
 
+  // The workspace is handed over as the runner does: an fd opened without following symlinks.
+  // `over`: a bwrap driver speaking that protocol (else the profile's driver as the daemon makes
+  // it). With `run_as` (a root test), the workspace is given to that account and the tools run
+  // as it.
   explicit SandboxFixture(model::SandboxProfile p = {},
-                          std::optional<ChannelProtocol> over = std::nullopt)
+                          std::optional<ChannelProtocol> over = std::nullopt,
+                          std::optional<Account> run_as = {})
       : profile(std::move(p)) {
     uv_loop_init(&loop);
     if (profile.name.empty()) profile.name = "test";
+    if (run_as) REQUIRE(::chown(workspace.c_str(), run_as->uid, run_as->gid) == 0);
+    ws_fd.reset(::open(workspace.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    REQUIRE(ws_fd.valid());
     if (over) {
       bool exec = *over == ChannelProtocol::exec;
       if (exec) REQUIRE_MESSAGE(!exec_helper_path().empty(), "harness-exec is not built");
@@ -79,13 +90,17 @@ struct SandboxFixture {
       driver = std::move(*d);
     }
     protocol = driver->channel_protocol();
-    auto argv = driver->shell_argv(LeafContext{"lf_test", workspace});
+    LeafContext ctx{"lf_test", workspace, std::move(run_as), ws_fd.get()};
+    auto argv = driver->shell_argv(ctx);
     REQUIRE(argv.has_value());
-    open(*argv, sandbox_env(profile));
+    open(*argv, sandbox_env(profile), driver->inherited_fds(ctx));
   }
-  void open(std::vector<std::string> argv, std::vector<std::string> env) {
+  SandboxFixture(model::SandboxProfile p, Account run_as)
+      : SandboxFixture(std::move(p), std::nullopt, std::move(run_as)) {}
+  void open(std::vector<std::string> argv, std::vector<std::string> env,
+            std::vector<int> fds = {}) {
     channel = std::make_unique<Channel>(&loop, std::move(argv), std::move(env),
-                                        channel_limits(profile), protocol);
+                                        channel_limits(profile), protocol, std::move(fds));
   }
   // Reopens the channel with busybox sh as the shell and only busybox applets on PATH (bound
   // read-only at /bb), to prove the protocol and tools need nothing more. False if no busybox.
@@ -95,14 +110,15 @@ struct SandboxFixture {
     for (const char* app : {"sh", "base64", "cat", "mkdir", "rm", "find", "grep", "head", "tail",
                             "wc", "setsid", "kill", "sleep", "env", "printf", "tr", "cut"})
       std::filesystem::create_symlink("/bin/busybox", bb_dir + "/" + app);
-    auto argv = *driver->shell_argv(LeafContext{"lf_bb", workspace});
+    LeafContext ctx{"lf_bb", workspace};
+    auto argv = *driver->shell_argv(ctx);
     for (size_t i = 0; i + 2 < argv.size(); ++i)
       if (argv[i] == "--setenv" && argv[i + 1] == "PATH") argv[i + 2] = "/bb";
     auto ro = std::find(argv.begin(), argv.end(), "--remount-ro");
     argv.insert(ro, {"--ro-bind", bb_dir, "/bb"});
     argv.back() = "/bb/sh";
     protocol = ChannelProtocol::sh;
-    open(argv, {"PATH=/bb", "HOME=/workspace"});
+    open(argv, {"PATH=/bb", "HOME=/workspace"}, driver->inherited_fds(ctx));
     return true;
   }
 

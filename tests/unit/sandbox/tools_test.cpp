@@ -209,9 +209,10 @@ TEST_CASE("tools: output that is not UTF-8 reaches the model repaired, whatever 
 
 TEST_CASE("tools: a sandbox that cannot start is an Error, not an outcome") {
   ToolFixture f;
-  auto argv = *f.driver->shell_argv(LeafContext{"lf", f.workspace});
+  LeafContext ctx{"lf", f.workspace};
+  auto argv = *f.driver->shell_argv(ctx);
   argv[0] = "/nonexistent/bwrap";
-  f.open(argv, sandbox_env(f.profile));
+  f.open(argv, sandbox_env(f.profile), f.driver->inherited_fds(ctx));
   auto r = f.call("bash", {{"command", "echo hi"}});
   REQUIRE_FALSE(r.has_value());
   CHECK(r.error().code == ErrorCode::unavailable);
@@ -220,10 +221,7 @@ TEST_CASE("tools: a sandbox that cannot start is an Error, not an outcome") {
 TEST_CASE("tools: every tool works with only busybox sh and applets") {
   SKIP_WITHOUT_BWRAP();
   ToolFixture f;
-  if (!f.use_busybox_only()) {
-    MESSAGE("skipped: /bin/busybox is not installed");
-    return;
-  }
+  SKIP_UNLESS(f.use_busybox_only(), "/bin/busybox (busybox-static) is not installed");
   f.put("a.py", "x = 1\nhello = 2\n");
   f.put("sub/b.py", "hello\n");
   CHECK(f.ok("bash", {{"command", "echo hi"}}).content == "exit code 0\n--- stdout ---\nhi\n");

@@ -43,15 +43,15 @@ Error open_error(const std::string& url) {
 TEST_CASE("open_store: migrates once and refuses a newer schema") {
   StoreFixture f;
   f.close();
-  CHECK(user_version(f.db_path()) == sqlite::schema_version());
+  CHECK(user_version(f.backend.db_path()) == sqlite::schema_version());
   f.reopen();
   f.close();
-  CHECK(user_version(f.db_path()) == sqlite::schema_version());
+  CHECK(user_version(f.backend.db_path()) == sqlite::schema_version());
 
-  set_user_version(f.db_path(), sqlite::schema_version() + 1);
-  Error e = open_error("sqlite:" + f.db_path());
+  set_user_version(f.backend.db_path(), sqlite::schema_version() + 1);
+  Error e = open_error("sqlite:" + f.backend.db_path());
   CHECK(e.code == ErrorCode::unavailable);
-  CHECK(e.message.find(f.db_path()) != std::string::npos);
+  CHECK(e.message.find(f.backend.db_path()) != std::string::npos);
   CHECK(e.message.find("newer") != std::string::npos);
 }
 
@@ -86,8 +86,11 @@ TEST_CASE("open_store: clear errors for bad URLs and unusable files") {
   CHECK(not_db.message.find("junk.db") != std::string::npos);
   CHECK(not_db.message.find("not a database") != std::string::npos);
 
-  CHECK(open_error("redis://localhost:6379/0").code == ErrorCode::invalid);
-  CHECK(open_error("redis://localhost:6379/0").message.find("redis") != std::string::npos);
+  Error tls = open_error("rediss://u:hunter22@localhost:6379/0");
+  CHECK(tls.code == ErrorCode::invalid);
+  CHECK(tls.message.find("TLS") != std::string::npos);
+  CHECK(tls.message.find("hunter22") == std::string::npos);
+  CHECK(open_error("redis://localhost:99999/0").code == ErrorCode::invalid);
   CHECK(open_error("ftp://example.com/x").code == ErrorCode::invalid);
   CHECK(open_error("").code == ErrorCode::invalid);
 }

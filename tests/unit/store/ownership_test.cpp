@@ -1,4 +1,5 @@
-// Owners and per-owner idempotency keys in the SQLite store (docs/security.md).
+// Owners and per-owner idempotency keys (docs/security.md): part of the Store conformance
+// suite, run against SQLite and Redis.
 #include "tests/unit/store/store_fixture.hpp"
 
 using namespace harness;
@@ -21,8 +22,9 @@ SubmitRequest request(std::string owner, std::string key, std::string hash,
   return req;
 }
 
-Result<SubmitResult> submit(StoreFixture& f, SubmitRequest req) {
-  return f.wait<SubmitResult>([&](auto cb) { f.store->submit(std::move(req), cb); });
+template <class F>
+Result<SubmitResult> submit(F& f, SubmitRequest req) {
+  return f.template wait<SubmitResult>([&](auto cb) { f.store->submit(std::move(req), cb); });
 }
 
 std::vector<std::string> ids(const LeafPage& page) {
@@ -33,8 +35,11 @@ std::vector<std::string> ids(const LeafPage& page) {
 
 }  // namespace
 
-TEST_CASE("store: idempotency keys are per owner, and a new body under a key is a conflict") {
-  StoreFixture f;
+TEST_CASE_TEMPLATE(
+    "store: idempotency keys are per owner, and a new body under a key is a conflict", B,
+    SqliteBackend, RedisBackend) {
+  HARNESS_SKIP_UNLESS_BACKEND(B);
+  BasicStoreFixture<B> f;
   auto alice = submit(f, request("uid:1001", "k-1", "h1"));
   REQUIRE(alice.has_value());
   auto bob = submit(f, request("uid:1002", "k-1", "h2"));
@@ -56,8 +61,10 @@ TEST_CASE("store: idempotency keys are per owner, and a new body under a key is 
   CHECK(page->leaves.size() == 2);
 }
 
-TEST_CASE("store: a session keeps its owner; resumed leaves belong to it") {
-  StoreFixture f;
+TEST_CASE_TEMPLATE("store: a session keeps its owner; resumed leaves belong to it", B,
+                   SqliteBackend, RedisBackend) {
+  HARNESS_SKIP_UNLESS_BACKEND(B);
+  BasicStoreFixture<B> f;
   auto first = submit(f, request("uid:1001", "", ""));
   REQUIRE(first.has_value());
   CHECK(first->leaf.spec.owner == "uid:1001");
@@ -72,8 +79,11 @@ TEST_CASE("store: a session keeps its owner; resumed leaves belong to it") {
   CHECK(ses->owner == "uid:1001");
 }
 
-TEST_CASE("store: listing by owner pages without skipping, approvers also see gated leaves") {
-  StoreFixture f;
+TEST_CASE_TEMPLATE(
+    "store: listing by owner pages without skipping, approvers also see gated leaves", B,
+    SqliteBackend, RedisBackend) {
+  HARNESS_SKIP_UNLESS_BACKEND(B);
+  BasicStoreFixture<B> f;
   std::vector<std::string> mine;
   for (int i = 0; i < 5; ++i) {
     auto other = submit(f, request("uid:2", "", ""));

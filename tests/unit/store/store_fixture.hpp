@@ -1,6 +1,7 @@
 #pragma once
-// A real SQLite store in a fresh temp dir on a real libuv loop, with helpers that issue one
-// call and run the loop until its callback has run. Test (= loop) thread only.
+// A real store on a real libuv loop, with helpers that issue one call and run the loop until
+// its callback has run. Backends: SqliteBackend (a fresh temp dir) and RedisBackend (a fresh
+// redis-server, see redis_server.hpp). Test (= loop) thread only.
 
 #include <doctest/doctest.h>
 #include <uv.h>
@@ -14,6 +15,7 @@
 
 #include "lib/base/ids.hpp"
 #include "lib/store/store.hpp"
+#include "tests/unit/store/redis_server.hpp"
 
 namespace harness::store::test {
 
@@ -31,6 +33,29 @@ struct TempDir {
   }
 };
 
+struct SqliteBackend {
+  static bool available() { return true; }
+  static std::string missing() { return {}; }
+  TempDir dir;
+  std::string db_path() const { return dir.path + "/harness.db"; }
+  std::string url() const { return "sqlite:" + db_path(); }
+};
+
+struct RedisBackend {
+  static bool available() { return !RedisServer::binary().empty(); }
+  static std::string missing() { return "redis-server is not installed (scripts/install-deps.sh)"; }
+  RedisServer server;
+  std::string url() const { return server.url(); }
+};
+
+// Ends the test (with a message saying why) when the backend cannot run on this machine.
+// TODO(#9): switch to the project's prerequisite-skip macro (fails in CI mode) once it lands.
+#define HARNESS_SKIP_UNLESS_BACKEND(B)                   \
+  if (!B::available()) {                                 \
+    MESSAGE("SKIPPED (prerequisite): " << B::missing()); \
+    return;                                              \
+  }
+
 inline model::LeafSpec spec(std::string prompt, std::map<std::string, std::string> labels = {}) {
   model::LeafSpec s;
   s.prompt = std::move(prompt);
@@ -42,28 +67,30 @@ inline model::EventDraft draft(std::string type, model::Json data = model::Json:
   return model::EventDraft{std::move(type), std::move(data)};
 }
 
-struct StoreFixture {
-  TempDir dir;
+template <class Backend>
+struct BasicStoreFixture {
+  Backend backend;
   uv_loop_t loop{};
   std::unique_ptr<Store> store;
   std::thread::id loop_thread = std::this_thread::get_id();
   bool callbacks_on_loop_thread = true;
 
-  StoreFixture() {
+  BasicStoreFixture() {
     uv_loop_init(&loop);
     reopen();
   }
-  ~StoreFixture() {
+  ~BasicStoreFixture() {
     if (store) close();
     CHECK(uv_loop_close(&loop) == 0);
   }
 
-  std::string db_path() const { return dir.path + "/harness.db"; }
+  void reopen(const StoreOptions& options = {}) { store = open(backend.url(), options); }
 
-  void reopen() {
-    auto r = open_store(&loop, "sqlite:" + db_path());
+  // Another store on the same loop and data (closed by the caller through close_other).
+  std::unique_ptr<Store> open(const std::string& url, const StoreOptions& options = {}) {
+    auto r = open_store(&loop, url, options);
     REQUIRE_MESSAGE(r.has_value(), (r ? "" : r.error().message));
-    store = std::move(*r);
+    return std::move(*r);
   }
 
   // close(), then run the loop until nothing is left: the store must let it exit.
@@ -73,6 +100,13 @@ struct StoreFixture {
     uv_run(&loop, UV_RUN_DEFAULT);
     CHECK(done);
     store.reset();
+  }
+  // Closes a second store while `store` stays open (so the loop cannot run dry).
+  void close_other(std::unique_ptr<Store>& s) {
+    bool done = false;
+    s->close([&] { done = true; });
+    while (!done) uv_run(&loop, UV_RUN_ONCE);
+    s.reset();
   }
 
   // Issues `start(cb)` and runs the loop until cb has run; returns what it got.
@@ -87,22 +121,25 @@ struct StoreFixture {
     return std::move(*out);
   }
 
-  Result<SubmitResult> submit(model::LeafSpec s, std::string session = {}) {
+  Result<SubmitResult> submit(model::LeafSpec s, std::string session = {}, Store* on = nullptr) {
     SubmitRequest req;
     req.leaf_id = new_id("lf_");
     req.resume = !session.empty();
     req.session_id = session.empty() ? new_id("ses_") : session;
     req.spec = std::move(s);
-    return wait<SubmitResult>([&](auto cb) { store->submit(std::move(req), cb); });
+    Store& st = on ? *on : *store;
+    return wait<SubmitResult>([&](auto cb) { st.submit(std::move(req), cb); });
   }
   // A submitted leaf; fails the test when submit does.
   model::Leaf leaf(std::string prompt, std::map<std::string, std::string> labels = {}) {
     auto r = submit(spec(std::move(prompt), std::move(labels)));
-    REQUIRE(r.has_value());
+    REQUIRE_MESSAGE(r.has_value(), (r ? "" : r.error().message));
     return r->leaf;
   }
-  Result<AppendResult> append(const std::string& id, std::vector<model::EventDraft> drafts) {
-    return wait<AppendResult>([&](auto cb) { store->append(id, std::move(drafts), cb); });
+  Result<AppendResult> append(const std::string& id, std::vector<model::EventDraft> drafts,
+                              Store* on = nullptr) {
+    Store& st = on ? *on : *store;
+    return wait<AppendResult>([&](auto cb) { st.append(id, std::move(drafts), cb); });
   }
   Result<model::Leaf> get_leaf(const std::string& id) {
     return wait<model::Leaf>([&](auto cb) { store->get_leaf(id, cb); });
@@ -124,11 +161,18 @@ struct StoreFixture {
   Result<std::vector<model::Leaf>> unfinished() {
     return wait<std::vector<model::Leaf>>([&](auto cb) { store->list_unfinished(cb); });
   }
+  Result<bool> ping(Store* on = nullptr) {
+    Store& st = on ? *on : *store;
+    return wait<bool>([&](auto cb) { st.ping(cb); });
+  }
   // Ends a leaf with the given terminal state.
-  void finish(const std::string& id, model::LeafState st = model::LeafState::succeeded) {
-    auto r = append(id, {model::finished_event(st, "completed", "done", std::string("ok"))});
+  void finish(const std::string& id, model::LeafState st = model::LeafState::succeeded,
+              Store* on = nullptr) {
+    auto r = append(id, {model::finished_event(st, "completed", "done", std::string("ok"))}, on);
     REQUIRE_MESSAGE(r.has_value(), (r ? "" : r.error().message));
   }
 };
+
+using StoreFixture = BasicStoreFixture<SqliteBackend>;
 
 }  // namespace harness::store::test

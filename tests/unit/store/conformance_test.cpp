@@ -1,3 +1,5 @@
+// The Store conformance suite: every case runs against SQLite and against Redis (a real
+// redis-server per case), and both must behave the same as far as a caller can observe.
 #include <algorithm>
 
 #include "tests/unit/store/store_fixture.hpp"
@@ -8,8 +10,10 @@ using namespace harness::store::test;
 using model::Json;
 using model::LeafState;
 
-TEST_CASE("sqlite store: submit writes the leaf and its first event") {
-  StoreFixture f;
+TEST_CASE_TEMPLATE("store: submit writes the leaf and its first event", B, SqliteBackend,
+                   RedisBackend) {
+  HARNESS_SKIP_UNLESS_BACKEND(B);
+  BasicStoreFixture<B> f;
   auto r = f.submit(spec("hello", {{"team", "a"}}));
   REQUIRE(r.has_value());
   CHECK(r->created);
@@ -30,8 +34,10 @@ TEST_CASE("sqlite store: submit writes the leaf and its first event") {
   CHECK(f.callbacks_on_loop_thread);
 }
 
-TEST_CASE("sqlite store: an idempotency key returns the earlier leaf and writes nothing") {
-  StoreFixture f;
+TEST_CASE_TEMPLATE("store: an idempotency key returns the earlier leaf and writes nothing", B,
+                   SqliteBackend, RedisBackend) {
+  HARNESS_SKIP_UNLESS_BACKEND(B);
+  BasicStoreFixture<B> f;
   auto s = spec("once");
   s.idempotency_key = "k-1";
   auto first = f.submit(s);
@@ -49,8 +55,10 @@ TEST_CASE("sqlite store: an idempotency key returns the earlier leaf and writes 
   CHECK(page->leaves.size() == 1);
 }
 
-TEST_CASE("sqlite store: resume continues the session's numbering") {
-  StoreFixture f;
+TEST_CASE_TEMPLATE("store: resume continues the session's numbering", B, SqliteBackend,
+                   RedisBackend) {
+  HARNESS_SKIP_UNLESS_BACKEND(B);
+  BasicStoreFixture<B> f;
   auto a = f.leaf("first");
 
   auto busy = f.submit(spec("too early"), a.session);
@@ -80,8 +88,10 @@ TEST_CASE("sqlite store: resume continues the session's numbering") {
   CHECK(no_ses.error().code == ErrorCode::not_found);
 }
 
-TEST_CASE("sqlite store: append numbers events and projects them onto the row") {
-  StoreFixture f;
+TEST_CASE_TEMPLATE("store: append numbers events and projects them onto the row", B, SqliteBackend,
+                   RedisBackend) {
+  HARNESS_SKIP_UNLESS_BACKEND(B);
+  BasicStoreFixture<B> f;
   auto l = f.leaf("work");
   Json usage{{"turn", 1}, {"usage", {{"input_tokens", 10}, {"output_tokens", 3}}}};
   auto r = f.append(l.id, {draft("leaf_started"), draft("model_response", usage)});
@@ -121,8 +131,9 @@ TEST_CASE("sqlite store: append numbers events and projects them onto the row") 
   CHECK(missing.error().code == ErrorCode::not_found);
 }
 
-TEST_CASE("sqlite store: a refused append writes nothing") {
-  StoreFixture f;
+TEST_CASE_TEMPLATE("store: a refused append writes nothing", B, SqliteBackend, RedisBackend) {
+  HARNESS_SKIP_UNLESS_BACKEND(B);
+  BasicStoreFixture<B> f;
   auto l = f.leaf("work");
   // The second draft is refused (rejected is only reachable from awaiting_approval): the
   // first, valid one must not be written either.
@@ -141,8 +152,10 @@ TEST_CASE("sqlite store: a refused append writes nothing") {
   CHECK(f.get_leaf(l.id)->state == LeafState::cancelled);
 }
 
-TEST_CASE("sqlite store: list filters by state, label and session, newest first, in pages") {
-  StoreFixture f;
+TEST_CASE_TEMPLATE("store: list filters by state, label and session, newest first, in pages", B,
+                   SqliteBackend, RedisBackend) {
+  HARNESS_SKIP_UNLESS_BACKEND(B);
+  BasicStoreFixture<B> f;
   auto a = f.leaf("a", {{"team", "x"}});
   auto b = f.leaf("b", {{"team", "y"}});
   auto c = f.leaf("c", {{"team", "x"}, {"prio", "high"}});
@@ -186,8 +199,10 @@ TEST_CASE("sqlite store: list filters by state, label and session, newest first,
   CHECK(p3->next_cursor.empty());
 }
 
-TEST_CASE("sqlite store: list_unfinished returns live leaves oldest first") {
-  StoreFixture f;
+TEST_CASE_TEMPLATE("store: list_unfinished returns live leaves oldest first", B, SqliteBackend,
+                   RedisBackend) {
+  HARNESS_SKIP_UNLESS_BACKEND(B);
+  BasicStoreFixture<B> f;
   auto a = f.leaf("a");
   auto b = f.leaf("b");
   auto c = f.leaf("c");
@@ -201,8 +216,10 @@ TEST_CASE("sqlite store: list_unfinished returns live leaves oldest first") {
   CHECK((*u)[1].state == LeafState::running);
 }
 
-TEST_CASE("sqlite store: appends issued together are written in call order") {
-  StoreFixture f;
+TEST_CASE_TEMPLATE("store: appends issued together are written in call order", B, SqliteBackend,
+                   RedisBackend) {
+  HARNESS_SKIP_UNLESS_BACKEND(B);
+  BasicStoreFixture<B> f;
   auto l = f.leaf("busy");
   REQUIRE(f.append(l.id, {draft("leaf_started")}).has_value());
   constexpr int k_n = 200;
@@ -228,8 +245,9 @@ TEST_CASE("sqlite store: appends issued together are written in call order") {
   CHECK(evs->back().data["i"] == k_n - 1);
 }
 
-TEST_CASE("sqlite store: data survives close and reopen") {
-  StoreFixture f;
+TEST_CASE_TEMPLATE("store: data survives close and reopen", B, SqliteBackend, RedisBackend) {
+  HARNESS_SKIP_UNLESS_BACKEND(B);
+  BasicStoreFixture<B> f;
   auto l = f.leaf("durable", {{"k", "v"}});
   REQUIRE(f.append(l.id, {draft("leaf_started")}).has_value());
   auto before = f.get_leaf(l.id);
@@ -250,8 +268,10 @@ TEST_CASE("sqlite store: data survives close and reopen") {
   CHECK(r->events[0].seq == 3);
 }
 
-TEST_CASE("sqlite store: close finishes accepted calls and fails later ones") {
-  StoreFixture f;
+TEST_CASE_TEMPLATE("store: close finishes accepted calls and fails later ones", B, SqliteBackend,
+                   RedisBackend) {
+  HARNESS_SKIP_UNLESS_BACKEND(B);
+  BasicStoreFixture<B> f;
   std::optional<Result<model::Leaf>> accepted;
   std::optional<Result<bool>> late;
   bool closed = false;
@@ -276,15 +296,18 @@ TEST_CASE("sqlite store: close finishes accepted calls and fails later ones") {
   // ~StoreFixture checks uv_loop_close() == 0.
 }
 
-TEST_CASE("sqlite store: ping answers while open") {
-  StoreFixture f;
-  auto r = f.wait<bool>([&](auto cb) { f.store->ping(cb); });
+TEST_CASE_TEMPLATE("store: ping answers while open", B, SqliteBackend, RedisBackend) {
+  HARNESS_SKIP_UNLESS_BACKEND(B);
+  BasicStoreFixture<B> f;
+  auto r = f.template wait<bool>([&](auto cb) { f.store->ping(cb); });
   REQUIRE(r.has_value());
   CHECK(*r);
 }
 
-TEST_CASE("sqlite store: read_events honours limit, and limit <= 0 reads the whole session") {
-  StoreFixture f;
+TEST_CASE_TEMPLATE("store: read_events honours limit, and limit <= 0 reads the whole session", B,
+                   SqliteBackend, RedisBackend) {
+  HARNESS_SKIP_UNLESS_BACKEND(B);
+  BasicStoreFixture<B> f;
   auto l = f.leaf("long");
   REQUIRE(f.append(l.id, {draft("leaf_started")}).has_value());
   for (int b = 0; b < 12; ++b) {
@@ -297,7 +320,8 @@ TEST_CASE("sqlite store: read_events honours limit, and limit <= 0 reads the who
     q.session = l.session;
     q.limit = limit;
     q.after_seq = after;
-    return f.wait<std::vector<model::Event>>([&](auto cb) { f.store->read_events(q, cb); });
+    return f.template wait<std::vector<model::Event>>(
+        [&](auto cb) { f.store->read_events(q, cb); });
   };
   CHECK(read(1000, 0)->size() == 1000);
   auto all = read(0, 0);
@@ -309,8 +333,10 @@ TEST_CASE("sqlite store: read_events honours limit, and limit <= 0 reads the who
   CHECK(some->front().seq == 1001);
 }
 
-TEST_CASE("sqlite store: destroying an open store stops its thread and frees its handle") {
-  StoreFixture f;
+TEST_CASE_TEMPLATE("store: destroying an open store stops its thread and frees its handle", B,
+                   SqliteBackend, RedisBackend) {
+  HARNESS_SKIP_UNLESS_BACKEND(B);
+  BasicStoreFixture<B> f;
   auto l = f.leaf("x");
   bool called = false;
   f.store->get_leaf(l.id, [&](Result<model::Leaf>) { called = true; });
@@ -319,4 +345,124 @@ TEST_CASE("sqlite store: destroying an open store stops its thread and frees its
   CHECK_FALSE(called);
   f.reopen();
   CHECK(f.get_leaf(l.id).has_value());
+}
+
+TEST_CASE_TEMPLATE("store: read_events of one leaf of a resumed session", B, SqliteBackend,
+                   RedisBackend) {
+  HARNESS_SKIP_UNLESS_BACKEND(B);
+  BasicStoreFixture<B> f;
+  auto a = f.leaf("first");
+  REQUIRE(f.append(a.id, {draft("leaf_started"), draft("model_request")}).has_value());
+  f.finish(a.id);
+  auto b = f.submit(spec("second"), a.session);
+  REQUIRE(b.has_value());
+  REQUIRE(f.append(b->leaf.id, {draft("leaf_started")}).has_value());
+
+  auto of_a = f.events(a.session, a.id);
+  REQUIRE(of_a.has_value());
+  REQUIRE(of_a->size() == 4);
+  CHECK(of_a->back().type == "leaf_finished");
+  auto of_b = f.events(a.session, b->leaf.id);
+  REQUIRE(of_b.has_value());
+  REQUIRE(of_b->size() == 2);
+  CHECK(of_b->front().seq == 5);
+  CHECK(of_b->front().type == "leaf_submitted");
+  CHECK(of_b->back().seq == 6);
+  auto b_after = f.events(a.session, b->leaf.id, 5);
+  REQUIRE(b_after->size() == 1);
+  CHECK(b_after->front().seq == 6);
+  CHECK(f.events(a.session, "lf_other")->empty());
+  auto unknown = f.events("ses_missing");
+  REQUIRE_FALSE(unknown.has_value());
+  CHECK(unknown.error().code == ErrorCode::not_found);
+}
+
+TEST_CASE_TEMPLATE("store: labels match exactly, whatever characters they hold", B, SqliteBackend,
+                   RedisBackend) {
+  HARNESS_SKIP_UNLESS_BACKEND(B);
+  BasicStoreFixture<B> f;
+  auto a = f.leaf("a", {{"team", "x:y"}});
+  auto b = f.leaf("b", {{"team:x", "y"}});
+  auto c = f.leaf("c", {{"team", "x"}, {"é", "ünï"}});
+  auto ids = [&](std::string label) {
+    LeafFilter by;
+    by.label = std::move(label);
+    auto page = f.list(by);
+    REQUIRE(page.has_value());
+    std::vector<std::string> out;
+    for (auto& l : page->leaves) out.push_back(l.id);
+    return out;
+  };
+  using V = std::vector<std::string>;
+  CHECK(ids("team=x:y") == V{a.id});
+  CHECK(ids("team:x=y") == V{b.id});
+  CHECK(ids("team") == V{c.id, a.id});
+  CHECK(ids("team=x") == V{c.id});
+  CHECK(ids("é=ünï") == V{c.id});
+  CHECK(ids("team=") == V{});
+}
+
+TEST_CASE_TEMPLATE("store: list combines filters and pages through them", B, SqliteBackend,
+                   RedisBackend) {
+  HARNESS_SKIP_UNLESS_BACKEND(B);
+  BasicStoreFixture<B> f;
+  std::vector<std::string> queued_x;  // newest first
+  for (int i = 0; i < 7; ++i) {
+    auto l = f.leaf("l" + std::to_string(i), {{"team", i % 2 ? "x" : "y"}});
+    if (i % 3 == 0)
+      f.finish(l.id);
+    else if (i % 2)
+      queued_x.insert(queued_x.begin(), l.id);
+  }
+  LeafFilter fl;
+  fl.state = LeafState::queued;
+  fl.label = "team=x";
+  fl.limit = 1;
+  std::vector<std::string> seen;
+  for (int page = 0; page < 10; ++page) {
+    auto p = f.list(fl);
+    REQUIRE(p.has_value());
+    for (auto& l : p->leaves) seen.push_back(l.id);
+    if (p->next_cursor.empty()) break;
+    fl.cursor = p->next_cursor;
+  }
+  CHECK(seen == queued_x);
+  fl.cursor = "lf_0";  // before every id: nothing older
+  CHECK(f.list(fl)->leaves.empty());
+}
+
+TEST_CASE_TEMPLATE("store: two stores on the same data keep one numbering and one state", B,
+                   SqliteBackend, RedisBackend) {
+  HARNESS_SKIP_UNLESS_BACKEND(B);
+  BasicStoreFixture<B> f;
+  auto other = f.open(f.backend.url());
+  auto l = f.leaf("shared");
+  REQUIRE(f.append(l.id, {draft("leaf_started")}).has_value());
+  // The other store writes in between: this store's idea of the session is now stale.
+  auto theirs = f.append(l.id, {draft("model_request", Json{{"by", "other"}})}, other.get());
+  REQUIRE(theirs.has_value());
+  CHECK(theirs->events[0].seq == 3);
+  auto ours = f.append(l.id, {draft("model_request", Json{{"by", "us"}})});
+  REQUIRE(ours.has_value());
+  CHECK(ours->events[0].seq == 4);
+  CHECK(ours->leaf.last_seq == 4);
+
+  // The other store ends the leaf; an append here is refused, not written.
+  f.finish(l.id, LeafState::cancelled, other.get());
+  auto late = f.append(l.id, {draft("model_request")});
+  REQUIRE_FALSE(late.has_value());
+  CHECK(late.error().code == ErrorCode::conflict);
+
+  // Resuming through this store numbers after the other store's last event.
+  auto next = f.submit(spec("again"), l.session);
+  REQUIRE(next.has_value());
+  CHECK(next->event.seq == 6);
+  auto busy = f.submit(spec("busy"), l.session, other.get());
+  REQUIRE_FALSE(busy.has_value());
+  CHECK(busy.error().code == ErrorCode::conflict);
+
+  auto all = f.events(l.session);
+  REQUIRE(all->size() == 6);
+  for (size_t i = 0; i < all->size(); ++i) CHECK((*all)[i].seq == static_cast<std::int64_t>(i + 1));
+  f.close_other(other);
 }

@@ -1,0 +1,33 @@
+#pragma once
+// Dropping to the leaf's account (docs/security.md "What runs as whom"). A root daemon starts
+// sandboxes and host-side helpers as root, and they drop to LeafContext::run_as before running
+// anything of the leaf's: `setpriv` (util-linux) with the account's uid, gid and groups, no
+// capabilities left in any set. Pure argv construction.
+
+#include <string>
+#include <vector>
+
+#include "lib/sandbox/driver.hpp"
+
+namespace harness::sandbox {
+
+// Whether processes of this leaf must drop to another account: the daemon is root and the
+// leaf runs as a non-root account.
+bool drops_privileges(const LeafContext& ctx);
+
+// `setpriv --reuid=U --regid=G --groups=G1,G2 --inh-caps=-all --bounding-set=-all --` to put
+// before a command, or {} when drops_privileges(ctx) is false.
+std::vector<std::string> drop_argv(const LeafContext& ctx);
+
+// Shell lines for bwrap's root wrapper when it drops privileges: create a user namespace mapping
+// uid 0 and the account's uid, gid 0 and the account's groups each to itself, and open it as
+// fd 5 for `nsenter --user=/proc/self/fd/5` (see bwrap_driver.cpp). Inside it bwrap is root over
+// its own namespaces and mounts without CAP_SYS_ADMIN on the host, which harnessd.service
+// withholds; writing the maps needs CAP_SETUID, CAP_SETGID and (for uid 0) CAP_SETFCAP. Exits 97
+// with a message when the namespace cannot be made. "" when drops_privileges(ctx) is false.
+std::string userns_script(const LeafContext& ctx);
+
+// "U:G" and the supplementary groups, for a container runtime's --user / --group-add.
+std::string user_spec(const Account& a);
+
+}  // namespace harness::sandbox

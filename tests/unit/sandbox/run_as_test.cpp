@@ -1,0 +1,147 @@
+// Running a leaf as its account under a root daemon: the argv of every driver, and a real bwrap
+// sandbox whose processes are the account (nobody), own what they write and hold no capability.
+#include <doctest/doctest.h>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+
+#include "lib/sandbox/bwrap_driver.hpp"
+#include "lib/sandbox/podman_driver.hpp"
+#include "lib/sandbox/remote_shell.hpp"
+#include "lib/sandbox/run_as.hpp"
+#include "lib/sandbox/seccomp.hpp"
+#include "tests/unit/sandbox/sandbox_fixture.hpp"
+
+namespace harness::sandbox {
+namespace {
+
+using Argv = std::vector<std::string>;
+constexpr std::uint32_t k_nobody = 65534;
+
+Account nobody() {
+  return Account{k_nobody, k_nobody, {100, k_nobody}, "nobody"};
+}
+
+bool has(const Argv& a, const Argv& seq) {
+  return std::search(a.begin(), a.end(), seq.begin(), seq.end()) != a.end();
+}
+
+#define SKIP_UNLESS_ROOT() \
+  SKIP_UNLESS(geteuid() == 0, "dropping to another account needs a root daemon")
+
+TEST_CASE("run-as: setpriv drops every id and capability, only for a non-root account") {
+  SKIP_UNLESS_ROOT();
+  LeafContext ctx{"lf", "/w", nobody()};
+  CHECK(drop_argv(ctx) == Argv{"setpriv", "--reuid=65534", "--regid=65534", "--groups=100,65534",
+                               "--inh-caps=-all", "--bounding-set=-all", "--"});
+  ctx.run_as->groups.clear();
+  CHECK(drop_argv(ctx)[3] == "--clear-groups");
+  CHECK(drop_argv(LeafContext{"lf", "/w", Account{}}).empty());  // root stays root
+  CHECK(drop_argv(LeafContext{"lf", "/w"}).empty());
+}
+
+TEST_CASE("run-as: bwrap gets a user namespace from the wrapper, ends in setpriv; fd workspace") {
+  SKIP_UNLESS_ROOT();
+  model::SandboxProfile p;
+  p.name = "t";
+  auto argv = BwrapDriver(p, "").shell_argv(LeafContext{"lf", "/w", nobody(), 7});
+  REQUIRE(argv.has_value());
+  const Argv& a = *argv;
+  CHECK(std::find(a.begin(), a.end(), "--unshare-user") == a.end());
+  CHECK(std::find(a.begin(), a.end(), "--unshare-all") == a.end());
+  CHECK(has(a, {"--unshare-pid"}));
+  CHECK(has(a, {"--unshare-net"}));
+  CHECK(has(a, {"--seccomp", "4"}));
+  CHECK(a[2].find(" 4</proc/self/fd/4") != std::string::npos);
+  // bwrap starts as root of a user namespace mapping root and the account to themselves.
+  CHECK(a[2].find("unshare --user sleep") != std::string::npos);
+  CHECK(a[2].find("printf '0 0 1\\n65534 65534 1\\n' >/proc/$__hp/uid_map") != std::string::npos);
+  CHECK(a[2].find("printf '0 0 1\\n100 100 1\\n65534 65534 1\\n' >/proc/$__hp/gid_map") !=
+        std::string::npos);
+  CHECK(a[2].find("exec nsenter --user=/proc/self/fd/5 -- /bin/sh -c 'exec \"$0\" \"$@\" 5<&-'") !=
+        std::string::npos);
+  CHECK(has(a, {"--bind-fd", "3", "/workspace"}));
+  CHECK(has(a, {"--cap-drop", "ALL", "--clearenv", "--cap-add", "CAP_SETUID"}));
+  CHECK(has(a, {"--perms", "1777", "--tmpfs", "/tmp"}));
+  CHECK(Argv(a.end() - 10, a.end() - 1) == Argv{"setpriv", "--reuid=65534", "--regid=65534",
+                                                "--groups=100,65534", "--inh-caps=-all",
+                                                "--bounding-set=-all", "--", "/bin/sh", "-c"});
+  CHECK(a.back().starts_with("cd /workspace || "));
+  CHECK(a.back().ends_with("; exec /bin/sh"));
+  CHECK(has(a, {"--chdir", "/"}));
+  auto fds = BwrapDriver(p).inherited_fds(LeafContext{"lf", "/w", nobody(), 7});
+  CHECK(fds == std::vector<int>{7, *seccomp::filter_fd()});
+  // Root, or no account: the user namespace as before.
+  // With harness-exec, the shell execs it once it is the account; its directories are 0755.
+  auto with_exec = *BwrapDriver(p, "/usr/libexec/harness/harness-exec")
+                        .shell_argv(LeafContext{"lf", "/w", nobody(), 7});
+  CHECK(with_exec.back().ends_with("; exec /run/harness/exec"));
+  CHECK(has(with_exec, {"--perms", "0755", "--dir", "/run/harness", "--ro-bind",
+                        "/usr/libexec/harness/harness-exec", "/run/harness/exec"}));
+  auto as_root = *BwrapDriver(p, "").shell_argv(LeafContext{"lf", "/w"});
+  CHECK(as_root[2].find("nsenter") == std::string::npos);
+  CHECK(has(as_root, {"--unshare-all", "--unshare-user", "--disable-userns"}));
+  CHECK(has(as_root, {"--bind", "/w", "/workspace"}));
+  CHECK(as_root.back() == "/bin/sh");
+}
+
+TEST_CASE("run-as: a per-leaf container runs as the account; the copy-in tar drops to it") {
+  SKIP_UNLESS_ROOT();
+  model::SandboxProfile p;
+  p.driver = "podman";
+  p.image = "img";
+  p.user = "1000:1000";
+  auto run = PodmanDriver(p).create_argv(LeafContext{"lf", "/w", nobody()});
+  CHECK(has(run, {"--user", "65534:65534", "--group-add", "100", "-v"}));
+  CHECK(std::find(run.begin(), run.end(), "1000:1000") == run.end());
+  LeafContext ctx{"lf", "/w", nobody(), 5};
+  auto copy = copy_in_argv(ctx, {"k", "exec"}, "/workspace/lf");
+  CHECK(copy[2] ==
+        "cd -- \"$0\" && 'setpriv' '--reuid=65534' '--regid=65534' '--groups=100,65534' "
+        "'--inh-caps=-all' '--bounding-set=-all' '--' tar -cf - . | \"$@\"");
+  CHECK(copy[3] == "/proc/self/fd/3");
+  CHECK(copy_in_fds(ctx) == std::vector<int>{5});
+}
+
+TEST_CASE("run-as: inside bwrap the tools are the account, own their files, have no capability") {
+  SKIP_UNLESS_ROOT();
+  SKIP_WITHOUT_BWRAP();
+  testing::SandboxFixture f({}, Account{k_nobody, k_nobody, {k_nobody}, "nobody"});
+  auto r = f.exec(
+      "id -u; id -g; touch made; stat -c %u made; grep CapEff /proc/self/status; "
+      "echo t >/tmp/t && echo tmp-ok; unshare -U true 2>/dev/null || echo no-userns");
+  REQUIRE_MESSAGE(r.has_value(), r.error().message);
+  CHECK(r->out == "65534\n65534\n65534\nCapEff:\t0000000000000000\ntmp-ok\nno-userns\n");
+  struct stat st {};
+  REQUIRE(::stat((f.workspace + "/made").c_str(), &st) == 0);
+  CHECK(st.st_uid == k_nobody);
+  CHECK(st.st_gid == k_nobody);
+  // The workspace fd bwrap bound is not handed on: nothing of the host is open in the sandbox.
+  auto fds = f.exec("for p in 1 $PPID $$; do for fd in /proc/$p/fd/*; do readlink $fd; done; done");
+  REQUIRE(fds.has_value());
+  CHECK(fds->out.find(f.workspace) == std::string::npos);
+  CHECK(fds->out.find("seccomp") == std::string::npos);
+}
+
+TEST_CASE("run-as: the process limit holds in a sandbox that dropped to an account") {
+  SKIP_UNLESS_ROOT();
+  SKIP_WITHOUT_BWRAP();
+  model::SandboxProfile p;
+  p.pids_max = 40;
+  testing::SandboxFixture f(p, Account{k_nobody, k_nobody, {k_nobody}, "nobody"});
+  auto r = f.exec("i=0; while [ $i -lt 100 ]; do sleep 30 & i=$((i+1)); done");
+  REQUIRE(r.has_value());
+  INFO(r->out << r->err);
+  CHECK(r->exit_code != 0);
+  CHECK(r->err.find("fork") != std::string::npos);
+  CHECK(f.exec("id -u")->out == "65534\n");
+  model::SandboxProfile q;
+  q.pids_max = 40;
+  CHECK(channel_limits(q, LeafContext{"lf", "/w", nobody()}).pids_max == 40);
+  CHECK(channel_limits(q, LeafContext{"lf", "/w"}).pids_max == 0);  // root: the cgroup only
+}
+
+}  // namespace
+}  // namespace harness::sandbox
