@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "lib/agent/gates.hpp"
+#include "lib/agent/limits.hpp"
 #include "lib/loop/defer.hpp"
 #include "lib/sandbox/tools.hpp"
 
@@ -23,6 +24,7 @@ LeafRunner::LeafRunner(AgentContext ctx, model::Leaf leaf, DoneFn on_done)
       m_leaf(std::move(leaf)),
       m_on_done(std::move(on_done)),
       m_deadline(m_ctx.loop),
+      m_inactivity(m_ctx.loop),
       m_retry(m_ctx.loop) {}
 
 LeafRunner::~LeafRunner() {
@@ -73,6 +75,7 @@ void LeafRunner::start(StartKind how) {
                            format_duration_ms(leaf_timeout_ms(self->m_leaf, *self->m_ctx.config)));
         });
       });
+      touch();
       read_log();
     });
   });
@@ -96,11 +99,27 @@ void LeafRunner::on_history(std::vector<model::Event> events) {
   call_model();
 }
 
+void LeafRunner::touch() {
+  if (m_leaf.spec.inactivity_ms <= 0 || m_stopped) return;
+  std::weak_ptr<LeafRunner> weak = weak_from_this();
+  m_inactivity.start(static_cast<std::uint64_t>(m_leaf.spec.inactivity_ms), [weak] {
+    auto self = weak.lock();
+    if (!self || self->m_stopped) return;
+    self->guard("at the inactivity limit", [&] {
+      self->finish(LeafState::failed, model::reason::inactivity,
+                   "no model response and no tool output for " +
+                       format_duration_ms(self->m_leaf.spec.inactivity_ms) + " (inactivity)");
+    });
+  });
+}
+
 void LeafRunner::call_model() {
   if (m_draining) {
     spdlog::info("leaf {}: stopped for shutdown before model turn {}", m_leaf.id, m_turn + 1);
     return stop();  // the call is made after the restart
   }
+  if (auto why = budget_reached(m_leaf))
+    return finish(LeafState::failed, model::reason::budget, *why);
   model::ModelRequest req;
   req.system = m_ctx.config->system_prompt;
   req.messages = m_messages;
@@ -137,6 +156,10 @@ void LeafRunner::on_model_done(Result<model::ModelResponse> r, TimeMs started) {
                   "model '" + m_model->name + "' failed: " + r.error().message);
   }
   model::ModelResponse resp = std::move(*r);
+  touch();
+  const auto& u = resp.usage;
+  resp.usage.cost_usd = model::cost_usd(*m_model, u.input_tokens, u.output_tokens,
+                                        u.cache_read_tokens, u.cache_write_tokens);
   int turn = m_turn + 1;
   Json d = model::to_json(resp);
   d["turn"] = turn;
@@ -148,6 +171,9 @@ void LeafRunner::on_model_done(Result<model::ModelResponse> r, TimeMs started) {
            m_messages.push_back(message);
            if (message.tool_calls.empty())
              return finish(LeafState::succeeded, model::reason::completed, "", message.text);
+           // The response that takes the leaf over its budget ends it: its tool calls don't run.
+           if (auto why = budget_reached(m_leaf))
+             return finish(LeafState::failed, model::reason::budget, *why);
            if (m_turn >= m_leaf.spec.max_turns)
              return finish(LeafState::failed, model::reason::max_turns,
                            "stopped after " + std::to_string(m_turn) +
@@ -211,6 +237,7 @@ void LeafRunner::run_tool(const model::ToolCall& call) {
                                     "sandbox '" + self->m_sandbox->name + "' (" +
                                         self->m_sandbox->driver + "): " + r.error().message);
               }
+              self->touch();
               Json d{{"call_id", call.id},   {"name", call.name},
                      {"output", r->content}, {"is_error", r->is_error},
                      {"interrupted", false}, {"duration_ms", now_ms() - t0}};
@@ -303,6 +330,7 @@ void LeafRunner::drain() {
 void LeafRunner::halt() {
   m_stopped = true;
   m_deadline.stop();
+  m_inactivity.stop();
   m_retry.stop();
   if (m_model_call) m_ctx.models->cancel(std::exchange(m_model_call, 0));
   loop::defer_destroy(m_ctx.loop, std::move(m_channel));

@@ -97,6 +97,8 @@ class LeafRunner : public std::enable_shared_from_this<LeafRunner> {
   // Marks the runner stopped and lets go of its timers, model call, channel and sandbox.
   void halt();
   void release();
+  // Restarts the inactivity timer (a model response or a tool's output arrived).
+  void touch();
   // Persistence and failures (runner_guard.cpp).
   using Drafts = std::shared_ptr<const std::vector<model::EventDraft>>;
   // Appends and continues with `next` on success. unavailable: retried with backoff; conflict
@@ -139,6 +141,7 @@ class LeafRunner : public std::enable_shared_from_this<LeafRunner> {
   std::unique_ptr<sandbox::Driver> m_driver;
   std::unique_ptr<sandbox::Channel> m_channel;
   loop::Timer m_deadline;
+  loop::Timer m_inactivity;  // SPEC §4 inactivity; restarted by touch()
   loop::Timer m_retry;       // the next attempt of a write the store refused for now
   int m_store_failures = 0;  // failed attempts in a row
   bool m_draining = false;   // shutting down: start no model call or tool

@@ -137,6 +137,13 @@ Result<Json> ApiClient::post(const std::string& path, const Json& body, const He
   return perform(c);
 }
 
+Result<Json> ApiClient::del(const std::string& path) {
+  Call c;
+  c.method = "DELETE";
+  c.path = path;
+  return perform(c);
+}
+
 Status ApiClient::stream(const std::string& path, const LineHandler& on_line) {
   Call c;
   c.path = path;
@@ -181,6 +188,9 @@ Result<Json> ApiClient::perform(Call& c) {
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, c.body.c_str());
     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(c.body.size()));
   }
+  // The handle is reused: a DELETE must not stick to the next request.
+  curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST,
+                   std::strcmp(c.method, "DELETE") == 0 ? "DELETE" : nullptr);
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
   CURLcode rc = curl_easy_perform(curl);
   curl_slist_free_all(hdrs);

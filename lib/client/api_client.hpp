@@ -39,6 +39,8 @@ class ApiClient {
   Result<Json> get(const std::string& path, std::int64_t timeout_ms = k_request_timeout_ms);
   // POST `body` as JSON with extra `headers`; same error rules as get().
   Result<Json> post(const std::string& path, const Json& body, const Headers& headers = {});
+  // DELETE `path`; same error rules as get().
+  Result<Json> del(const std::string& path);
   // GETs an NDJSON stream, handing each line to `on_line` until the server ends the response
   // or on_line returns false. A dropped or stalled (no byte for 45 s) stream is `unavailable`.
   Status stream(const std::string& path, const LineHandler& on_line);

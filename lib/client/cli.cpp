@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <sstream>
 
 #include "lib/base/utf8.hpp"
 #include "lib/client/commands.hpp"
@@ -23,6 +24,7 @@ struct Parsed {
   LogsOptions logs;
   CompletionOptions completion;
   VerdictOptions approve, reject;
+  ScheduleOptions schedule;
 };
 
 // How a flag's value completes, recorded while wiring so completions follow the real flags.
@@ -70,6 +72,14 @@ void add_submit_flags(Cli& c, CLI::App& s, SubmitOptions& o, bool with_session, 
        s.add_option("--budget-usd", o.budget_usd, "cost budget in USD")
            ->check(CLI::NonNegativeNumber),
        ValueKind::text);
+  hint(h,
+       s.add_option("--token-budget", o.token_budget, "input + output tokens the leaf may use")
+           ->check(CLI::PositiveNumber),
+       ValueKind::text);
+  hint(h,
+       s.add_option("--inactivity", o.inactivity,
+                    "end the leaf after DUR with no model response and no tool output"),
+       ValueKind::text);
   hint(h, s.add_option("--label", o.labels, "label K=V (repeatable)"), ValueKind::text);
   if (with_session)
     hint(h, s.add_option("--session", o.session, "continue session ID"), ValueKind::text);
@@ -93,6 +103,54 @@ void add_verdict_flags(Cli& c, CLI::App& s, VerdictOptions& o, bool with_stop) {
   hint(c.hints, s.add_option("-m,--message", o.message, "a message recorded with the verdict"),
        ValueKind::text);
   if (with_stop) s.add_flag("--stop", o.stop, "end the leaf rejected instead of telling the model");
+}
+
+const std::vector<std::string> k_schedule_actions = {"add",   "ls",     "show",   "rm",
+                                                     "pause", "resume", "run-now"};
+
+void wire_schedule(Cli& c, CLI::App& s) {
+  ScheduleOptions& o = c.p.schedule;
+  s.require_subcommand(1);
+  auto action = [&](const char* name, const char* help) {
+    CLI::App* a = s.add_subcommand(name, help);
+    a->fallthrough();
+    a->final_callback([&o, name] { o.action = name; });
+    return a;
+  };
+  CLI::App* add =
+      action("add", "add schedule NAME: (--cron EXPR | --every DUR) -- <submit flags> PROMPT");
+  add->add_option("name", o.name, "schedule name")->required();
+  auto* cron = hint(c.hints, add->add_option("--cron", o.cron, "5-field cron expression or @daily"),
+                    ValueKind::text);
+  auto* every = hint(c.hints, add->add_option("--every", o.every, "fire every DUR (30s, 5m)"),
+                     ValueKind::text);
+  cron->excludes(every);
+  hint(c.hints, add->add_option("--tz", o.tz, "IANA time zone of --cron (default UTC)"),
+       ValueKind::text);
+  hint(c.hints, add->add_option("--overlap", o.overlap, "while the previous leaf runs"),
+       ValueKind::choice, {"skip", "queue", "allow"});
+  hint(c.hints, add->add_option("--catch-up", o.catch_up, "after downtime"), ValueKind::choice,
+       {"none", "once"});
+  hint(c.hints, add->add_option("--jitter", o.jitter, "delay each firing by up to DUR"),
+       ValueKind::text);
+  add->add_option("leaf", o.rest, "-- then submit flags and the PROMPT");
+  action("ls", "list schedules");
+  for (auto [name, help] : {std::pair{"show", "show a schedule and its next 5 firing times"},
+                            std::pair{"rm", "remove a schedule (its leaves stay)"},
+                            std::pair{"pause", "stop firing until resume"},
+                            std::pair{"resume", "fire again (missed times are not caught up)"},
+                            std::pair{"run-now", "fire once now"}})
+    action(name, help)->add_option("name", o.name, "schedule name")->required();
+}
+
+// The submit flags of `schedule add` after "--", parsed by the submit command's own flags.
+Result<SubmitOptions> parse_leaf_flags(const std::vector<std::string>& rest, std::ostream& err);
+
+int run_schedule(Context& ctx, Parsed& p) {
+  if (p.schedule.action != "add") return cmd_schedule(ctx, p.schedule, nullptr);
+  auto leaf = parse_leaf_flags(p.schedule.rest, ctx.io.err);
+  if (!leaf) return report_error(ctx, leaf.error());
+  return cmd_schedule(ctx, p.schedule, &*leaf);
 }
 
 // One row of the command table: name, aliases, help, its flags, and what runs it.
@@ -194,6 +252,11 @@ const std::vector<CommandEntry>& command_table() {
        "reject a leaf's open gate: the model is told no (--stop ends the leaf)",
        [](Cli& c, CLI::App& s) { add_verdict_flags(c, s, c.p.reject, true); },
        [](Context& ctx, Parsed& p) { return cmd_verdict(ctx, p.reject, Verdict::reject); }},
+      {"schedule",
+       {},
+       "manage schedules: add, ls, show, rm, pause, resume, run-now",
+       wire_schedule,
+       run_schedule},
       {"version",
        {},
        "print the client's and the daemon's versions",
@@ -244,6 +307,23 @@ void wire(Cli& c) {
   }
 }
 
+Result<SubmitOptions> parse_leaf_flags(const std::vector<std::string>& rest, std::ostream& err) {
+  auto c = std::make_unique<Cli>();
+  CLI::App& app = c->app;
+  app.add_option("prompt", c->p.submit.prompt, "the prompt");
+  add_submit_flags(*c, app, c->p.submit, false, false);
+  std::vector<std::string> args(rest.rbegin(), rest.rend());  // CLI11 parses a reversed vector
+  try {
+    app.parse(args);
+  } catch (const CLI::ParseError& e) {
+    std::ostringstream ignored;
+    app.exit(e, ignored, err);
+    return make_error(ErrorCode::bad_request,
+                      "schedule add: the leaf's flags after -- : " + std::string(e.what()));
+  }
+  return c->p.submit;
+}
+
 FlagSpec flag_spec(const Hints& hints, const CLI::Option* o) {
   FlagSpec f;
   for (const auto& s : o->get_snames()) f.names.push_back("-" + s);
@@ -275,6 +355,19 @@ CliSpec cli_spec(Cli& c) {
     for (const auto& f : flag_specs(c.hints, *sub))
       if (f.names != std::vector<std::string>{"-h", "--help"}) cmd.flags.push_back(f);
     if (std::string(e.name) == "completion") cmd.positional_choices = {"bash", "zsh", "fish"};
+    if (std::string(e.name) == "schedule") {
+      // Nested actions complete as the first word; their flags (add's, then the submit flags
+      // after "--") complete anywhere after it.
+      cmd.positional_choices = k_schedule_actions;
+      for (const auto& f : flag_specs(c.hints, *sub->get_subcommand("add")))
+        if (f.names != std::vector<std::string>{"-h", "--help"}) cmd.flags.push_back(f);
+      for (const auto& f : flag_specs(c.hints, *c.app.get_subcommand("submit")))
+        if (f.names != std::vector<std::string>{"-h", "--help"} &&
+            f.names != std::vector<std::string>{"--session"} &&
+            f.names != std::vector<std::string>{"--wait"} &&
+            f.names != std::vector<std::string>{"--follow"})
+          cmd.flags.push_back(f);
+    }
     spec.commands.push_back(std::move(cmd));
   }
   return spec;

@@ -21,6 +21,9 @@ int cmd_approvals(Context& ctx);
 // approve / reject: POSTs the verdict and says what happened; "already" answers exit 0,
 // 403 exits 4, 409 exits 1, an unknown leaf 9.
 int cmd_verdict(Context& ctx, const VerdictOptions& opts, Verdict verdict);
+// schedule add|ls|show|rm|pause|resume|run-now (cmd_schedule.cpp): one request each. For add,
+// `leaf` holds the submit flags given after "--" (parsed as submit parses them).
+int cmd_schedule(Context& ctx, const ScheduleOptions& opts, const SubmitOptions* leaf);
 // Never fails because the daemon is down: says so and exits 0.
 int cmd_version(Context& ctx);
 // The daemon's self-check as a checklist: 0 all passed, 3 any failed, 10 daemon unreachable.

@@ -1,6 +1,7 @@
 #include "lib/client/format.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <sstream>
 #include <vector>
 
@@ -17,6 +18,16 @@ using jf::str;
 std::string tokens(const Json& usage) {
   return group_thousands(num(usage, "input_tokens")) + " in / " +
          group_thousands(num(usage, "output_tokens")) + " out tokens";
+}
+
+// "0.0123 USD", or "" when nothing was priced.
+std::string cost(const Json& usage) {
+  auto it = usage.is_object() ? usage.find("cost_usd") : usage.end();
+  if (!usage.is_object() || it == usage.end() || !it->is_number() || it->get<double>() <= 0)
+    return "";
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%.6g USD", it->get<double>());
+  return buf;
 }
 
 std::string ms_text(std::int64_t ms) {
@@ -155,6 +166,7 @@ std::string format_summary(const Json& leaf, const Style& st) {
   std::int64_t turns = num(leaf, "turns");
   s += " · " + std::to_string(turns) + (turns == 1 ? " turn" : " turns");
   s += " · " + tokens(obj(leaf, "usage"));
+  if (std::string c = cost(obj(leaf, "usage")); !c.empty()) s += " · " + c;
   auto start = parse_rfc3339(str(leaf, "started_at", str(leaf, "created_at")));
   auto end = parse_rfc3339(str(leaf, "finished_at"));
   if (start && end) s += " · " + ms_text(*end - *start);
@@ -183,6 +195,7 @@ std::string format_status(const Json& leaf, const Style& st) {
       {"labels", labels.empty() ? "-" : labels},
       {"turns", std::to_string(num(leaf, "turns"))},
       {"tokens", tokens(obj(leaf, "usage"))},
+      {"cost", cost(obj(leaf, "usage")).empty() ? "-" : cost(obj(leaf, "usage"))},
       {"created", str(leaf, "created_at", "-")},
       {"started", str(leaf, "started_at", "-")},
       {"finished", str(leaf, "finished_at", "-")},

@@ -33,7 +33,9 @@ struct SubmitOptions {
   std::vector<std::string> ask;
   std::vector<std::string> allow;
   std::vector<std::string> deny;
-  double budget_usd = -1;  // < 0 = not given
+  double budget_usd = -1;         // < 0 = not given
+  std::int64_t token_budget = 0;  // 0 = the daemon's default
+  std::string inactivity;         // a duration; empty = the daemon's default
   bool wait = false;
   bool follow = false;
   bool quiet = false;
@@ -67,6 +69,19 @@ struct VerdictOptions {
   int gate = 0;         // --gate N; 0 = the leaf's open gate
   std::string message;  // -m MSG; empty = none
   bool stop = false;    // reject --stop
+};
+
+// schedule add|ls|show|rm|pause|resume|run-now.
+struct ScheduleOptions {
+  std::string action;  // the nested subcommand
+  std::string name;
+  std::string cron;
+  std::string every;
+  std::string tz;
+  std::string overlap;
+  std::string catch_up;
+  std::string jitter;
+  std::vector<std::string> rest;  // add: after "--", the submit flags and the prompt
 };
 
 struct CompletionOptions {

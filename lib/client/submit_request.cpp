@@ -90,6 +90,17 @@ void add_policy_fields(const SubmitOptions& o, Json& body) {
   if (o.budget_usd >= 0) body["budget_usd"] = o.budget_usd;
 }
 
+// A duration flag as the seconds of a body field (whole seconds when it is whole).
+Result<Json> seconds_field(const char* flag, const std::string& text) {
+  auto ms = parse_duration_ms(text);
+  if (!ms || *ms <= 0)
+    return usage(std::string(flag) + " '" + text + "' is not a duration like 90s, 10m, 1h");
+  if (*ms < 1000 || *ms > 365LL * 24 * 3600 * 1000)
+    return usage(std::string(flag) + " '" + text + "' must be between 1s and 365d");
+  if (*ms % 1000 == 0) return Json(*ms / 1000);
+  return Json(static_cast<double>(*ms) / 1000.0);
+}
+
 Result<Json> build_body(const SubmitOptions& o, std::istream& in, const std::string& cwd,
                         std::vector<std::string>& notes) {
   Json body = Json::object();
@@ -106,16 +117,13 @@ Result<Json> build_body(const SubmitOptions& o, std::istream& in, const std::str
   if (o.max_turns < 0) return usage("--max-turns must be a positive number");
   if (o.max_turns > 0) body["max_turns"] = o.max_turns;
   if (!o.timeout.empty()) {
-    auto ms = parse_duration_ms(o.timeout);
-    if (!ms || *ms <= 0)
-      return usage("--timeout '" + o.timeout + "' is not a duration like 90s, 10m, 1h");
-    if (*ms < 1000 || *ms > 365LL * 24 * 3600 * 1000)
-      return usage("--timeout '" + o.timeout + "' must be between 1s and 365d");
-    if (*ms % 1000 == 0)
-      body["timeout_s"] = *ms / 1000;
-    else
-      body["timeout_s"] = static_cast<double>(*ms) / 1000.0;
+    HARNESS_TRY_ASSIGN(body["timeout_s"], seconds_field("--timeout", o.timeout));
   }
+  if (!o.inactivity.empty()) {
+    HARNESS_TRY_ASSIGN(body["inactivity_s"], seconds_field("--inactivity", o.inactivity));
+  }
+  if (o.token_budget < 0) return usage("--token-budget must be a positive number");
+  if (o.token_budget > 0) body["token_budget"] = o.token_budget;
   if (!o.labels.empty()) {
     HARNESS_TRY_ASSIGN(body["labels"], parse_labels(o.labels));
   }

@@ -37,6 +37,31 @@ struct AuthConfig {
   std::vector<std::string> workdir_roots;  // a workdir must lie beneath one; [] = anywhere
 };
 
+// [schedules.NAME] (docs/schedules.md): when, and the leaf template each firing submits. The
+// daemon turns it into a scheduler::Schedule at start-up (cron and zone errors stop it there).
+struct ScheduleConfig {
+  std::string name;
+  std::string cron;           // "" when `every` is set
+  std::int64_t every_ms = 0;  // 0 when `cron` is set
+  std::string timezone = "UTC";
+  std::string overlap = "skip";
+  std::string catch_up = "none";
+  std::int64_t jitter_ms = 0;
+  // The leaf template: exactly one of prompt and prompt_file (read at start-up).
+  std::string prompt;
+  std::string prompt_file;
+  std::string model;
+  std::string sandbox;
+  std::string policy;
+  std::string workdir;
+  std::int64_t max_turns = 0;  // 0 = the daemon's default, as for the other limits
+  std::int64_t timeout_ms = 0;
+  std::int64_t token_budget = 0;
+  double budget_usd = 0;
+  std::int64_t inactivity_ms = 0;
+  std::vector<std::string> labels;  // "K=V"
+};
+
 // The daemon's settings after all layers are applied. Read-only once loaded; pass by const&.
 struct Config {
   std::string state_dir;           // default: see default_state_dir()
@@ -48,6 +73,13 @@ struct Config {
   int default_max_turns = 50;
   std::int64_t default_timeout_ms = 3'600'000;  // max_duration when a leaf gives none ("timeout")
   std::int64_t shutdown_grace_ms = 10'000;      // SIGTERM: calls in flight may finish this long
+  // Budgets and limits of a leaf that gives none (SPEC §4); 0 = none.
+  std::int64_t default_token_budget = 0;   // "token_budget": input + output tokens
+  double default_budget_usd = 0;           // "budget_usd", priced per model profile
+  std::int64_t default_inactivity_ms = 0;  // "inactivity"
+  // A scheduled time at most this old when the scheduler sees it fires as on time; older ones
+  // were missed (catch_up decides). docs/schedules.md.
+  std::int64_t schedule_grace_ms = 30'000;
   std::int64_t max_body_bytes = 8 << 20;
   std::int64_t max_input_bytes = 64 << 20;  // total of --input files per leaf
   // HTTP limits (docs/api.md "Limits"): the whole request must arrive within request_timeout;
@@ -70,6 +102,7 @@ struct Config {
   std::map<std::string, model::ModelProfile> models;       // by name; no built-in "default"
   std::map<std::string, model::SandboxProfile> sandboxes;  // always holds "default"
   std::map<std::string, model::Policy> policies;           // [policies.NAME], by name
+  std::map<std::string, ScheduleConfig> schedules;         // [schedules.NAME], by name
   AuthConfig auth;
   // [redaction] patterns: ECMAScript regexes of further secrets (docs/security.md "Redaction").
   std::vector<std::string> redaction_patterns;

@@ -179,6 +179,23 @@ bool if_replay(const ConstTarget& t) {
   return t.model->provider == "replay";
 }
 
+std::string check_label(std::string_view v) {
+  auto eq = v.find('=');
+  if (eq != std::string_view::npos && eq > 0) return "";
+  return "K=V labels";
+}
+
+// [schedules.NAME]: exactly one of cron and every; exactly one of prompt and prompt_file.
+std::string validate_schedule(const ConstTarget& t) {
+  const ScheduleConfig& s = *t.schedule;
+  if (s.cron.empty() == (s.every_ms == 0))
+    return "a schedule needs exactly one of 'cron' and 'every'";
+  if (s.every_ms > 0 && s.every_ms < 1000) return "'every' must be at least 1s";
+  if (s.prompt.empty() == s.prompt_file.empty())
+    return "a schedule needs exactly one of 'prompt' and 'prompt_file'";
+  return "";
+}
+
 constexpr std::int64_t k_sec = 1000;
 constexpr std::int64_t k_hour = 3600 * k_sec;
 constexpr std::int64_t k_day = 24 * k_hour;
@@ -236,6 +253,18 @@ const std::array k_keys = {
   KeySpec{.scope = Scope::top, .name = "shutdown_grace", .kind = Kind::duration, .slot = &Config::shutdown_grace_ms,
           .default_text = "10s", .doc = "On SIGTERM, how long model and tool calls in flight may take to finish and be persisted.",
           .min = 0, .max = k_hour},
+  KeySpec{.scope = Scope::top, .name = "token_budget", .kind = Kind::integer, .slot = &Config::default_token_budget,
+          .default_text = "0", .doc = "Input + output tokens a leaf may use when it gives no token_budget; 0 = no limit.",
+          .min = 0, .max = 1'000'000'000'000},
+  KeySpec{.scope = Scope::top, .name = "budget_usd", .kind = Kind::decimal, .slot = &Config::default_budget_usd,
+          .default_text = "0", .doc = "USD a leaf may spend (model profile prices) when it gives no budget_usd; 0 = no limit.",
+          .min = 0, .max = 1'000'000'000},
+  KeySpec{.scope = Scope::top, .name = "inactivity", .kind = Kind::duration, .slot = &Config::default_inactivity_ms,
+          .default_text = "0s", .doc = "End a leaf after this long with no model response and no tool output; 0s = never.",
+          .min = 0, .max = 365 * k_day},
+  KeySpec{.scope = Scope::top, .name = "schedule_grace", .kind = Kind::duration, .slot = &Config::schedule_grace_ms,
+          .default_text = "30s", .doc = "A schedule's time this old when seen (after downtime) still fires as on time; older ones follow catch_up.",
+          .min = k_sec, .max = k_day},
   KeySpec{.scope = Scope::top, .name = "max_body_bytes", .kind = Kind::integer, .slot = &Config::max_body_bytes,
           .default_text = "8388608", .doc = "Largest HTTP request body accepted.",
           .min = 1024, .max = 1024 * k_mib},
@@ -350,6 +379,18 @@ const std::array k_keys = {
   KeySpec{.scope = Scope::model, .name = "backoff_max", .kind = Kind::duration, .slot = &ModelProfile::backoff_max_ms,
           .default_text = "30s", .doc = "Longest retry delay.",
           .min = 0, .max = k_hour},
+  KeySpec{.scope = Scope::model, .name = "price_input_per_mtok", .kind = Kind::decimal, .slot = &ModelProfile::price_input_per_mtok,
+          .default_text = "0", .doc = "USD per million input tokens (not cache reads or writes), for budget_usd.",
+          .min = 0, .max = 1'000'000},
+  KeySpec{.scope = Scope::model, .name = "price_output_per_mtok", .kind = Kind::decimal, .slot = &ModelProfile::price_output_per_mtok,
+          .default_text = "0", .doc = "USD per million output tokens.",
+          .min = 0, .max = 1'000'000},
+  KeySpec{.scope = Scope::model, .name = "price_cache_read_per_mtok", .kind = Kind::decimal, .slot = &ModelProfile::price_cache_read_per_mtok,
+          .default_text = "0", .doc = "USD per million input tokens read from the provider's prompt cache.",
+          .min = 0, .max = 1'000'000},
+  KeySpec{.scope = Scope::model, .name = "price_cache_write_per_mtok", .kind = Kind::decimal, .slot = &ModelProfile::price_cache_write_per_mtok,
+          .default_text = "0", .doc = "USD per million input tokens written to the provider's prompt cache.",
+          .min = 0, .max = 1'000'000},
 
   // [sandboxes.NAME]
   KeySpec{.scope = Scope::sandbox, .name = "driver", .kind = Kind::choice, .slot = &SandboxProfile::driver,
@@ -410,6 +451,56 @@ const std::array k_keys = {
   KeySpec{.scope = Scope::sandbox, .name = "request_timeout", .kind = Kind::duration, .slot = &SandboxProfile::request_timeout_ms,
           .default_text = "30s", .doc = "kubectl: --request-timeout of every call.",
           .min = k_sec, .max = k_hour},
+
+  // [schedules.NAME]: when (docs/schedules.md) ...
+  KeySpec{.scope = Scope::schedule, .name = "cron", .kind = Kind::string, .slot = &ScheduleConfig::cron,
+          .default_text = "", .doc = "5-field cron expression or @hourly/@daily/@weekly/@monthly; or use every.",
+          .validate = validate_schedule},
+  KeySpec{.scope = Scope::schedule, .name = "every", .kind = Kind::duration, .slot = &ScheduleConfig::every_ms,
+          .default_text = "0s", .doc = "Fixed period (at least 1s) instead of cron; 0s = unset.",
+          .min = 0, .max = 365 * k_day},
+  KeySpec{.scope = Scope::schedule, .name = "timezone", .kind = Kind::string, .slot = &ScheduleConfig::timezone,
+          .default_text = "UTC", .doc = "IANA time zone of the cron expression."},
+  KeySpec{.scope = Scope::schedule, .name = "overlap", .kind = Kind::choice, .slot = &ScheduleConfig::overlap,
+          .default_text = "skip", .doc = "While the previous leaf runs: skip the firing, queue it, or allow it.",
+          .choices = "skip|queue|allow"},
+  KeySpec{.scope = Scope::schedule, .name = "catch_up", .kind = Kind::choice, .slot = &ScheduleConfig::catch_up,
+          .default_text = "none", .doc = "After downtime: fire none of the missed times, or once for all.",
+          .choices = "none|once"},
+  KeySpec{.scope = Scope::schedule, .name = "jitter", .kind = Kind::duration, .slot = &ScheduleConfig::jitter_ms,
+          .default_text = "0s", .doc = "Delay each firing by a stable pseudo-random amount up to this.",
+          .min = 0, .max = k_day},
+  // ... and what: the leaf template, as the submit flags.
+  KeySpec{.scope = Scope::schedule, .name = "prompt", .kind = Kind::string, .slot = &ScheduleConfig::prompt,
+          .default_text = "", .doc = "The prompt of each leaf (or prompt_file)."},
+  KeySpec{.scope = Scope::schedule, .name = "prompt_file", .kind = Kind::path, .slot = &ScheduleConfig::prompt_file,
+          .default_text = "", .doc = "File holding the prompt, read when harnessd starts."},
+  KeySpec{.scope = Scope::schedule, .name = "model", .kind = Kind::string, .slot = &ScheduleConfig::model,
+          .default_text = "", .doc = "Model profile; \"\" = default."},
+  KeySpec{.scope = Scope::schedule, .name = "sandbox", .kind = Kind::string, .slot = &ScheduleConfig::sandbox,
+          .default_text = "", .doc = "Sandbox profile; \"\" = default."},
+  KeySpec{.scope = Scope::schedule, .name = "policy", .kind = Kind::string, .slot = &ScheduleConfig::policy,
+          .default_text = "", .doc = "Policy; \"\" = default."},
+  KeySpec{.scope = Scope::schedule, .name = "workdir", .kind = Kind::path, .slot = &ScheduleConfig::workdir,
+          .default_text = "", .doc = "Host directory bound as the workspace; \"\" = a fresh one per leaf."},
+  KeySpec{.scope = Scope::schedule, .name = "max_turns", .kind = Kind::integer, .slot = &ScheduleConfig::max_turns,
+          .default_text = "0", .doc = "Model turns per leaf; 0 = the daemon's max_turns.",
+          .min = 0, .max = 10'000},
+  KeySpec{.scope = Scope::schedule, .name = "timeout", .kind = Kind::duration, .slot = &ScheduleConfig::timeout_ms,
+          .default_text = "0s", .doc = "max_duration of each leaf; 0s = the daemon's timeout.",
+          .min = 0, .max = 365 * k_day},
+  KeySpec{.scope = Scope::schedule, .name = "token_budget", .kind = Kind::integer, .slot = &ScheduleConfig::token_budget,
+          .default_text = "0", .doc = "Token budget of each leaf; 0 = the daemon's token_budget.",
+          .min = 0, .max = 1'000'000'000'000},
+  KeySpec{.scope = Scope::schedule, .name = "budget_usd", .kind = Kind::decimal, .slot = &ScheduleConfig::budget_usd,
+          .default_text = "0", .doc = "USD budget of each leaf; 0 = the daemon's budget_usd.",
+          .min = 0, .max = 1'000'000'000},
+  KeySpec{.scope = Scope::schedule, .name = "inactivity", .kind = Kind::duration, .slot = &ScheduleConfig::inactivity_ms,
+          .default_text = "0s", .doc = "Inactivity limit of each leaf; 0s = the daemon's inactivity.",
+          .min = 0, .max = 365 * k_day},
+  KeySpec{.scope = Scope::schedule, .name = "labels", .kind = Kind::string_list, .slot = &ScheduleConfig::labels,
+          .default_text = "", .doc = "K=V labels of each leaf (schedule=NAME is added).",
+          .check = check_label},
 };
 // clang-format on
 

@@ -25,6 +25,7 @@ enum class Scope {
   auth,        // [auth]
   auth_token,  // [auth.tokens.NAME]
   redaction,   // [redaction] (stored in Config)
+  schedule,    // [schedules.NAME]
 };
 
 enum class Kind {
@@ -32,6 +33,7 @@ enum class Kind {
   path,         // a string; relative values from a file are resolved against the file's dir
   choice,       // one of `choices` ("a|b|c")
   integer,      // a TOML integer within [min, max]
+  decimal,      // a TOML float or integer within [min, max], finite
   duration,     // a string like "90s", "5m", "1h" (milliseconds within [min, max])
   boolean,      // true | false
   string_list,  // an array of strings; `check` applies to each element
@@ -42,17 +44,21 @@ enum class Kind {
 
 // Where a key's value is stored: a member of Config, ModelProfile, SandboxProfile, Policy,
 // AuthConfig or TokenGrant. Rule lists and verdicts are stored parsed, read back as text.
-using Slot = std::variant<
-    std::string Config::*, int Config::*, std::int64_t Config::*,
-    std::vector<std::string> Config::*, std::string model::ModelProfile::*,
-    int model::ModelProfile::*, std::int64_t model::ModelProfile::*,
-    std::string model::SandboxProfile::*, bool model::SandboxProfile::*,
-    std::int64_t model::SandboxProfile::*, std::vector<std::string> model::SandboxProfile::*,
-    // [policies.NAME], [auth], [auth.tokens.NAME]
-    std::vector<model::Rule> model::Policy::*, model::Verdict model::Policy::*,
-    std::vector<std::string> model::Policy::*, bool model::Policy::*, std::int64_t model::Policy::*,
-    std::string AuthConfig::*, std::vector<std::string> AuthConfig::*, std::string TokenGrant::*,
-    std::vector<std::string> TokenGrant::*>;
+using Slot =
+    std::variant<std::string Config::*, int Config::*, std::int64_t Config::*, double Config::*,
+                 double model::ModelProfile::*, std::vector<std::string> Config::*,
+                 std::string model::ModelProfile::*, int model::ModelProfile::*,
+                 std::int64_t model::ModelProfile::*, std::string model::SandboxProfile::*,
+                 bool model::SandboxProfile::*, std::int64_t model::SandboxProfile::*,
+                 std::vector<std::string> model::SandboxProfile::*,
+                 // [policies.NAME], [auth], [auth.tokens.NAME]
+                 std::vector<model::Rule> model::Policy::*, model::Verdict model::Policy::*,
+                 std::vector<std::string> model::Policy::*, bool model::Policy::*,
+                 std::int64_t model::Policy::*, std::string AuthConfig::*,
+                 std::vector<std::string> AuthConfig::*, std::string TokenGrant::*,
+                 std::vector<std::string> TokenGrant::*, std::string ScheduleConfig::*,
+                 std::int64_t ScheduleConfig::*, double ScheduleConfig::*,
+                 std::vector<std::string> ScheduleConfig::*>;
 
 // The objects one key may be stored into; only the one matching the key's scope must be set.
 struct Target {
@@ -62,6 +68,7 @@ struct Target {
   model::Policy* policy = nullptr;
   AuthConfig* auth = nullptr;
   TokenGrant* token = nullptr;
+  ScheduleConfig* schedule = nullptr;
 };
 
 // The same, read-only.
@@ -72,6 +79,7 @@ struct ConstTarget {
   const model::Policy* policy = nullptr;
   const AuthConfig* auth = nullptr;
   const TokenGrant* token = nullptr;
+  const ScheduleConfig* schedule = nullptr;
 
   ConstTarget() = default;
   ConstTarget(const Config* c, const model::ModelProfile* m = nullptr,
@@ -83,7 +91,8 @@ struct ConstTarget {
         sandbox(t.sandbox),
         policy(t.policy),
         auth(t.auth),
-        token(t.token) {}
+        token(t.token),
+        schedule(t.schedule) {}
 };
 
 struct KeySpec {

@@ -95,6 +95,7 @@ class Loader {
   Status read_entry(const TomlEntry& e) {
     const std::string& head = e.path[0];
     if (head == "policies") return read_policy_entry(e);
+    if (head == "schedules") return read_schedule_entry(e);
     if (head == "auth") return read_auth_entry(e);
     if (head == "redaction") return read_redaction_entry(e);
     if (head == "models" || head == "sandboxes") {
@@ -111,7 +112,8 @@ class Loader {
       return error_at(
           e, head,
           "unknown key (allowed at the top level: " + key_names(Scope::top) +
-              ", [models.NAME], [sandboxes.NAME], [policies.NAME], [auth], [redaction])");
+              ", [models.NAME], [sandboxes.NAME], [policies.NAME], [schedules.NAME], [auth], "
+              "[redaction])");
     return apply(*key, Target{&m_config}, head, value_of(e), origin(e), location(e));
   }
 
@@ -170,6 +172,25 @@ class Loader {
     }
     return read_section_key(e, Scope::policy, section,
                             policy_target(m_config.policies.at(e.path[1])));
+  }
+
+  // [schedules.NAME] and its keys.
+  Status read_schedule_entry(const TomlEntry& e) {
+    if (e.path.size() == 1) {
+      if (!e.is_table) return error_at(e, "schedules", "expected tables [schedules.NAME]");
+      return {};
+    }
+    std::string section = "schedules." + e.path[1];
+    Target t;
+    if (e.path.size() == 2) {
+      HARNESS_TRY(open_section(e, section));
+      ScheduleConfig& s = m_config.schedules[e.path[1]];
+      s.name = e.path[1];
+      t.schedule = &s;
+      return apply_static_defaults(Scope::schedule, t, section + ".");
+    }
+    t.schedule = &m_config.schedules.at(e.path[1]);
+    return read_section_key(e, Scope::schedule, section, t);
   }
 
   static Target policy_target(model::Policy& p) {
@@ -258,6 +279,7 @@ class Loader {
     if (scope == Scope::auth) return "auth";
     if (scope == Scope::redaction) return "redaction";
     if (scope == Scope::auth_token) return "auth.tokens.NAME";
+    if (scope == Scope::schedule) return "schedules.NAME";
     return "policies.NAME";
   }
 
@@ -266,6 +288,11 @@ class Loader {
   Status finish_auth() {
     for (auto& [name, p] : m_config.policies)
       HARNESS_TRY(finish(Scope::policy, policy_target(p), "policies." + name + "."));
+    for (auto& [name, sc] : m_config.schedules) {
+      Target t;
+      t.schedule = &sc;
+      HARNESS_TRY(finish(Scope::schedule, t, "schedules." + name + "."));
+    }
     std::map<std::string, std::string> seen;  // hash -> grant name
     for (TokenGrant& g : m_config.auth.tokens) {
       Target t;

@@ -47,6 +47,11 @@ RawValue raw_of(const toml::node& node) {
     raw.integer = i->get();
     return raw;
   }
+  if (const auto* f = node.as_floating_point()) {
+    RawValue raw{RawValue::Type::floating};
+    raw.number = f->get();
+    return raw;
+  }
   if (const auto* b = node.as_boolean()) {
     RawValue raw{RawValue::Type::boolean};
     raw.boolean = b->get();

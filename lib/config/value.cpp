@@ -2,7 +2,9 @@
 
 #include <cctype>
 #include <charconv>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <type_traits>
 
 #include "lib/base/time.hpp"
@@ -13,6 +15,18 @@ namespace {
 
 using Type = RawValue::Type;
 
+// Shortest text that reads back as the same double, with a '.' so TOML reads a float.
+std::string render_decimal(double d) {
+  char buf[32];
+  for (int prec = 1; prec <= 17; ++prec) {
+    std::snprintf(buf, sizeof buf, "%.*g", prec, d);
+    if (std::strtod(buf, nullptr) == d) break;
+  }
+  std::string s = buf;
+  if (s.find_first_of(".eEn") == std::string::npos) s += ".0";
+  return s;
+}
+
 // "\"abc\"", "42", "true", "an array", "a table": the given value, for "got ..." in messages.
 std::string describe(const RawValue& raw) {
   switch (raw.type) {
@@ -21,6 +35,8 @@ std::string describe(const RawValue& raw) {
       return quote_toml(raw.text);
     case Type::integer:
       return std::to_string(raw.integer);
+    case Type::floating:
+      return "a float (" + render_decimal(raw.number) + ")";
     case Type::boolean:
       return raw.boolean ? "true" : "false";
     case Type::string_array:
@@ -90,6 +106,23 @@ Result<Value> convert_number(const KeySpec& key, const RawValue& raw) {
   }
   if (n < key.min || n > key.max) return expected("a value " + bounds(key), raw);
   return Value(n);
+}
+
+Result<Value> convert_decimal(const KeySpec& key, const RawValue& raw) {
+  double d = 0;
+  if (raw.type == Type::floating) {
+    d = raw.number;
+  } else if (raw.type == Type::integer) {
+    d = static_cast<double>(raw.integer);
+  } else {
+    char* end = nullptr;
+    d = raw.type == Type::text && !raw.text.empty() ? std::strtod(raw.text.c_str(), &end) : 0;
+    if (raw.type != Type::text || raw.text.empty() || end != raw.text.c_str() + raw.text.size())
+      return expected("a number " + bounds(key), raw);
+  }
+  if (!std::isfinite(d) || d < static_cast<double>(key.min) || d > static_cast<double>(key.max))
+    return expected("a number " + bounds(key), raw);
+  return Value(d);
 }
 
 Result<Value> convert_boolean(const RawValue& raw) {
@@ -173,6 +206,8 @@ void with_field(const KeySpec& key, const TargetT& t, F&& f) {
             return (HARNESS_ASSERT(t.policy), t.policy->*m);
           else if constexpr (std::is_same_v<C, AuthConfig>)
             return (HARNESS_ASSERT(t.auth), t.auth->*m);
+          else if constexpr (std::is_same_v<C, ScheduleConfig>)
+            return (HARNESS_ASSERT(t.schedule), t.schedule->*m);
           else
             return (HARNESS_ASSERT(t.token), t.token->*m);
         };
@@ -192,6 +227,8 @@ Result<Value> convert(const KeySpec& key, const RawValue& raw) {
     case Kind::integer:
     case Kind::duration:
       return convert_number(key, raw);
+    case Kind::decimal:
+      return convert_decimal(key, raw);
     case Kind::boolean:
       return convert_boolean(raw);
     case Kind::string_list:
@@ -245,6 +282,7 @@ Value load(const KeySpec& key, const ConstTarget& target) {
 std::string render_toml(const KeySpec& key, const Value& value) {
   if (key.kind == Kind::duration) return quote_toml(render_duration(std::get<std::int64_t>(value)));
   if (auto* n = std::get_if<std::int64_t>(&value)) return std::to_string(*n);
+  if (auto* d = std::get_if<double>(&value)) return render_decimal(*d);
   if (auto* b = std::get_if<bool>(&value)) return *b ? "true" : "false";
   if (auto* s = std::get_if<std::string>(&value)) return quote_toml(*s);
   std::string out = "[";

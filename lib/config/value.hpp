@@ -15,10 +15,11 @@ namespace harness::config {
 
 // A value as one layer supplies it, before it is checked against its key.
 struct RawValue {
-  enum class Type { text, string, integer, boolean, string_array, other };
+  enum class Type { text, string, integer, floating, boolean, string_array, other };
   Type type = Type::text;  // text: from a default, the environment or a flag; parsed per kind
   std::string text = {};   // text, string; for other: the TOML type's name
   std::int64_t integer = 0;
+  double number = 0;  // floating
   bool boolean = false;
   std::vector<std::string> strings = {};
 
@@ -26,7 +27,7 @@ struct RawValue {
 };
 
 // A checked value, in the form its slot stores.
-using Value = std::variant<std::string, std::int64_t, bool, std::vector<std::string>>;
+using Value = std::variant<std::string, std::int64_t, bool, std::vector<std::string>, double>;
 
 // Checks `raw` against `key` (type, bounds, choices, check). On failure the error message says
 // what was expected and what was given, without the location or key name (the caller adds them).

@@ -51,6 +51,13 @@ const std::vector<Api::Route>& Api::routes() {
       {"GET", "/v1/approvals", Need::any, &Api::approvals},
       {"POST", "/v1/sessions/{}/leaves", Need::submit, &Api::resume},
       {"GET", "/v1/sessions/{}", Need::any, &Api::get_session},
+      {"POST", "/v1/schedules", Need::submit, &Api::create_schedule},
+      {"GET", "/v1/schedules", Need::any, &Api::list_schedules},
+      {"GET", "/v1/schedules/{}", Need::any, &Api::get_schedule},
+      {"DELETE", "/v1/schedules/{}", Need::submit, &Api::delete_schedule},
+      {"POST", "/v1/schedules/{}/pause", Need::submit, &Api::pause_schedule},
+      {"POST", "/v1/schedules/{}/resume", Need::submit, &Api::resume_schedule},
+      {"POST", "/v1/schedules/{}/run", Need::submit, &Api::run_schedule},
   };
   return table;
 }

@@ -11,14 +11,18 @@
 #include <vector>
 
 #include "lib/agent/leaf_manager.hpp"
+#include "lib/base/clock.hpp"
 #include "lib/config/config.hpp"
 #include "lib/daemon/identity.hpp"
 #include "lib/daemon/watchers.hpp"
 #include "lib/http/server.hpp"
 #include "lib/model/redactor.hpp"
+#include "lib/store/schedule_store.hpp"
 #include "lib/store/store.hpp"
 
 namespace harness::daemon {
+
+class ScheduleRunner;
 
 // What the handlers use; owned by the Daemon and outliving the Api.
 struct Services {
@@ -30,6 +34,8 @@ struct Services {
   Watchers* watchers = nullptr;
   const bool* ready = nullptr;                // recovery done
   const model::Redactor* redactor = nullptr;  // applied to what a submit writes
+  ScheduleRunner* scheduler = nullptr;        // null: the store keeps no schedules
+  const Clock* clock = nullptr;               // the scheduler's clock
 };
 
 class Api {
@@ -87,6 +93,19 @@ class Api {
   void approvals(const http::Request&, const Res&, const Params&, const Caller&);
   void approve(const http::Request&, const Res&, const Params&, const Caller&);
   void reject(const http::Request&, const Res&, const Params&, const Caller&);
+
+  // Schedules (schedule_routes.cpp).
+  void create_schedule(const http::Request&, const Res&, const Params&, const Caller&);
+  void list_schedules(const http::Request&, const Res&, const Params&, const Caller&);
+  void get_schedule(const http::Request&, const Res&, const Params&, const Caller&);
+  void delete_schedule(const http::Request&, const Res&, const Params&, const Caller&);
+  void pause_schedule(const http::Request&, const Res&, const Params&, const Caller&);
+  void resume_schedule(const http::Request&, const Res&, const Params&, const Caller&);
+  void run_schedule(const http::Request&, const Res&, const Params&, const Caller&);
+  void set_paused(const Res& res, const std::string& name, bool paused, const Caller& caller);
+  // Reads the schedule and calls `then` with it if `caller` may change it (owner or admin).
+  void with_own_schedule(const std::string& name, const Res& res, const Caller& caller,
+                         std::function<void(store::ScheduleRecord)> then);
 
   void submit_plan(const http::Request& req, const Res& res, const std::string& session_path,
                    const Caller& caller);

@@ -15,8 +15,11 @@
 #include "lib/base/fd_limit.hpp"
 #include "lib/base/fs.hpp"
 #include "lib/daemon/api.hpp"
+#include "lib/daemon/config_schedules.hpp"
 #include "lib/daemon/reload.hpp"
 #include "lib/daemon/remote_feed.hpp"
+#include "lib/daemon/schedule_fire.hpp"
+#include "lib/daemon/schedule_runner.hpp"
 #include "lib/daemon/state_dir.hpp"
 #include "lib/daemon/systemd.hpp"
 #include "lib/daemon/watchers.hpp"
@@ -88,6 +91,8 @@ struct Daemon::Parts {
   std::unique_ptr<model_api::ModelClient> models;
   std::unique_ptr<agent::LeafManager> leaves;
   Watchers watchers;
+  SystemClock clock;
+  std::unique_ptr<ScheduleRunner> scheduler;
   std::unique_ptr<RemoteFeed> feed;  // shared stores: events of leaves run elsewhere
   std::unique_ptr<Api> api;
   std::unique_ptr<http::Server> server;
@@ -145,12 +150,32 @@ int Daemon::run() {
   p.models = std::make_unique<model_api::ModelClient>(&m_loop, *p.http_client);
   agent::AgentContext ctx{&m_loop, m_cfg, p.journal.get(), p.models.get(), nullptr};
   p.leaves = std::make_unique<agent::LeafManager>(ctx);
+  auto configured = config_schedules(*m_cfg, p.clock.now_ms());
+  if (!configured) return fail(configured.error().message);
+  if (!configured->empty() && !p.store->schedules())
+    return fail("store " + store_name + " keeps no schedules; remove [schedules.*] or use sqlite:");
+  // Services as of now: a firing sees the config in force when it fires (a reload replaces it).
+  auto services = [this, &p] {
+    Services s{&m_loop,        m_cfg,       p.store.get(), p.journal.get(),
+               p.leaves.get(), &p.watchers, &p.ready,      &p.redactor};
+    s.clock = &p.clock;
+    s.scheduler = p.scheduler.get();
+    return s;
+  };
+  ScheduleRunnerOptions sched_opts;
+  sched_opts.grace_ms = m_cfg->schedule_grace_ms;
+  p.scheduler = std::make_unique<ScheduleRunner>(
+      &m_loop, *p.store, p.clock,
+      [services](const store::ScheduleRecord& rec, TimeMs scheduled,
+                 std::function<void(Result<std::string>)> done) {
+        fire_schedule(services(), rec, scheduled, std::move(done));
+      },
+      sched_opts);
   if (p.store->shared()) {
     p.feed = std::make_unique<RemoteFeed>(&m_loop, *p.store, p.watchers, k_feed_period_ms);
     p.feed->start();
   }
-  p.api = std::make_unique<Api>(Services{&m_loop, m_cfg, p.store.get(), p.journal.get(),
-                                         p.leaves.get(), &p.watchers, &p.ready, &p.redactor});
+  p.api = std::make_unique<Api>(services());
 
   p.server = std::make_unique<http::Server>(
       &m_loop, server_options(*m_cfg),
@@ -197,11 +222,17 @@ int Daemon::run() {
   // read as one to the next start.
   bool was_clean = take_clean_shutdown_marker(m_cfg->state_dir);
   auto how = was_clean ? agent::StartKind::after_shutdown : agent::StartKind::after_crash;
-  p.leaves->recover(how, [this, &p, store_name](Status s) {
+  p.leaves->recover(how, [this, &p, store_name, configured](Status s) mutable {
     if (!s) {
       spdlog::error("recovery failed: {}", s.error().message);
       p.recovery_failed = true;
       return shutdown();
+    }
+    if (p.store->schedules()) {
+      sync_config_schedules(*p.store->schedules(), std::move(*configured), [&p](Status s) {
+        if (!s) spdlog::error("config schedules: {}", s.error().message);
+        if (!p.stopping) p.scheduler->start();
+      });
     }
     p.ready = true;
     spdlog::info("harnessd {} ready (store {}, max_running {})", HARNESS_VERSION, store_name,
@@ -239,6 +270,7 @@ void Daemon::shutdown() {
   }
   p.stopping = true;
   spdlog::info("shutting down: leaves continue after the next start");
+  p.scheduler->stop();  // no new firings; one claimed but not submitted is resubmitted later
   p.systemd->stopping();
   auto pending = std::make_shared<int>(2);
   auto then = [this, pending] {

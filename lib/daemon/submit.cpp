@@ -75,6 +75,16 @@ Status parse_fields(const Json& body, const config::Config& cfg, SubmitPlan& pla
   plan.timeout_given = body.contains("timeout_s") && !body["timeout_s"].is_null();
   HARNESS_TRY_ASSIGN(s.max_turns, max_turns_field(body, cfg.default_max_turns));
   HARNESS_TRY_ASSIGN(s.timeout_ms, timeout_ms_field(body));
+  HARNESS_TRY_ASSIGN(s.token_budget, token_budget_field(body));
+  HARNESS_TRY_ASSIGN(s.budget_usd, budget_usd_field(body));
+  HARNESS_TRY_ASSIGN(s.inactivity_ms, inactivity_ms_field(body));
+  plan.token_budget_given = s.token_budget > 0;
+  plan.budget_usd_given = s.budget_usd > 0;
+  plan.inactivity_given = s.inactivity_ms > 0;
+  // A new session takes the daemon's defaults; a resumed one its session's (pin_to_session).
+  if (!plan.token_budget_given) s.token_budget = cfg.default_token_budget;
+  if (!plan.budget_usd_given) s.budget_usd = cfg.default_budget_usd;
+  if (!plan.inactivity_given) s.inactivity_ms = cfg.default_inactivity_ms;
   for (auto& [k, v] : model::object_at(body, "labels").items()) {
     if (!v.is_string()) return bad("label '" + k + "' must have a string value");
     if (k.empty()) return invalid("label keys must not be empty");

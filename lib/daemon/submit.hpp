@@ -25,8 +25,11 @@ struct SubmitPlan {
   model::Narrowing narrowing;    // "ask", "allow", "deny" of the body
   bool max_turns_given = false;  // the body set max_turns (else: default, or the session's)
   bool timeout_given = false;    // the body set timeout_s
-  std::string run_as;            // "run_as" of the body (--run-as); "" = the caller's account
-  std::string fresh_only;        // non-empty: why this leaf may not use a workdir (accounts.hpp)
+  bool token_budget_given = false;
+  bool budget_usd_given = false;
+  bool inactivity_given = false;
+  std::string run_as;      // "run_as" of the body (--run-as); "" = the caller's account
+  std::string fresh_only;  // non-empty: why this leaf may not use a workdir (accounts.hpp)
 };
 
 // Parses and validates a submit body (docs/api.md). `session_from_path` is the {id} of

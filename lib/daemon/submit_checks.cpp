@@ -37,6 +37,35 @@ Result<int> max_turns_field(const model::Json& body, int fallback) {
   return static_cast<int>(n);
 }
 
+Result<std::int64_t> token_budget_field(const model::Json& body) {
+  const model::Json* v = present(body, "token_budget");
+  if (!v) return std::int64_t{0};
+  if (!v->is_number_integer()) return bad("field 'token_budget' must be an integer");
+  std::int64_t n = model::int_at(body, "token_budget", -1);
+  if (n < 1 || n > 1'000'000'000'000) return invalid("token_budget must be between 1 and 10^12");
+  return n;
+}
+
+Result<double> budget_usd_field(const model::Json& body) {
+  const model::Json* v = present(body, "budget_usd");
+  if (!v) return 0.0;
+  if (!v->is_number()) return bad("field 'budget_usd' must be a number of US dollars");
+  double d = v->get<double>();
+  if (!std::isfinite(d) || d <= 0 || d > 1e9)
+    return invalid("budget_usd must be above 0 and at most 1000000000");
+  return d;
+}
+
+Result<std::int64_t> inactivity_ms_field(const model::Json& body) {
+  const model::Json* v = present(body, "inactivity_s");
+  if (!v) return std::int64_t{0};
+  if (!v->is_number()) return bad("field 'inactivity_s' must be a number of seconds");
+  double s = v->get<double>();
+  if (!std::isfinite(s) || s < k_min_timeout_s || s > k_max_timeout_s)
+    return invalid("inactivity_s must be between 1 and 31536000 seconds (365 days)");
+  return static_cast<std::int64_t>(std::llround(s * 1000.0));
+}
+
 Status check_input_path(std::string_view p) {
   std::string shown(p);
   if (p.empty()) return invalid("input path is empty");

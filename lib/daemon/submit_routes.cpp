@@ -9,16 +9,15 @@
 #include <unistd.h>
 
 #include "lib/agent/redaction.hpp"
-#include "lib/base/ids.hpp"
 #include "lib/base/utf8.hpp"
 #include "lib/config/sha256.hpp"
 #include "lib/daemon/access.hpp"
 #include "lib/daemon/accounts.hpp"
 #include "lib/daemon/api.hpp"
+#include "lib/daemon/leaf_writer.hpp"
 #include "lib/daemon/resume_rules.hpp"
 #include "lib/daemon/submit.hpp"
 #include "lib/daemon/workdir_rules.hpp"
-#include "lib/loop/defer.hpp"
 
 namespace harness::daemon {
 
@@ -55,39 +54,10 @@ void Api::submit_plan(const http::Request& req, const Res& res, const std::strin
 
   // Writes the leaf once the plan is complete and valid.
   auto write = [s, plan, res, scope, hash] {
-    std::string leaf_id = new_id("lf_");
-    auto status = std::make_shared<Status>();
-    loop::run_blocking(
-        s.loop,
-        [plan, status, dir = s.config->state_dir, roots = s.config->auth.workdir_roots, leaf_id] {
-          *status = apply_workdir_rules(*plan, roots);
-          if (*status) *status = prepare_envelope(*plan, dir, leaf_id);
-        },
-        [s, plan, status, res, leaf_id, scope, hash] {
-          if (!*status) {
-            loop::run_blocking(
-                s.loop, [plan] { discard_envelope(*plan); }, nullptr);
-            return res->send_error(status->error());
-          }
-          store::SubmitRequest sr{leaf_id,
-                                  plan->session.empty() ? new_id("ses_") : plan->session,
-                                  !plan->session.empty(),
-                                  plan->spec,
-                                  scope,
-                                  hash};
-          s.store->submit(std::move(sr), [s, plan, res](Result<store::SubmitResult> r) {
-            if (!r || !r->created)
-              loop::run_blocking(
-                  s.loop, [plan] { discard_envelope(*plan); }, nullptr);
-            if (!r) return res->send_error(r.error());
-            if (!r->created) return res->send_json(200, model::to_json(r->leaf));
-            spdlog::info("leaf {} submitted (session {}, model {}, sandbox {})", r->leaf.id,
-                         r->leaf.session, r->leaf.spec.model, r->leaf.spec.sandbox);
-            s.journal->published_submit(r->leaf, r->event);
-            s.leaves->enqueue(r->leaf);
-            res->send_json(201, model::to_json(r->leaf));
-          });
-        });
+    write_leaf(s, plan, scope, hash, [res](Result<store::SubmitResult> r) {
+      if (!r) return res->send_error(r.error());
+      res->send_json(r->created ? 201 : 200, model::to_json(r->leaf));
+    });
   };
 
   if (plan->session.empty()) {

@@ -108,7 +108,11 @@ bool is_limit_reason(std::string_view r) {
 }
 
 Json to_json(const Usage& u) {
-  return Json{{"input_tokens", u.input_tokens}, {"output_tokens", u.output_tokens}};
+  return Json{{"input_tokens", u.input_tokens},
+              {"output_tokens", u.output_tokens},
+              {"cache_read_input_tokens", u.cache_read_tokens},
+              {"cache_creation_input_tokens", u.cache_write_tokens},
+              {"cost_usd", u.cost_usd}};
 }
 
 Usage usage_from_json(const Json& j) {
@@ -116,6 +120,12 @@ Usage usage_from_json(const Json& j) {
   if (!j.is_object()) return u;
   u.input_tokens = std::max<std::int64_t>(0, int_at(j, "input_tokens"));
   u.output_tokens = std::max<std::int64_t>(0, int_at(j, "output_tokens"));
+  u.cache_read_tokens = std::max<std::int64_t>(0, int_at(j, "cache_read_input_tokens"));
+  u.cache_write_tokens = std::max<std::int64_t>(0, int_at(j, "cache_creation_input_tokens"));
+  if (auto it = j.find("cost_usd"); it != j.end() && it->is_number()) {
+    double c = it->get<double>();
+    if (std::isfinite(c) && c > 0) u.cost_usd = c;
+  }
   return u;
 }
 
@@ -146,6 +156,10 @@ Json to_json(const LeafSpec& s) {
          {"envelope", str_or_null(s.envelope)},
          {"workspace", str_or_null(s.workspace)}};
   if (!s.idempotency_key.empty()) j["idempotency_key"] = s.idempotency_key;
+  j["token_budget"] = s.token_budget ? Json(s.token_budget) : Json(nullptr);
+  j["budget_usd"] = s.budget_usd > 0 ? Json(s.budget_usd) : Json(nullptr);
+  j["inactivity_s"] =
+      s.inactivity_ms ? Json(static_cast<double>(s.inactivity_ms) / 1000.0) : Json(nullptr);
   j["policy"] = s.policy;
   j["submitted_by"] = s.submitted_by;
   j["owner"] = str_or_null(s.owner);
@@ -166,6 +180,14 @@ Result<LeafSpec> spec_from_json(const Json& j) {
   HARNESS_TRY(get_opt(j, "timeout_s", timeout_s));
   if (timeout_s < 0 || timeout_s > 1e12) return bad("field 'timeout_s' is out of range");
   s.timeout_ms = std::llround(timeout_s * 1000.0);
+  HARNESS_TRY(get_opt(j, "token_budget", s.token_budget));
+  HARNESS_TRY(get_opt(j, "budget_usd", s.budget_usd));
+  double inactivity_s = 0;
+  HARNESS_TRY(get_opt(j, "inactivity_s", inactivity_s));
+  if (s.token_budget < 0 || !std::isfinite(s.budget_usd) || s.budget_usd < 0 ||
+      !std::isfinite(inactivity_s) || inactivity_s < 0 || inactivity_s > 1e12)
+    return bad("a budget or limit of the leaf spec is out of range");
+  s.inactivity_ms = std::llround(inactivity_s * 1000.0);
   HARNESS_TRY(get_opt(j, "labels", s.labels));
   HARNESS_TRY(get_opt(j, "idempotency_key", s.idempotency_key));
   HARNESS_TRY(get_opt(j, "envelope", s.envelope));

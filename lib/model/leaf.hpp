@@ -42,12 +42,21 @@ inline constexpr std::string_view rejected = "rejected";
 // True for the reasons that are limits (exit code 7 rather than 3).
 bool is_limit_reason(std::string_view reason);
 
+// Tokens and spend. input_tokens counts every input token, cache reads and writes included;
+// the cache_* fields say how many of them were cache reads and cache writes (priced apart).
+// cost_usd is priced when the response arrives, from the model profile's prices then.
 struct Usage {
   std::int64_t input_tokens = 0;
   std::int64_t output_tokens = 0;
+  std::int64_t cache_read_tokens = 0;
+  std::int64_t cache_write_tokens = 0;
+  double cost_usd = 0;
   Usage& operator+=(const Usage& o) {
     input_tokens += o.input_tokens;
     output_tokens += o.output_tokens;
+    cache_read_tokens += o.cache_read_tokens;
+    cache_write_tokens += o.cache_write_tokens;
+    cost_usd += o.cost_usd;
     return *this;
   }
 };
@@ -61,6 +70,11 @@ struct LeafSpec {
   std::vector<std::string> inputs;  // workspace-relative names of files copied in at submit
   int max_turns = 50;
   std::int64_t timeout_ms = 0;  // max_duration; 0 = the daemon's default
+  // Budgets and limits (SPEC §4), resolved at submit (request, else the daemon's default);
+  // 0 = none. token_budget counts input + output tokens across the leaf.
+  std::int64_t token_budget = 0;
+  double budget_usd = 0;
+  std::int64_t inactivity_ms = 0;  // no model response and no tool output for this long
   std::map<std::string, std::string> labels;
   std::string idempotency_key;
   // Set by the daemon at submit:

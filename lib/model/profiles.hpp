@@ -20,7 +20,17 @@ struct ModelProfile {
   int max_attempts = 4;                       // including the first
   std::int64_t backoff_base_ms = 500;  // first retry delay before jitter; doubles per attempt
   std::int64_t backoff_max_ms = 30'000;
+  // USD per million tokens, for budget_usd (SPEC §4); 0 = free.
+  double price_input_per_mtok = 0;
+  double price_output_per_mtok = 0;
+  double price_cache_read_per_mtok = 0;
+  double price_cache_write_per_mtok = 0;
 };
+
+// What `u` costs at `p`'s prices, in USD. Cache reads and writes are the part of input_tokens
+// priced at their own rates; the rest of input_tokens at the input price.
+double cost_usd(const ModelProfile& p, std::int64_t input_tokens, std::int64_t output_tokens,
+                std::int64_t cache_read_tokens, std::int64_t cache_write_tokens);
 
 struct SandboxProfile {
   std::string name;

@@ -94,9 +94,10 @@ Result<model::ModelResponse> parse_anthropic_response(long status, const std::st
   r.model = string_field(j, "model");
   if (j.contains("usage") && j["usage"].is_object()) {
     const Json& u = j["usage"];
-    r.usage.input_tokens = token_field(k_provider, u, "input_tokens") +
-                           token_field(k_provider, u, "cache_read_input_tokens") +
-                           token_field(k_provider, u, "cache_creation_input_tokens");
+    r.usage.cache_read_tokens = token_field(k_provider, u, "cache_read_input_tokens");
+    r.usage.cache_write_tokens = token_field(k_provider, u, "cache_creation_input_tokens");
+    r.usage.input_tokens = token_field(k_provider, u, "input_tokens") + r.usage.cache_read_tokens +
+                           r.usage.cache_write_tokens;
     r.usage.output_tokens = token_field(k_provider, u, "output_tokens");
   }
   return r;

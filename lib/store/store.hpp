@@ -23,6 +23,8 @@ namespace harness::store {
 template <class T>
 using Callback = std::function<void(Result<T>)>;
 
+class ScheduleStore;
+
 struct SubmitRequest {
   std::string leaf_id;     // new, from new_id("lf_")
   std::string session_id;  // new from new_id("ses_"), or an existing session to resume
@@ -123,6 +125,9 @@ class Store {
   virtual void get_session(std::string id, Callback<model::Session> cb) = 0;
   // Every leaf not in a terminal state, oldest first: crash recovery and the queue.
   virtual void list_unfinished(Callback<std::vector<model::Leaf>> cb) = 0;
+  // The store's schedules (schedule_store.hpp), or nullptr when this store keeps none: the
+  // daemon then runs no scheduler and /v1/schedules answers 503. Owned by the store.
+  virtual ScheduleStore* schedules() { return nullptr; }
   // True when several daemons may share the store: leaves are then run through claim(), not
   // from list_unfinished(). SQLite: false (one daemon; the lease calls answer trivially).
   virtual bool shared() const { return false; }

@@ -7,7 +7,8 @@ script cursor, the request log, counters) is guarded by one lock.
 
 Script: a list of steps. A *reply* step is provider-neutral:
     {"text": "...", "tool_calls": [{"name": "bash", "input": {...}, "id"?: "..."}],
-     "usage"?: {"input_tokens": N, "output_tokens": M}, "delay"?: seconds (every time)}
+     "usage"?: {"input_tokens": N, "output_tokens": M, "cache_read_input_tokens"?: R,
+                "cache_creation_input_tokens"?: W}, "delay"?: seconds (every time)}
 A *fault* step is one of
     {"status": 529} / {"status": 500, "retry_after": 1}   answer that HTTP error
     {"status": 502, "body": b"..."} / "body_b64": "..."   ... with exactly these body bytes
@@ -287,10 +288,13 @@ def anthropic_response(reply, turn, model, seq):
         content.append({"type": "tool_use", "id": c.get("id", f"toolu_fake_t{turn}_{i}"),
                         "name": c["name"], "input": c.get("input", {})})
     usage = reply.get("usage", default_usage(turn))
+    wire_usage = {"input_tokens": usage["input_tokens"], "output_tokens": usage["output_tokens"]}
+    for k in ("cache_read_input_tokens", "cache_creation_input_tokens"):
+        if k in usage:  # Anthropic reports prompt-cache tokens apart from input_tokens
+            wire_usage[k] = usage[k]
     return {"id": f"msg_fake_{seq:06d}", "type": "message", "role": "assistant", "model": model,
             "content": content, "stop_reason": "tool_use" if reply.get("tool_calls") else "end_turn",
-            "stop_sequence": None,
-            "usage": {"input_tokens": usage["input_tokens"], "output_tokens": usage["output_tokens"]}}
+            "stop_sequence": None, "usage": wire_usage}
 
 
 def openai_response(reply, turn, model, seq):

@@ -10,7 +10,7 @@ namespace {
 // append a new one. Leaf rows hold the API leaf JSON (model::to_json) as the projection of the
 // session's events; the other leaf columns exist for filtering and ordering. Ids are sortable
 // ULIDs, so "ORDER BY id" is creation order.
-constexpr std::array<const char*, 3> k_migrations{{
+constexpr std::array<const char*, 4> k_migrations{{
     R"sql(
 CREATE TABLE sessions(
   id TEXT PRIMARY KEY,
@@ -78,6 +78,31 @@ CREATE TABLE probe(
   id INTEGER PRIMARY KEY CHECK(id = 1),
   at INTEGER NOT NULL
 );
+)sql",
+    // 4: schedules (issue 10): the spec as JSON plus what the scheduler reads; one row per firing,
+    // keyed by its scheduled time, so a time fires once (docs/schedules.md "Exactly once").
+    R"sql(
+CREATE TABLE schedules(
+  name TEXT PRIMARY KEY,
+  spec TEXT NOT NULL,
+  owner TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  source TEXT NOT NULL,
+  paused INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  last_fire INTEGER NOT NULL,
+  last_leaf TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE schedule_firings(
+  schedule TEXT NOT NULL REFERENCES schedules(name) ON DELETE CASCADE,
+  scheduled INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  leaf TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY(schedule, scheduled)
+) WITHOUT ROWID;
+CREATE INDEX schedule_firings_open ON schedule_firings(state, created_at)
+  WHERE state IN ('claimed', 'waiting');
 )sql",
 }};
 

@@ -12,6 +12,7 @@
 #include "lib/store/sqlite/db_thread.hpp"
 #include "lib/store/sqlite/defer.hpp"
 #include "lib/store/sqlite/ops.hpp"
+#include "lib/store/sqlite/ops_schedules.hpp"
 #include "lib/store/sqlite/schema.hpp"
 
 namespace harness::store::sqlite {
@@ -62,7 +63,7 @@ class WriteHealth {
   std::string m_failing;
 };
 
-class SqliteStore final : public Store {
+class SqliteStore final : public Store, public ScheduleStore {
  public:
   SqliteStore(uv_loop_t* loop, Db db)
       : m_loop(loop),
@@ -109,6 +110,34 @@ class SqliteStore final : public Store {
   }
   void ping(Callback<bool> cb) override {
     run(std::move(cb), [h = &m_health](Db& db) { return h->ping(db); });
+  }
+  ScheduleStore* schedules() override { return this; }
+  void put_schedule(ScheduleRecord rec, bool replace, Callback<ScheduleRecord> cb) override {
+    run(std::move(cb),
+        [rec = std::move(rec), replace](Db& db) { return sqlite::put_schedule(db, rec, replace); });
+  }
+  void get_schedule(std::string name, Callback<ScheduleRecord> cb) override {
+    run(std::move(cb), [n = std::move(name)](Db& db) { return sqlite::get_schedule(db, n); });
+  }
+  void list_schedules(Callback<std::vector<ScheduleRecord>> cb) override {
+    run(std::move(cb), [](Db& db) { return sqlite::list_schedules(db); });
+  }
+  void delete_schedule(std::string name, Callback<bool> cb) override {
+    run(std::move(cb), [n = std::move(name)](Db& db) { return sqlite::delete_schedule(db, n); });
+  }
+  void set_schedule_paused(std::string name, bool paused, Callback<ScheduleRecord> cb) override {
+    run(std::move(cb), [n = std::move(name), paused](Db& db) {
+      return sqlite::set_schedule_paused(db, n, paused);
+    });
+  }
+  void claim_firing(Firing f, Callback<bool> cb) override {
+    run(std::move(cb), [f = std::move(f)](Db& db) { return sqlite::claim_firing(db, f); });
+  }
+  void update_firing(Firing f, Callback<bool> cb) override {
+    run(std::move(cb), [f = std::move(f)](Db& db) { return sqlite::update_firing(db, f); });
+  }
+  void list_open_firings(Callback<std::vector<Firing>> cb) override {
+    run(std::move(cb), [](Db& db) { return sqlite::list_open_firings(db); });
   }
   void close(std::function<void()> done) override;
 

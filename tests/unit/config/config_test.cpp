@@ -79,13 +79,15 @@ TEST_CASE("the key table's defaults agree with the structs' initializers") {
   // Code that builds a Config or profile by hand must see the same defaults as the daemon.
   auto c = parse(
       "[models.m]\nprovider = \"replay\"\nfile = \"/r.jsonl\"\n[policies.p]\n[auth]\n"
-      "[auth.tokens.t]\ntoken = \"12345678\"\nroles = []\n");
+      "[auth.tokens.t]\ntoken = \"12345678\"\nroles = []\n"
+      "[schedules.s]\nevery = \"1m\"\nprompt = \"p\"\n");
   REQUIRE_MESSAGE(c.has_value(), test::why(c));
   Config plain;
   model::ModelProfile plain_model;
   model::SandboxProfile plain_sandbox;
   model::Policy plain_policy;
   TokenGrant plain_token;
+  ScheduleConfig plain_schedule;
   for (const KeySpec& key : all_keys()) {
     if (key.derive || key.name == "system_prompt" || key.name == "file") continue;
     CAPTURE(key.name);
@@ -93,10 +95,14 @@ TEST_CASE("the key table's defaults agree with the structs' initializers") {
     parsed.policy = &c->policies.at("p");
     parsed.auth = &c->auth;
     parsed.token = &c->auth.tokens.at(0);
+    parsed.schedule = &c->schedules.at("s");
     ConstTarget fresh(&plain, &plain_model, &plain_sandbox);
     fresh.policy = &plain_policy;
     fresh.auth = &plain.auth;
     fresh.token = &plain_token;
+    fresh.schedule = &plain_schedule;
+    // A schedule's when and what are required (validate_schedule): no default to compare.
+    if (key.scope == Scope::schedule && (key.name == "every" || key.name == "prompt")) continue;
     if (key.scope == Scope::model && key.name == "provider") continue;    // required, no default
     if (key.scope == Scope::auth_token && key.name != "roles") continue;  // the secret itself
     CHECK(render_toml(key, load(key, parsed)) == render_toml(key, load(key, fresh)));

@@ -75,3 +75,48 @@ TEST_CASE("resume: narrowing is allowed, widening is forbidden unless admin") {
 }
 
 }  // namespace harness::daemon
+
+namespace harness::daemon {
+
+TEST_CASE("resume: budgets are pinned to the session; a resume may only lower them") {
+  model::Leaf prev = previous();
+  prev.spec.token_budget = 1000;
+  prev.spec.budget_usd = 0.5;
+  prev.spec.inactivity_ms = 60'000;
+
+  SubmitPlan inherit = plan();
+  REQUIRE(pin_to_session(inherit, prev, cfg(), false));
+  CHECK(inherit.spec.token_budget == 1000);
+  CHECK(inherit.spec.budget_usd == 0.5);
+  CHECK(inherit.spec.inactivity_ms == 60'000);
+
+  SubmitPlan lower = plan();
+  lower.spec.token_budget = 10;
+  lower.token_budget_given = true;
+  lower.spec.budget_usd = 0.1;
+  lower.budget_usd_given = true;
+  REQUIRE(pin_to_session(lower, prev, cfg(), false));
+  CHECK(lower.spec.token_budget == 10);
+
+  auto refused = [&](SubmitPlan p, const char* words) {
+    Status s = pin_to_session(p, prev, cfg(), false);
+    REQUIRE_FALSE(s);
+    CHECK(s.error().code == ErrorCode::forbidden);
+    CHECK_MESSAGE(s.error().message.find(words) != std::string::npos, s.error().message);
+    CHECK(pin_to_session(p, prev, cfg(), true));
+  };
+  SubmitPlan more_tokens = plan();
+  more_tokens.spec.token_budget = 5000;
+  more_tokens.token_budget_given = true;
+  refused(more_tokens, "token budget of 1000");
+  SubmitPlan more_usd = plan();
+  more_usd.spec.budget_usd = 2;
+  more_usd.budget_usd_given = true;
+  refused(more_usd, "USD");
+  SubmitPlan longer = plan();
+  longer.spec.inactivity_ms = 120'000;
+  longer.inactivity_given = true;
+  refused(longer, "inactivity limit of 1m");
+}
+
+}  // namespace harness::daemon
