@@ -218,6 +218,16 @@ const std::vector<CommandEntry>& command_table() {
   return k_table;
 }
 
+// A repeatable flag takes exactly one value per occurrence (`--label a=1 --label b=2`), so it
+// never swallows the prompt or the ids after it. CLI11's vector options take every following
+// argument by default; this applies to every flag of `app` and its subcommands, added or to come.
+void one_value_per_occurrence(CLI::App& app) {
+  for (CLI::Option* o : app.get_options())
+    if (o->nonpositional() && o->get_items_expected_max() > 1) o->allow_extra_args(false);
+  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; }))
+    one_value_per_occurrence(*sub);
+}
+
 void wire(Cli& c) {
   CLI::App& app = c.app;
   app.require_subcommand(1);
@@ -240,6 +250,7 @@ void wire(Cli& c) {
     sub->fallthrough();
     e.wire(c, *sub);
   }
+  one_value_per_occurrence(app);
 }
 
 FlagSpec flag_spec(const Hints& hints, const CLI::Option* o) {

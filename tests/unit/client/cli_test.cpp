@@ -287,3 +287,23 @@ TEST_CASE("the man page documents every flag and every exit code") {
   for (int code : {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 130})
     CHECK(man.str().find(".B " + std::to_string(code) + "\n") != std::string::npos);
 }
+
+TEST_CASE("a repeatable flag takes one value per occurrence and never eats the prompt") {
+  TestServer server(fake_daemon);
+  Run r =
+      harnessctl(server, {"submit", "-q", "--label", "team=a", "--label", "env=ci", "--ask", "bash",
+                          "--allow", "read_file", "--deny", "write_file:/etc/*", "fix it"});
+  CHECK(r.code == 0);
+  INFO(r.err);
+  REQUIRE(server.requests().size() == 1);
+  Json body = Json::parse(server.requests().at(0).body);
+  CHECK(body["prompt"] == "fix it");
+  CHECK(body["labels"] == Json{{"team", "a"}, {"env", "ci"}});
+  CHECK(body["ask"] == Json{"bash"});
+  CHECK(body["allow"] == Json{"read_file"});
+  CHECK(body["deny"] == Json{"write_file:/etc/*"});
+  CHECK(harnessctl(server, {"resume", "ses_9", "--label", "a=b", "more", "-q"}).code == 0);
+  CHECK(Json::parse(server.requests().at(1).body)["prompt"] == "more");
+  CHECK(harnessctl(server, {"run", "--label", "a=b", "lf_ok"}).code == 0);
+  CHECK(Json::parse(server.requests().at(2).body)["prompt"] == "lf_ok");
+}
