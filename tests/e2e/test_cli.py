@@ -1,6 +1,11 @@
 """harnessctl without surprises (issue 11 item 4): real harnessctl against a real harnessd."""
 
 import json
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
 
 import harness_env as he
 
@@ -16,3 +21,20 @@ def test_repeatable_flags_never_eat_the_prompt(daemon_factory, fake):
     code, out, err = d.ctl("ls", "--label", "team=a", "-o", "json")
     assert code == 0, err
     assert he.ls_ids(out) == [leaf["id"]]
+
+
+def test_a_socket_the_caller_may_not_open_is_exit_4_naming_the_group(daemon_factory):
+    he.require(os.geteuid() == 0 and shutil.which("setpriv"), "needs root and setpriv to run as nobody")
+    d = daemon_factory(start=False)
+    sock_dir = Path(tempfile.mkdtemp(prefix="hd-perm-", dir="/tmp"))
+    sock_dir.chmod(0o755)  # others may reach the socket, which is 0660 root:root
+    d.socket = sock_dir / "harnessd.sock"
+    d.start()
+    argv = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+            he.harnessctl_path(), "--socket", str(d.socket), "ls"]
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=30, env=d.ctl_env())
+    assert p.returncode == 4, p.stderr
+    assert "permission denied" in p.stderr and str(d.socket) in p.stderr
+    assert "join the group 'root'" in p.stderr, p.stderr
+    assert "is it running" not in p.stderr
+    assert d.ctl("ls")[0] == 0  # root still gets in
