@@ -183,6 +183,7 @@ class Daemon:
         self.log_path = self.root / "harnessd.log"
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("HARNESS_")}
         self.env.update({API_KEY_ENV: API_KEY, **(extra_env or {})})
+        self.cwd = None  # the daemon's working directory (None: the test's)
         self.proc = None
         self._log = None
         self.starts = 0
@@ -204,7 +205,7 @@ class Daemon:
         self._log.write(f"\n===== test harness: start #{self.starts} =====\n".encode())
         self._log.flush()
         self.proc = subprocess.Popen(self.argv(), stdout=self._log, stderr=subprocess.STDOUT, env=self.env,
-                                     stdin=subprocess.DEVNULL)
+                                     stdin=subprocess.DEVNULL, cwd=self.cwd)
         self.wait_ready(timeout)
         return self
 

@@ -38,3 +38,22 @@ def test_a_socket_the_caller_may_not_open_is_exit_4_naming_the_group(daemon_fact
     assert "join the group 'root'" in p.stderr, p.stderr
     assert "is it running" not in p.stderr
     assert d.ctl("ls")[0] == 0  # root still gets in
+
+
+def test_relative_state_dir_and_socket_are_made_absolute(make_daemon, fake, workdir):
+    d = make_daemon(start=False)
+    d.cwd = d.root
+    d.argv = lambda: [he.harnessd_path(), "--config", str(d.config_path), "--state-dir", "state",
+                      "--socket", "harnessd.sock", "--foreground", "--log-level", "debug"]
+    d.socket = d.root / "harnessd.sock"
+    d.start()
+    fake.set_script([{"tool_calls": [{"name": "bash", "input": {"command": "echo hi > out.txt"}}]},
+                     {"text": "done"}])
+    leaf_id = d.submit("write", "--workdir", workdir)
+    code, _, err = d.ctl("wait", leaf_id, "--timeout", "60s", timeout=90)
+    assert code == 0, err
+    assert (Path(workdir) / "out.txt").read_text() == "hi\n"
+    assert (d.root / "state" / "harness.db").exists()
+    p = subprocess.run([he.harnessd_path(), "--config", str(d.config_path), "--state-dir", "st",
+                        "--print-config"], capture_output=True, text=True, cwd=d.root, env=d.env)
+    assert f'state_dir = "{d.root}/st"' in p.stdout, p.stdout
