@@ -57,3 +57,17 @@ def test_relative_state_dir_and_socket_are_made_absolute(make_daemon, fake, work
     p = subprocess.run([he.harnessd_path(), "--config", str(d.config_path), "--state-dir", "st",
                         "--print-config"], capture_output=True, text=True, cwd=d.root, env=d.env)
     assert f'state_dir = "{d.root}/st"' in p.stdout, p.stdout
+
+
+def test_usage_typos_help_and_ranges(daemon_factory):
+    d = daemon_factory()
+    code, _, err = d.ctl()
+    assert code == 2 and "submit" in err and "approvals" in err
+    code, _, err = d.ctl("sumbit", "fix it")
+    assert code == 2 and "did you mean submit?" in err, err
+    code, out, _ = d.ctl("help", "submit")
+    assert code == 0 and out == d.ctl("submit", "--help")[1]
+    assert "--label" in out and "Global options" in out and "--socket" in out
+    code, _, err = d.ctl("submit", "--max-turns", "0", "p")
+    assert code == 2 and err.strip() == "harnessctl: --max-turns must be between 1 and 10000"
+    assert d.leaves() == []
