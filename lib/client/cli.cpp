@@ -148,12 +148,21 @@ const std::vector<CommandEntry>& command_table() {
          hint(c.hints, s.add_option("--state", c.p.list.state, "only leaves in STATE"),
               ValueKind::choice, k_states);
          hint(c.hints,
-              s.add_option("--label", c.p.list.labels, "only leaves with label K=V (repeatable)"),
+              s.add_option("--label", c.p.list.labels,
+                           "only leaves with label K=V (repeatable; all must match)"),
               ValueKind::text);
          hint(c.hints, s.add_option("--session", c.p.list.session, "only leaves of session ID"),
               ValueKind::text);
          hint(c.hints,
               s.add_option("--limit", c.p.list.limit, "at most N leaves")->check(at_least(1)),
+              ValueKind::text);
+         hint(c.hints,
+              s.add_option("--since", c.p.list.since,
+                           "only leaves created in the last DUR (2h) or since TIME (RFC 3339)"),
+              ValueKind::text);
+         hint(c.hints,
+              s.add_option("--cursor", c.p.list.cursor,
+                           "the page after CURSOR (the next_cursor of an earlier page)"),
               ValueKind::text);
        },
        [](Context& ctx, Parsed& p) { return cmd_list(ctx, p.list); }},

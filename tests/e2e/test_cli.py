@@ -71,3 +71,22 @@ def test_usage_typos_help_and_ranges(daemon_factory):
     code, _, err = d.ctl("submit", "--max-turns", "0", "p")
     assert code == 2 and err.strip() == "harnessctl: --max-turns must be between 1 and 10000"
     assert d.leaves() == []
+
+
+def test_ls_labels_all_match_since_and_cursor(daemon_factory):
+    d = daemon_factory()
+    a = d.submit("a", "--label", "team=x")
+    b = d.submit("b", "--label", "team=x", "--label", "prio=high")
+    c = d.submit("c", "--label", "prio=high")
+    code, out, err = d.ctl("ls", "--label", "team=x", "--label", "prio=high", "-o", "json")
+    assert code == 0, err
+    assert he.ls_ids(out) == [b]
+    assert set(he.ls_ids(d.ctl("ls", "--since", "1h", "-o", "json")[1])) == {a, b, c}
+    assert he.ls_ids(d.ctl("ls", "--since", "2999-01-01T00:00:00Z", "-o", "json")[1]) == []
+    code, _, err = d.ctl("ls", "--since", "yesterday")
+    assert code == 2 and "--since" in err
+    code, out, err = d.ctl("ls", "--limit", "2")
+    assert code == 0 and "--cursor" in err, err
+    page = json.loads(d.ctl("ls", "--limit", "2", "-o", "json")[1])
+    rest = he.ls_ids(d.ctl("ls", "--cursor", page["next_cursor"], "-o", "json")[1])
+    assert he.ls_ids(json.dumps(page)) + rest == [c, b, a]
