@@ -60,6 +60,9 @@ int main(int argc, char** argv) {
   for (const auto& name : *credentials) spdlog::info("{}: from $CREDENTIALS_DIRECTORY", name);
   if (auto fds = harness::raise_fd_limit(); fds && fds->soft < fds->hard)
     spdlog::info("open files: soft limit raised from {} to {}", fds->soft, fds->hard);
-  harness::daemon::Daemon daemon(std::move(*cfg));
+  // SIGHUP reads the same file with the same flags; credentials were imported once, above.
+  harness::daemon::Daemon daemon(std::move(*cfg), [config_path, flags] {
+    return harness::config::load_config(config_path, flags);
+  });
   return daemon.run();
 }

@@ -48,6 +48,11 @@ void LeafManager::enqueue(const model::Leaf& leaf) {
   pump();
 }
 
+void LeafManager::set_config(config::ConfigPtr config) {
+  m_ctx.config = std::move(config);
+  pump();
+}
+
 void LeafManager::pump() {
   int cap = std::max(1, m_ctx.config->max_running);
   while (!m_shutting_down && !m_queue.empty() && m_running.size() < static_cast<size_t>(cap)) {

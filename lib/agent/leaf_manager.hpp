@@ -56,6 +56,10 @@ class LeafManager {
   // Approve and plain reject continue the leaf; reject with stop ends it `rejected`.
   void decide(const model::Leaf& leaf, VerdictRequest req, store::Callback<VerdictResult> cb);
 
+  // A reload: leaves started from now on get `config`; running ones keep theirs. A larger
+  // max_running starts queued leaves at once.
+  void set_config(config::ConfigPtr config);
+
   size_t running_count() const { return m_running.size(); }
   size_t queued_count() const { return m_queue.size(); }
 

@@ -35,7 +35,7 @@ namespace harness::agent {
 // Everything a runner uses, owned by the daemon; outlives every runner.
 struct AgentContext {
   uv_loop_t* loop = nullptr;
-  const config::Config* config = nullptr;
+  config::ConfigPtr config;  // a runner keeps the one it was started with
   Journal* journal = nullptr;
   model_api::ModelClient* models = nullptr;
   // Tests only (null in the daemon): called at the start of every continuation of a leaf,

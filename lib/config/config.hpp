@@ -1,11 +1,12 @@
 #pragma once
-// harnessd's configuration: one immutable struct, loaded once at startup (and on SIGHUP) from
+// harnessd's configuration: one immutable struct, loaded at startup (and again on SIGHUP) from
 // defaults < file < environment < flags, each value remembering where it came from. Every key
 // is declared in one table (lib/config/keys.cpp). Loading is blocking: call it before the loop
 // runs, or off the loop.
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -70,6 +71,10 @@ struct Config {
   // log_format: "text", or "json" for one object per line.
   std::string log_format = "text";
 };
+
+// The config in force. A reload (SIGHUP) swaps in a new one; whoever holds the old pointer (a
+// running leaf) keeps what it started with.
+using ConfigPtr = std::shared_ptr<const Config>;
 
 // Values given on harnessd's command line; they win over everything else.
 struct Overrides {

@@ -23,7 +23,7 @@ namespace harness::daemon {
 // What the handlers use; owned by the Daemon and outliving the Api.
 struct Services {
   uv_loop_t* loop = nullptr;
-  const config::Config* config = nullptr;
+  config::ConfigPtr config;  // replaced by a reload (set_config)
   store::Store* store = nullptr;
   agent::Journal* journal = nullptr;
   agent::LeafManager* leaves = nullptr;
@@ -41,6 +41,8 @@ class Api {
   // unknown route (404), a wrong method (405 with Allow), a missing or bad bearer token (401) or
   // a missing role (403) is answered before any body is read. nullopt lets it through.
   std::optional<http::EarlyAnswer> check_head(const http::Request& head) const;
+  // A reload: requests from now on see `config` (auth, models, policies, limits).
+  void set_config(config::ConfigPtr config) { m_s.config = std::move(config); }
 
  private:
   using Res = std::shared_ptr<http::Responder>;

@@ -15,11 +15,13 @@
 #include "lib/base/fd_limit.hpp"
 #include "lib/base/fs.hpp"
 #include "lib/daemon/api.hpp"
+#include "lib/daemon/reload.hpp"
 #include "lib/daemon/state_dir.hpp"
 #include "lib/daemon/systemd.hpp"
 #include "lib/daemon/watchers.hpp"
 #include "lib/http/client.hpp"
 #include "lib/http/server.hpp"
+#include "lib/loop/defer.hpp"
 #include "lib/loop/handle.hpp"
 #include "lib/model_api/client.hpp"
 #include "lib/store/store.hpp"
@@ -86,11 +88,14 @@ struct Daemon::Parts {
   std::vector<loop::HandlePtr<uv_signal_t>> signals;
   bool ready = false;
   bool stopping = false;
+  bool reloading = false;  // a SIGHUP's config is being read; another one waits for it
+  bool reload_again = false;
   bool closed = false;           // the shutdown got as far as closing the store: a clean stop
   bool recovery_failed = false;  // then exit 1, so a supervisor restarts the daemon
 };
 
-Daemon::Daemon(config::Config cfg) : m_cfg(std::move(cfg)) {}
+Daemon::Daemon(config::Config cfg, ConfigLoader loader)
+    : m_cfg(std::make_shared<const config::Config>(std::move(cfg))), m_loader(std::move(loader)) {}
 
 Daemon::~Daemon() = default;
 
@@ -110,18 +115,18 @@ int Daemon::run() {
     return 1;
   };
 
-  if (Status s = make_dirs(m_cfg.state_dir + "/leaves", 0750); !s)
+  if (Status s = make_dirs(m_cfg->state_dir + "/leaves", 0750); !s)
     return fail("state dir: " + s.error().message);
   // Before anything else touches the state dir, the socket or the store.
-  auto lock = StateLock::acquire(m_cfg.state_dir);
+  auto lock = StateLock::acquire(m_cfg->state_dir);
   if (!lock) return fail(lock.error().message);
-  auto built = agent::build_redactor(m_cfg, config::Environment::from_process());
+  auto built = agent::build_redactor(*m_cfg, config::Environment::from_process());
   if (!built) return fail("[redaction]: " + built.error().message);
   for (const auto& w : built->warnings) spdlog::warn("redaction: {}", w);
   p.redactor = std::move(built->redactor);
   // The store URL may carry a password: it is never logged.
-  std::string store_name = model::url_without_password(m_cfg.store);
-  auto st = store::open_store(&m_loop, m_cfg.store);
+  std::string store_name = model::url_without_password(m_cfg->store);
+  auto st = store::open_store(&m_loop, m_cfg->store);
   if (!st) return fail("store " + store_name + ": " + p.redactor.redacted(st.error().message));
   p.store = std::move(*st);
   p.journal = std::make_unique<agent::Journal>(*p.store, &p.redactor);
@@ -129,31 +134,31 @@ int Daemon::run() {
       [&p](const model::Leaf& l, const std::vector<model::Event>& e) { p.watchers.publish(l, e); });
   p.http_client = std::make_unique<http::HttpClient>(&m_loop);
   p.models = std::make_unique<model_api::ModelClient>(&m_loop, *p.http_client);
-  agent::AgentContext ctx{&m_loop, &m_cfg, p.journal.get(), p.models.get(), nullptr};
+  agent::AgentContext ctx{&m_loop, m_cfg, p.journal.get(), p.models.get(), nullptr};
   p.leaves = std::make_unique<agent::LeafManager>(ctx);
-  p.api = std::make_unique<Api>(Services{&m_loop, &m_cfg, p.store.get(), p.journal.get(),
+  p.api = std::make_unique<Api>(Services{&m_loop, m_cfg, p.store.get(), p.journal.get(),
                                          p.leaves.get(), &p.watchers, &p.ready, &p.redactor});
 
   p.server = std::make_unique<http::Server>(
-      &m_loop, server_options(m_cfg),
+      &m_loop, server_options(*m_cfg),
       [&p](http::Request&& req, std::shared_ptr<http::Responder> res) {
         p.api->handle(std::move(req), std::move(res));
       });
   p.server->set_head_check([&p](const http::Request& head) { return p.api->check_head(head); });
-  check_fd_limit(static_cast<std::uint64_t>(m_cfg.max_connections));
-  if (Status s = make_dirs(m_cfg.socket.substr(0, m_cfg.socket.rfind('/')), 0755); !s)
+  check_fd_limit(static_cast<std::uint64_t>(m_cfg->max_connections));
+  if (Status s = make_dirs(m_cfg->socket.substr(0, m_cfg->socket.rfind('/')), 0755); !s)
     return fail("socket dir: " + s.error().message);
   gid_t group = static_cast<gid_t>(-1);
-  if (!m_cfg.auth.socket_group.empty()) {
-    auto g = group_id(m_cfg.auth.socket_group);
+  if (!m_cfg->auth.socket_group.empty()) {
+    auto g = group_id(m_cfg->auth.socket_group);
     if (!g) return fail(g.error().message);
     group = *g;
   }
-  if (Status s = p.server->listen_unix(m_cfg.socket, 0660, group); !s)
+  if (Status s = p.server->listen_unix(m_cfg->socket, 0660, group); !s)
     return fail(s.error().message);
-  spdlog::info("listening on {}", m_cfg.socket);
-  if (!m_cfg.listen.empty()) {
-    auto hp = split_host_port(m_cfg.listen);
+  spdlog::info("listening on {}", m_cfg->socket);
+  if (!m_cfg->listen.empty()) {
+    auto hp = split_host_port(m_cfg->listen);
     if (!hp) return fail(hp.error().message);
     if (Status s = p.server->listen_tcp(hp->first, hp->second); !s) return fail(s.error().message);
     spdlog::info("listening on tcp {}:{}", hp->first, p.server->tcp_port());
@@ -168,10 +173,7 @@ int Daemon::run() {
         [](uv_signal_t* sig, int signum) noexcept {
           auto* self = static_cast<Daemon*>(sig->data);
           if (!self) return;
-          if (signum == SIGHUP) {
-            spdlog::warn("SIGHUP: configuration reload is not supported yet; restart harnessd");
-            return;
-          }
+          if (signum == SIGHUP) return self->reload();
           self->shutdown();
         },
         signum);
@@ -180,7 +182,7 @@ int Daemon::run() {
 
   // Taken (and removed) only now that start-up can no longer fail: a crash from here on must
   // read as one to the next start.
-  bool was_clean = take_clean_shutdown_marker(m_cfg.state_dir);
+  bool was_clean = take_clean_shutdown_marker(m_cfg->state_dir);
   auto how = was_clean ? agent::StartKind::after_shutdown : agent::StartKind::after_crash;
   p.leaves->recover(how, [this, &p, store_name](Status s) {
     if (!s) {
@@ -190,8 +192,8 @@ int Daemon::run() {
     }
     p.ready = true;
     spdlog::info("harnessd {} ready (store {}, max_running {})", HARNESS_VERSION, store_name,
-                 m_cfg.max_running);
-    p.systemd->ready("serving on " + m_cfg.socket);
+                 m_cfg->max_running);
+    p.systemd->ready("serving on " + m_cfg->socket);
   });
 
   uv_run(&m_loop, UV_RUN_DEFAULT);
@@ -203,7 +205,7 @@ int Daemon::run() {
   int rc = uv_loop_close(&m_loop);
   if (rc != 0) spdlog::warn("event loop closed with handles still open");
   if (clean) {
-    if (Status s = write_clean_shutdown_marker(m_cfg.state_dir); !s)
+    if (Status s = write_clean_shutdown_marker(m_cfg->state_dir); !s)
       spdlog::warn(
           "cannot record the clean shutdown ({}); the next start recovers as after a "
           "crash",
@@ -230,7 +232,7 @@ void Daemon::shutdown() {
     if (--*pending == 0) close_services();
   };
   p.server->close(then);
-  p.leaves->drain(m_cfg.shutdown_grace_ms, then);
+  p.leaves->drain(m_cfg->shutdown_grace_ms, then);
 }
 
 void Daemon::close_services() {
@@ -239,6 +241,60 @@ void Daemon::close_services() {
   p.models->close();
   p.http_client->close();
   p.store->close([&p] { p.closed = true; });
+}
+
+// SIGHUP: read the config off the loop; apply it on the loop, or keep the old one if it has
+// errors. A SIGHUP during a reload reads the file once more afterwards.
+void Daemon::reload() {
+  Parts& p = *m_parts;
+  if (p.stopping || !m_loader) return;
+  if (p.reloading) {
+    p.reload_again = true;
+    return;
+  }
+  p.reloading = true;
+  p.systemd->reloading();
+  spdlog::info("SIGHUP: reloading the config");
+  auto loaded = std::make_shared<Result<config::Config>>(make_error(ErrorCode::internal, ""));
+  loop::run_blocking(
+      &m_loop, [loaded, load = m_loader] { *loaded = load(); },
+      [this, loaded] {
+        Parts& p = *m_parts;
+        p.reloading = false;
+        if (p.stopping) return;
+        apply_reload(std::move(*loaded));
+        if (std::exchange(p.reload_again, false)) reload();
+      });
+}
+
+void Daemon::apply_reload(Result<config::Config> loaded) {
+  Parts& p = *m_parts;
+  auto refuse = [&](const std::string& why) {
+    spdlog::error("SIGHUP: the config was not reloaded, the old one stays: {}", why);
+    p.systemd->ready("reload refused: " + why);
+  };
+  if (!loaded) return refuse(loaded.error().message);
+  auto built = agent::build_redactor(*loaded, config::Environment::from_process());
+  if (!built) return refuse("[redaction]: " + built.error().message);
+  ReloadPlan plan = plan_reload(*m_cfg, std::move(*loaded));
+  for (const auto& key : plan.need_restart)
+    spdlog::warn("SIGHUP: {} changed; it takes effect at the next restart", key);
+  for (const auto& w : built->warnings) spdlog::warn("redaction: {}", w);
+  p.redactor = std::move(built->redactor);
+  m_cfg = std::move(plan.next);
+  spdlog::set_level(spdlog::level::from_str(m_cfg->log_level));
+  p.api->set_config(m_cfg);
+  p.leaves->set_config(m_cfg);
+  spdlog::info("SIGHUP: config reloaded{}{} ({} models, {} sandboxes, {} policies, max_running {})",
+               m_cfg->source.empty() ? "" : " from ", m_cfg->source, m_cfg->models.size(),
+               m_cfg->sandboxes.size(), m_cfg->policies.size(), m_cfg->max_running);
+  std::string status = "serving on " + m_cfg->socket;
+  if (!plan.need_restart.empty()) {
+    std::string keys;
+    for (const auto& k : plan.need_restart) keys += (keys.empty() ? "" : ", ") + k;
+    status += "; restart to apply " + keys;
+  }
+  p.systemd->ready(status);
 }
 
 }  // namespace harness::daemon

@@ -1,23 +1,29 @@
 #pragma once
 // Daemon: owns the loop and everything on it — store, HTTP server, model client, leaf manager —
 // and runs the lifecycle: lock the state dir, open the store, listen, recover unfinished leaves,
-// report ready, serve until SIGTERM/SIGINT, then shut down in order (stop listening, let the
-// runners finish their step within shutdown_grace, close the model client, close the store, run
-// the loop until idle, leave the clean-shutdown marker).
+// report ready, serve until SIGTERM/SIGINT (SIGHUP reloads the config: reload.hpp), then shut down
+// in order (stop listening, let the runners finish their step within shutdown_grace, close the
+// model client, close the store, run the loop until idle, leave the clean-shutdown marker).
 //
 // Threads: run() is the loop thread; the store owns one extra thread.
 
 #include <uv.h>
 
+#include <functional>
 #include <memory>
 
 #include "lib/config/config.hpp"
 
 namespace harness::daemon {
 
+// Reads the config again (file, environment, the command line's flags), for SIGHUP. Runs off the
+// loop thread.
+using ConfigLoader = std::function<Result<config::Config>()>;
+
 class Daemon {
  public:
-  explicit Daemon(config::Config cfg);
+  // Without a loader SIGHUP is ignored.
+  explicit Daemon(config::Config cfg, ConfigLoader loader = {});
   ~Daemon();
   Daemon(const Daemon&) = delete;
   Daemon& operator=(const Daemon&) = delete;
@@ -29,10 +35,13 @@ class Daemon {
 
  private:
   void shutdown();
+  void reload();
+  void apply_reload(Result<config::Config> loaded);
   void close_services();
 
   struct Parts;
-  config::Config m_cfg;
+  config::ConfigPtr m_cfg;  // the one in force; a reload replaces it
+  ConfigLoader m_loader;
   uv_loop_t m_loop{};
   std::unique_ptr<Parts> m_parts;
 };

@@ -1,6 +1,7 @@
 #include "lib/daemon/systemd.hpp"
 
 #include <signal.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -64,6 +65,14 @@ Systemd::Systemd(uv_loop_t* loop) : m_watchdog(loop) {
 
 void Systemd::ready(std::string_view status) {
   notify("READY=1\nSTATUS=" + std::string(status));
+}
+
+void Systemd::reloading() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  auto usec = static_cast<std::uint64_t>(ts.tv_sec) * 1'000'000 +
+              static_cast<std::uint64_t>(ts.tv_nsec) / 1000;
+  notify("RELOADING=1\nMONOTONIC_USEC=" + std::to_string(usec) + "\nSTATUS=reloading the config");
 }
 
 void Systemd::stopping() {

@@ -1,5 +1,6 @@
 #pragma once
-// harnessd under systemd (Type=notify, WatchdogSec=): READY=1 once recovery is done, STOPPING=1
+// harnessd under systemd (Type=notify, WatchdogSec=): READY=1 once recovery is done (and after a
+// reload, which RELOADING=1 opens), STOPPING=1
 // at shutdown, and WATCHDOG=1 from a timer on the event loop at half of $WATCHDOG_USEC, so a
 // wedged loop stops the pings and systemd restarts the daemon. Outside systemd (no
 // $NOTIFY_SOCKET) every call does nothing. Loop thread only.
@@ -29,6 +30,8 @@ class Systemd {
 
   // READY=1 with a STATUS= line for `systemctl status`.
   void ready(std::string_view status);
+  // RELOADING=1 (with MONOTONIC_USEC, as Type=notify-reload wants); ready() ends the reload.
+  void reloading();
   // STOPPING=1; the pings go on until this object is destroyed (the timer never holds the loop).
   void stopping();
   // Milliseconds between two WATCHDOG=1 pings; 0 when systemd asked for none.

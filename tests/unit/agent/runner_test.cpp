@@ -91,7 +91,8 @@ struct RunnerFixture {
   model::Leaf run(const model::Leaf& leaf, StartKind how,
                   std::function<void(std::string_view step)> fault = nullptr,
                   std::function<void()> meanwhile = nullptr) {
-    AgentContext ctx{&db.loop, &cfg, journal.get(), models.get(), nullptr};
+    AgentContext ctx{&db.loop, std::make_shared<const config::Config>(cfg), journal.get(),
+                     models.get(), nullptr};
     ctx.on_continue = [this, fault](const std::string&, std::string_view step) {
       steps.emplace_back(step);
       if (fault) fault(step);

@@ -44,7 +44,8 @@ TEST_CASE("auth: the Bearer scheme matches in any case, with extra spaces around
 
 TEST_CASE("api head check: 404, 405 with Allow, 401 on TCP, before any body") {
   auto cfg = config_with_token("s3cret-token");
-  Api api(Services{nullptr, &cfg, nullptr, nullptr, nullptr, nullptr, nullptr});
+  Api api(Services{nullptr, std::make_shared<const config::Config>(cfg), nullptr, nullptr, nullptr,
+                   nullptr, nullptr});
 
   auto unknown = api.check_head(head("POST", "/v1/nothing", "tcp"));
   REQUIRE(unknown);
