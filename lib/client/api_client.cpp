@@ -3,10 +3,12 @@
 #include <curl/curl.h>
 
 #include <cctype>
+#include <cerrno>
 #include <cstring>
 #include <mutex>
 
 #include "lib/client/interrupt.hpp"
+#include "lib/client/socket_access.hpp"
 
 namespace harness::client {
 
@@ -93,6 +95,9 @@ Error transport_error(const Endpoint& ep, CURL* curl, CURLcode rc, const char* e
   std::string why = os_errno != 0 ? std::strerror(static_cast<int>(os_errno))
                                   : (*errbuf ? errbuf : curl_easy_strerror(rc));
   std::string where = ep.describe();
+  // A socket the caller may not open is a permission problem, not an outage: retrying won't help.
+  if (!ep.socket_path.empty() && (os_errno == EACCES || os_errno == EPERM))
+    return make_error(ErrorCode::forbidden, socket_access_denied(ep.socket_path));
   switch (rc) {
     case CURLE_COULDNT_CONNECT:
     case CURLE_COULDNT_RESOLVE_HOST:

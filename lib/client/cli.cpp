@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "lib/base/utf8.hpp"
+#include "lib/client/cli_usage.hpp"
 #include "lib/client/commands.hpp"
 #include "lib/client/completion.hpp"
 #include "lib/client/exit_codes.hpp"
@@ -64,13 +65,11 @@ void add_submit_flags(Cli& c, CLI::App& s, SubmitOptions& o, bool with_session, 
   hint(h, s.add_option("--deny", o.deny, "TOOL[:GLOB] is refused (repeatable)"), ValueKind::text);
   hint(h,
        s.add_option("--max-turns", o.max_turns, "stop after N model turns")
-           ->check(CLI::PositiveNumber),
+           ->check(between(1, 10000)),
        ValueKind::text);
   hint(h, s.add_option("--timeout", o.timeout, "maximum duration of the leaf (90s, 10m, 1h)"),
        ValueKind::text);
-  hint(h,
-       s.add_option("--budget-usd", o.budget_usd, "cost budget in USD")
-           ->check(CLI::NonNegativeNumber),
+  hint(h, s.add_option("--budget-usd", o.budget_usd, "cost budget in USD")->check(at_least(0)),
        ValueKind::text);
   hint(h,
        s.add_option("--token-budget", o.token_budget, "input + output tokens the leaf may use")
@@ -97,8 +96,7 @@ void add_submit_flags(Cli& c, CLI::App& s, SubmitOptions& o, bool with_session, 
 void add_verdict_flags(Cli& c, CLI::App& s, VerdictOptions& o, bool with_stop) {
   s.add_option("id", o.id, "leaf id")->required();
   hint(c.hints,
-       s.add_option("--gate", o.gate, "gate number N (default: the open gate)")
-           ->check(CLI::PositiveNumber),
+       s.add_option("--gate", o.gate, "gate number N (default: the open gate)")->check(at_least(1)),
        ValueKind::text);
   hint(c.hints, s.add_option("-m,--message", o.message, "a message recorded with the verdict"),
        ValueKind::text);
@@ -210,13 +208,21 @@ const std::vector<CommandEntry>& command_table() {
          hint(c.hints, s.add_option("--state", c.p.list.state, "only leaves in STATE"),
               ValueKind::choice, k_states);
          hint(c.hints,
-              s.add_option("--label", c.p.list.labels, "only leaves with label K=V (repeatable)"),
+              s.add_option("--label", c.p.list.labels,
+                           "only leaves with label K=V (repeatable; all must match)"),
               ValueKind::text);
          hint(c.hints, s.add_option("--session", c.p.list.session, "only leaves of session ID"),
               ValueKind::text);
          hint(c.hints,
-              s.add_option("--limit", c.p.list.limit, "at most N leaves")
-                  ->check(CLI::PositiveNumber),
+              s.add_option("--limit", c.p.list.limit, "at most N leaves")->check(at_least(1)),
+              ValueKind::text);
+         hint(c.hints,
+              s.add_option("--since", c.p.list.since,
+                           "only leaves created in the last DUR (2h) or since TIME (RFC 3339)"),
+              ValueKind::text);
+         hint(c.hints,
+              s.add_option("--cursor", c.p.list.cursor,
+                           "the page after CURSOR (the next_cursor of an earlier page)"),
               ValueKind::text);
        },
        [](Context& ctx, Parsed& p) { return cmd_list(ctx, p.list); }},
@@ -228,7 +234,7 @@ const std::vector<CommandEntry>& command_table() {
          s.add_flag("-f,--follow", c.p.logs.follow, "keep streaming until the leaf ends");
          hint(c.hints,
               s.add_option("--since", c.p.logs.since, "only events after sequence number SEQ")
-                  ->check(CLI::NonNegativeNumber),
+                  ->check(at_least(0)),
               ValueKind::text);
        },
        [](Context& ctx, Parsed& p) { return cmd_logs(ctx, p.logs); }},
@@ -283,6 +289,16 @@ const std::vector<CommandEntry>& command_table() {
   return k_table;
 }
 
+// A repeatable flag takes exactly one value per occurrence (`--label a=1 --label b=2`), so it
+// never swallows the prompt or the ids after it. CLI11's vector options take every following
+// argument by default; this applies to every flag of `app` and its subcommands, added or to come.
+void one_value_per_occurrence(CLI::App& app) {
+  for (CLI::Option* o : app.get_options())
+    if (o->nonpositional() && o->get_items_expected_max() > 1) o->allow_extra_args(false);
+  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; }))
+    one_value_per_occurrence(*sub);
+}
+
 void wire(Cli& c) {
   CLI::App& app = c.app;
   app.require_subcommand(1);
@@ -305,6 +321,7 @@ void wire(Cli& c) {
     sub->fallthrough();
     e.wire(c, *sub);
   }
+  one_value_per_occurrence(app);
 }
 
 Result<SubmitOptions> parse_leaf_flags(const std::vector<std::string>& rest, std::ostream& err) {
@@ -384,6 +401,72 @@ std::optional<std::string> non_utf8_argument(const CLI::App& app) {
   return std::nullopt;
 }
 
+// The global flags that take a value, and every command name and alias: for scanning argv.
+std::vector<std::string> global_value_flags(const Cli& c) {
+  std::vector<std::string> names;
+  for (const CLI::Option* o : c.app.get_options())
+    if (o->nonpositional() && o->get_type_size_max() > 0) {
+      for (const auto& s : o->get_snames()) names.push_back("-" + s);
+      for (const auto& l : o->get_lnames()) names.push_back("--" + l);
+    }
+  return names;
+}
+
+std::vector<std::string> command_names() {
+  std::vector<std::string> names;
+  for (const auto& e : command_table()) {
+    names.emplace_back(e.name);
+    names.insert(names.end(), e.aliases.begin(), e.aliases.end());
+  }
+  return names;
+}
+
+// What CLI11 would get wrong, handled first: no command prints usage (exit 2), `help [CMD]`
+// becomes `[CMD] --help` (rewriting `args`), an unknown command suggests the nearest one.
+// Returns an exit code, or -1 to go on parsing `args`.
+int before_parse(Cli& c, std::vector<std::string>& args, Io io) {
+  CommandWord w = find_command_word(args, global_value_flags(c), command_names());
+  switch (w.kind) {
+    case CommandWord::Kind::known:
+      return -1;
+    case CommandWord::Kind::none:
+      io.err << c.app.help() << "harnessctl: a command is required (see the list above)\n";
+      return exit_code::usage;
+    case CommandWord::Kind::help:
+      args.erase(args.begin() + static_cast<std::ptrdiff_t>(w.index));
+      if (w.index < args.size() && !args[w.index].starts_with("-")) {
+        CommandWord target = find_command_word(args, global_value_flags(c), command_names());
+        if (target.kind == CommandWord::Kind::unknown) return before_parse(c, args, io);
+        args.insert(args.begin() + static_cast<std::ptrdiff_t>(w.index) + 1, "--help");
+      } else {
+        args.emplace_back("--help");
+      }
+      return -1;
+    case CommandWord::Kind::unknown:
+      break;
+  }
+  io.err << "harnessctl: unknown command '" << w.word << "'";
+  if (auto near = nearest_name(w.word, command_names()))
+    io.err << " — did you mean " << *near << "?";
+  io.err << "\nrun `harnessctl --help` for the list of commands\n";
+  return exit_code::usage;
+}
+
+// Appended to a command's --help: the flags every command accepts, before or after its name.
+std::string global_options_help(const Cli& c) {
+  std::string text = "\nGlobal options (before or after the command):\n";
+  for (const CLI::Option* o : c.app.get_options()) {
+    if (!o->nonpositional() || o->get_lnames() == std::vector<std::string>{"help"} ||
+        o->get_lnames() == std::vector<std::string>{"version"})
+      continue;
+    std::string names = o->get_name(false, true);
+    if (o->get_type_size_max() > 0) names += " " + o->get_type_name();
+    text += "  " + names + std::string(names.size() < 28 ? 28 - names.size() : 1, ' ') +
+            o->get_description() + "\n";
+  }
+  return text;
+}
+
 int run_parsed(Cli& c, Io io, const EnvLookup& env) {
   Context ctx{c.p.global, io, discover_endpoint(c.p.global.socket, c.p.global.url, env),
               !c.p.global.no_color && !env("NO_COLOR")};
@@ -395,9 +478,24 @@ int run_parsed(Cli& c, Io io, const EnvLookup& env) {
 
 int run_cli(int argc, const char* const* argv, Io io, const EnvLookup& env) {
   auto c = std::make_unique<Cli>();
+  std::vector<std::string> args(argv, argv + argc);
   try {
     wire(*c);
-    c->app.parse(argc, argv);
+    if (int code = before_parse(*c, args, io); code >= 0) return code;
+    std::vector<const char*> ptrs;
+    for (const auto& a : args) ptrs.push_back(a.c_str());
+    c->app.parse(static_cast<int>(ptrs.size()), ptrs.data());
+  } catch (const CLI::CallForHelp& e) {
+    c->app.exit(e, io.out, io.err);
+    if (!c->app.get_subcommands().empty()) io.out << global_options_help(*c);
+    return exit_code::succeeded;
+  } catch (const CLI::ValidationError& e) {
+    // "--max-turns: must be between 1 and 10000" → "--max-turns must be between 1 and 10000".
+    std::string what = e.what();
+    if (auto colon = what.find(": "); colon != std::string::npos && what.starts_with("-"))
+      what.erase(colon, 1);
+    io.err << "harnessctl: " << what << "\n";
+    return exit_code::usage;
   } catch (const CLI::ParseError& e) {
     int code = c->app.exit(e, io.out, io.err);
     return code == 0 ? exit_code::succeeded : exit_code::usage;

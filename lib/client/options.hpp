@@ -54,7 +54,9 @@ struct ListOptions {
   std::string state;
   std::vector<std::string> labels;
   std::string session;
-  int limit = 0;  // 0 = the daemon's default
+  int limit = 0;       // 0 = the daemon's default
+  std::string since;   // a duration back from now ("2h") or an RFC 3339 time; "" = any
+  std::string cursor;  // a next_cursor from an earlier page; "" = the first page
 };
 
 struct LogsOptions {

@@ -3,6 +3,9 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <filesystem>
+#include <system_error>
+
 extern char** environ;
 
 namespace harness::config {
@@ -16,6 +19,8 @@ Environment Environment::from_process() {
     env.vars.emplace(std::string(entry.substr(0, eq)), std::string(entry.substr(eq + 1)));
   }
   env.uid = static_cast<unsigned>(::geteuid());
+  std::error_code ec;
+  env.cwd = std::filesystem::current_path(ec).string();
   if (env.get("HOME").empty()) {
     // getpwuid is not thread-safe, but config loading happens before threads start.
     if (const passwd* pw = ::getpwuid(env.uid); pw && pw->pw_dir) env.vars["HOME"] = pw->pw_dir;

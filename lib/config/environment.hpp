@@ -13,6 +13,9 @@ namespace harness::config {
 struct Environment {
   std::map<std::string, std::string, std::less<>> vars;
   unsigned uid = 0;
+  // The working directory relative paths from flags and the environment are resolved against;
+  // "" = the process's current directory at the time of loading.
+  std::string cwd;
 
   // The current process's variables and effective uid; HOME filled from the password database
   // when unset.

@@ -69,12 +69,21 @@ class Loader {
     return {};
   }
 
-  // Relative paths in the file mean relative to the file's directory, not to the daemon's cwd.
+  // Every path is made absolute once, here: the daemon never depends on its cwd later (a leaf's
+  // bind mounts and the socket's clients need absolute paths). Relative paths in the file mean
+  // relative to the file's directory; from a flag or the environment, to the working directory.
   std::string resolve_path(const std::string& p, const std::string& origin) const {
+    if (p.empty() || p[0] == '/') return p;
     bool from_file =
         origin != k_default && !origin.starts_with("env ") && !origin.starts_with("flag ");
-    if (!from_file || p.empty() || p[0] == '/' || m_base_dir.empty()) return p;
-    return m_base_dir + (p.starts_with("./") ? p.substr(2) : p);
+    std::string rel = p.starts_with("./") ? p.substr(2) : p;
+    if (from_file && !m_base_dir.empty()) rel = m_base_dir + rel;
+    if (!rel.empty() && rel[0] == '/') return rel;
+    std::error_code ec;
+    std::filesystem::path base =
+        m_env.cwd.empty() ? std::filesystem::current_path(ec) : std::filesystem::path(m_env.cwd);
+    if (ec) return rel;
+    return (base / rel).lexically_normal().string();
   }
 
   Status apply_static_defaults(Scope scope, const Target& t, const std::string& prefix) {

@@ -163,7 +163,16 @@ void Api::list_leaves(const http::Request& req, const Res& res, const Params&,
     if (!st) return res->send_error(st.error());
     f.state = *st;
   }
-  if (auto it = req.query.find("label"); it != req.query.end()) f.label = it->second;
+  auto [first_label, end_label] = req.query_all.equal_range("label");
+  for (auto it = first_label; it != end_label; ++it)
+    if (!it->second.empty()) f.labels.push_back(it->second);
+  if (auto it = req.query.find("since"); it != req.query.end() && !it->second.empty()) {
+    auto t = parse_rfc3339(it->second);
+    if (!t)
+      return res->send_error(make_error(ErrorCode::bad_request,
+                                        "since must be an RFC 3339 time (2026-11-29T10:00:00Z)"));
+    f.created_since = *t;
+  }
   if (auto it = req.query.find("session"); it != req.query.end()) f.session = it->second;
   if (auto it = req.query.find("cursor"); it != req.query.end() && !it->second.empty()) {
     // Cursors are the leaf ids we hand out as next_cursor; anything else is not one of ours.

@@ -217,7 +217,8 @@ bool Connection::admit_head() {
   head.method = p.method;
   head.target = p.target;
   head.path = std::move(target->path);
-  head.query = std::move(target->query);
+  head.query = target->query;
+  head.query_all = target->query_all;
   head.headers = p.headers;
   head.transport = m_peer.transport;
   head.remote = m_peer.remote;
@@ -249,6 +250,7 @@ void Connection::dispatch(ParsedRequest parsed) {
   req.target = std::move(parsed.target);
   req.path = std::move(target->path);
   req.query = std::move(target->query);
+  req.query_all = std::move(target->query_all);
   req.headers = std::move(parsed.headers);
   req.body = std::move(parsed.body);
   req.transport = m_peer.transport;

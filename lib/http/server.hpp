@@ -42,6 +42,7 @@ struct Request {
   std::string target;                        // raw request target
   std::string path;                          // percent-decoded path without query
   std::map<std::string, std::string> query;  // decoded query params; a repeated key keeps the last
+  std::multimap<std::string, std::string> query_all;         // every pair, repeated keys included
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
   std::string body;
   std::string transport;  // "unix" or "tcp"

@@ -9,12 +9,14 @@ int hex_value(char c) {
   return -1;
 }
 
-void add_query_pair(std::map<std::string, std::string>& out, std::string_view pair) {
+void add_query_pair(Target& out, std::string_view pair) {
   if (pair.empty()) return;
   auto eq = pair.find('=');
   std::string_view key = pair.substr(0, eq);
   std::string_view value = eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
-  out[percent_decode(key, true)] = percent_decode(value, true);
+  std::string k = percent_decode(key, true), v = percent_decode(value, true);
+  out.query[k] = v;
+  out.query_all.emplace(std::move(k), std::move(v));
 }
 }  // namespace
 
@@ -56,7 +58,7 @@ Result<Target> parse_target(std::string_view target) {
   std::string_view query = rest.substr(qmark + 1);
   while (!query.empty()) {
     auto amp = query.find('&');
-    add_query_pair(out.query, query.substr(0, amp));
+    add_query_pair(out, query.substr(0, amp));
     if (amp == std::string_view::npos) break;
     query.remove_prefix(amp + 1);
   }

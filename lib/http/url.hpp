@@ -16,6 +16,7 @@ std::string percent_decode(std::string_view s, bool plus_is_space);
 struct Target {
   std::string path;                          // decoded, without the query
   std::map<std::string, std::string> query;  // decoded; a repeated key keeps its last value
+  std::multimap<std::string, std::string> query_all;  // every pair, repeated keys included
 };
 
 // Splits an origin-form ("/a/b?x=1") or absolute-form ("http://h/a?x=1") request target.

@@ -53,9 +53,10 @@ struct AppendResult {
 struct LeafFilter {
   std::optional<model::LeafState> state;
   std::string session;
-  std::string label;   // "k=v"; a bare "k" = has that label; empty = any
-  int limit = 100;     // at most 1000; <= 0 means the default (100)
-  std::string cursor;  // return leaves created before this leaf id (newest first)
+  std::vector<std::string> labels;  // each "k=v", or a bare "k" = has that label; all must match
+  std::int64_t created_since = 0;   // > 0: only leaves created at or after this (ms since epoch)
+  int limit = 100;                  // at most 1000; <= 0 means the default (100)
+  std::string cursor;               // return leaves created before this leaf id (newest first)
   // Set: only leaves of this owner (and, with `or_gated`, also leaves that opened a gate).
   std::optional<std::string> owner;
   bool or_gated = false;

@@ -101,11 +101,13 @@ _harnessctl() {
         --label) return 0 ;;
         --session) return 0 ;;
         --limit) return 0 ;;
+        --since) return 0 ;;
+        --cursor) return 0 ;;
         --socket) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
         --url) return 0 ;;
         -o|--output) COMPREPLY=($(compgen -W "text json wide" -- "$cur")); return 0 ;;
       esac
-      COMPREPLY=($(compgen -W "--state --label --session --limit -h --help --version --socket --url -o --output --no-color" -- "$cur")) ;;
+      COMPREPLY=($(compgen -W "--state --label --session --limit --since --cursor -h --help --version --socket --url -o --output --no-color" -- "$cur")) ;;
     logs)
       case "$prev" in
         --since) return 0 ;;

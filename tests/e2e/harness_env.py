@@ -35,6 +35,16 @@ def scaled(seconds):
 SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", ": runtime error: ")
 
 
+def require(ok, why):
+    """A test's prerequisite: skipped without it on a developer machine, failed when CI=true."""
+    if ok:
+        return
+    import pytest
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI is missing a prerequisite: {why}")
+    pytest.skip(why)
+
+
 def binary(env_name, rel):
     """The harnessd/harnessctl to test: $HARNESSD/$HARNESSCTL, else the default build dir."""
     path = os.environ.get(env_name) or str(REPO / "build" / rel)
@@ -247,6 +257,7 @@ class Daemon:
         self.log_path = self.root / "harnessd.log"
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("HARNESS_")}
         self.env.update({API_KEY_ENV: API_KEY, **(extra_env or {})})
+        self.cwd = None  # the daemon's working directory (None: the test's)
         self.proc = None
         self._log = None
         self.starts = 0
@@ -268,7 +279,7 @@ class Daemon:
         self._log.write(f"\n===== test harness: start #{self.starts} =====\n".encode())
         self._log.flush()
         self.proc = subprocess.Popen(self.argv(), stdout=self._log, stderr=subprocess.STDOUT, env=self.env,
-                                     stdin=subprocess.DEVNULL)
+                                     stdin=subprocess.DEVNULL, cwd=self.cwd)
         self.wait_ready(timeout)
         return self
 

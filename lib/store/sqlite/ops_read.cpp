@@ -30,14 +30,16 @@ Where leaf_where(const LeafFilter& f) {
   if (f.owner)
     w.add(f.or_gated ? " AND (owner = ? OR json_extract(row, '$.gates') > 0)" : " AND owner = ?",
           *f.owner);
-  if (!f.label.empty()) {
+  if (f.created_since > 0)
+    w.add(" AND created_at >= CAST(? AS INTEGER)", std::to_string(f.created_since));
+  for (const std::string& label : f.labels) {
     // "k=v" matches that value; a bare "k" matches any leaf carrying the key.
-    auto eq = f.label.find('=');
+    auto eq = label.find('=');
     if (eq == std::string::npos) {
-      w.add(" AND id IN (SELECT leaf FROM leaf_labels WHERE key = ?)", f.label);
+      w.add(" AND id IN (SELECT leaf FROM leaf_labels WHERE key = ?)", label);
     } else {
-      w.add(" AND id IN (SELECT leaf FROM leaf_labels WHERE key = ?", f.label.substr(0, eq));
-      w.add(" AND value = ?)", f.label.substr(eq + 1));
+      w.add(" AND id IN (SELECT leaf FROM leaf_labels WHERE key = ?", label.substr(0, eq));
+      w.add(" AND value = ?)", label.substr(eq + 1));
     }
   }
   return w;

@@ -287,3 +287,64 @@ TEST_CASE("the man page documents every flag and every exit code") {
   for (int code : {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 130})
     CHECK(man.str().find(".B " + std::to_string(code) + "\n") != std::string::npos);
 }
+
+TEST_CASE("a repeatable flag takes one value per occurrence and never eats the prompt") {
+  TestServer server(fake_daemon);
+  Run r =
+      harnessctl(server, {"submit", "-q", "--label", "team=a", "--label", "env=ci", "--ask", "bash",
+                          "--allow", "read_file", "--deny", "write_file:/etc/*", "fix it"});
+  CHECK(r.code == 0);
+  INFO(r.err);
+  REQUIRE(server.requests().size() == 1);
+  Json body = Json::parse(server.requests().at(0).body);
+  CHECK(body["prompt"] == "fix it");
+  CHECK(body["labels"] == Json{{"team", "a"}, {"env", "ci"}});
+  CHECK(body["ask"] == Json{"bash"});
+  CHECK(body["allow"] == Json{"read_file"});
+  CHECK(body["deny"] == Json{"write_file:/etc/*"});
+  CHECK(harnessctl(server, {"resume", "ses_9", "--label", "a=b", "more", "-q"}).code == 0);
+  CHECK(Json::parse(server.requests().at(1).body)["prompt"] == "more");
+  CHECK(harnessctl(server, {"run", "--label", "a=b", "lf_ok"}).code == 0);
+  CHECK(Json::parse(server.requests().at(2).body)["prompt"] == "lf_ok");
+}
+
+TEST_CASE("no command prints usage; a typo suggests the nearest; help CMD is CMD --help") {
+  TestServer server(fake_daemon);
+  Run none = harnessctl(server, {});
+  CHECK(none.code == 2);
+  CHECK(none.err.find("submit") != std::string::npos);
+  CHECK(none.err.find("approvals") != std::string::npos);
+  CHECK(none.err.find("A subcommand is required") == std::string::npos);
+
+  Run typo = harnessctl(server, {"sumbit", "fix it"});
+  CHECK(typo.code == 2);
+  CHECK(typo.err.find("unknown command 'sumbit' — did you mean submit?") != std::string::npos);
+  CHECK(harnessctl(server, {"aprove", "lf_x"}).err.find("did you mean approve?") !=
+        std::string::npos);
+  Run far = harnessctl(server, {"frobnicate"});
+  CHECK(far.code == 2);
+  CHECK(far.err.find("did you mean") == std::string::npos);
+
+  Run help = harnessctl(server, {"help", "submit"});
+  CHECK(help.code == 0);
+  CHECK(help.out == harnessctl(server, {"submit", "--help"}).out);
+  CHECK(help.out.find("--idempotency-key") != std::string::npos);
+  CHECK(help.out.find("Global options") != std::string::npos);
+  CHECK(help.out.find("--socket") != std::string::npos);
+  CHECK(harnessctl(server, {"help"}).out.find("approvals") != std::string::npos);
+  CHECK(harnessctl(server, {"help", "sumbit"}).code == 2);
+  CHECK(server.requests().empty());
+}
+
+TEST_CASE("range errors state the range plainly") {
+  TestServer server(fake_daemon);
+  Run zero = harnessctl(server, {"submit", "--max-turns", "0", "p"});
+  CHECK(zero.code == 2);
+  CHECK(zero.err == "harnessctl: --max-turns must be between 1 and 10000\n");
+  CHECK(harnessctl(server, {"submit", "--max-turns", "10001", "p"}).code == 2);
+  CHECK(harnessctl(server, {"approve", "lf_x", "--gate", "0"}).err ==
+        "harnessctl: --gate must be 1 or more\n");
+  CHECK(harnessctl(server, {"ls", "--limit", "-3"}).code == 2);
+  CHECK(server.requests().empty());
+  CHECK(harnessctl(server, {"submit", "-q", "--max-turns", "10000", "p"}).code == 0);
+}

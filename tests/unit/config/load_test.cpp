@@ -84,3 +84,30 @@ TEST_CASE("a bad value in a file on disk names that file and line") {
   REQUIRE_FALSE(c.has_value());
   CHECK(c.error().message.find(path + ":2:1: max_turns") != std::string::npos);
 }
+
+TEST_CASE("relative --state-dir, --socket and HARNESS_* paths are made absolute at load") {
+  TempDir dir;
+  Environment env = env_with_config_home(dir.path);
+  env.cwd = "/srv/work";
+  Overrides flags;
+  flags.state_dir = "state";
+  flags.socket = "./run/../run/h.sock";
+  auto c = load_config("", flags, env);
+  REQUIRE_MESSAGE(c.has_value(), test::why(c));
+  CHECK(c->state_dir == "/srv/work/state");
+  CHECK(c->socket == "/srv/work/run/h.sock");
+  CHECK(c->store == "sqlite:/srv/work/state/harness.db");
+
+  env.vars["HARNESS_STATE_DIR"] = "var/st";
+  env.vars["HARNESS_SOCKET"] = "s.sock";
+  auto from_env = load_config("", {}, env);
+  REQUIRE_MESSAGE(from_env.has_value(), test::why(from_env));
+  CHECK(from_env->state_dir == "/srv/work/var/st");
+  CHECK(from_env->socket == "/srv/work/s.sock");
+
+  // In a file they stay relative to the file's directory.
+  REQUIRE(write_file_atomic(dir.path + "/h.toml", "state_dir = \"st\"\n"));
+  auto from_file = load_config(dir.path + "/h.toml", {}, env_with_config_home(dir.path));
+  REQUIRE_MESSAGE(from_file.has_value(), test::why(from_file));
+  CHECK(from_file->state_dir == dir.path + "/st");
+}

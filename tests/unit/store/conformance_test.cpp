@@ -175,12 +175,19 @@ TEST_CASE_TEMPLATE("store: list filters by state, label and session, newest firs
   by_state.state = LeafState::queued;
   CHECK(ids(*f.list(by_state)) == V{e.id, c.id, a.id});
   LeafFilter by_label;
-  by_label.label = "team=x";
+  by_label.labels = {"team=x"};
   CHECK(ids(*f.list(by_label)) == V{e.id, c.id, a.id});
-  by_label.label = "prio";
+  by_label.labels = {"prio"};
   CHECK(ids(*f.list(by_label)) == V{c.id});
-  by_label.label = "team=z";
+  by_label.labels = {"team=z"};
   CHECK(f.list(by_label)->leaves.empty());
+  by_label.labels = {"team=x", "prio=high"};  // all must match
+  CHECK(ids(*f.list(by_label)) == V{c.id});
+  LeafFilter since;
+  since.created_since = a.created_at;
+  CHECK(ids(*f.list(since)).size() == 5);
+  since.created_since = e.created_at + 1;
+  CHECK(f.list(since)->leaves.empty());
   LeafFilter by_session;
   by_session.session = b.session;
   CHECK(ids(*f.list(by_session)) == V{b.id});
