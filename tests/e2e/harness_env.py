@@ -35,16 +35,6 @@ def scaled(seconds):
 SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", ": runtime error: ")
 
 
-def require(ok, why):
-    """A test's prerequisite: skipped without it on a developer machine, failed when CI=true."""
-    if ok:
-        return
-    import pytest
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI is missing a prerequisite: {why}")
-    pytest.skip(why)
-
-
 def binary(env_name, rel):
     """The harnessd/harnessctl to test: $HARNESSD/$HARNESSCTL, else the default build dir."""
     path = os.environ.get(env_name) or str(REPO / "build" / rel)
@@ -98,6 +88,7 @@ PREREQUISITES = {
     "redis-server": lambda: _missing_programs("redis-server"),
     "root": lambda: None if os.geteuid() == 0 else f"not running as root (euid {os.geteuid()})",
     "accounts": lambda: _missing_programs("useradd", "userdel", "groupadd", "groupdel", "runuser"),
+    "setpriv": lambda: _missing_programs("setpriv"),
     "curl": lambda: _missing_programs("curl"),
 }
 _missing_cache = {}

@@ -24,7 +24,8 @@ def test_repeatable_flags_never_eat_the_prompt(daemon_factory, fake):
 
 
 def test_a_socket_the_caller_may_not_open_is_exit_4_naming_the_group(daemon_factory):
-    he.require(os.geteuid() == 0 and shutil.which("setpriv"), "needs root and setpriv to run as nobody")
+    he.require("root", "runs harnessctl as nobody")
+    he.require("setpriv", "runs harnessctl as nobody")
     d = daemon_factory(start=False)
     sock_dir = Path(tempfile.mkdtemp(prefix="hd-perm-", dir="/tmp"))
     sock_dir.chmod(0o755)  # others may reach the socket, which is 0660 root:root

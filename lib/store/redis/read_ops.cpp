@@ -27,6 +27,18 @@ std::string label_index(const std::string& label) {
   return label_value_index(label.substr(0, eq), label.substr(eq + 1));
 }
 
+// Whether `leaf` carries every label of `labels` ("k=v", or a bare "k" for the key alone).
+bool has_labels(const model::Leaf& leaf, const std::vector<std::string>& labels) {
+  const auto& have = leaf.spec.labels;
+  for (const auto& l : labels) {
+    auto eq = l.find('=');
+    auto it = have.find(eq == std::string::npos ? l : l.substr(0, eq));
+    if (it == have.end() || (eq != std::string::npos && it->second != l.substr(eq + 1)))
+      return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 void RedisStore::get_leaf(std::string id, Callback<model::Leaf> cb) {
@@ -43,7 +55,10 @@ void RedisStore::get_leaf(std::string id, Callback<model::Leaf> cb) {
 void RedisStore::list_leaves(LeafFilter filter, Callback<LeafPage> cb) {
   enqueue<LeafPage>(std::move(cb), [this, f = std::move(filter)](Callback<LeafPage> done) {
     int limit = f.limit <= 0 ? k_default_page : std::min(f.limit, k_max_page);
-    std::string label = label_index(f.label);
+    // The script filters by one label (the first) through its index; the others and
+    // created_since are checked here, so a page may hold fewer than `limit` leaves while
+    // next_cursor goes on from the last leaf examined.
+    std::string label = label_index(f.labels.empty() ? std::string() : f.labels.front());
     std::vector<std::string> args{index_for(f, label),
                                   f.cursor,
                                   std::to_string(limit + 1),
@@ -53,17 +68,24 @@ void RedisStore::list_leaves(LeafFilter filter, Callback<LeafPage> cb) {
                                   f.owner ? "1" : "0",
                                   f.owner.value_or(""),
                                   f.or_gated ? "1" : "0"};
-    script(ScriptId::list, std::move(args), [this, done, limit](Result<Reply> r) {
+    script(ScriptId::list, std::move(args), [this, done, limit, f](Result<Reply> r) {
       if (!r) return done(r.error());
       if (script_status(*r) != "ok") return done(answer_error(*r, m_endpoint));
       auto leaves = guarded([&] { return leaves_from(*r, 1); });
       if (!leaves) return done(leaves.error());
       LeafPage page;
       page.leaves = std::move(*leaves);
-      if (page.leaves.size() > static_cast<size_t>(limit)) {
-        page.leaves.resize(static_cast<size_t>(limit));
-        page.next_cursor = page.leaves.back().id;
-      }
+      bool more = page.leaves.size() > static_cast<size_t>(limit);
+      if (more) page.leaves.resize(static_cast<size_t>(limit));
+      std::string last = page.leaves.empty() ? std::string() : page.leaves.back().id;
+      bool past_since = false;  // newest first: after one older leaf, all the rest are older
+      std::vector<std::string> rest;
+      if (f.labels.size() > 1) rest.assign(f.labels.begin() + 1, f.labels.end());
+      std::erase_if(page.leaves, [&](const model::Leaf& l) {
+        if (f.created_since > 0 && l.created_at < f.created_since) past_since = true;
+        return past_since || !has_labels(l, rest);
+      });
+      if (more && !past_since) page.next_cursor = last;
       done(std::move(page));
     });
   });

@@ -393,7 +393,7 @@ TEST_CASE_TEMPLATE("store: labels match exactly, whatever characters they hold",
   auto c = f.leaf("c", {{"team", "x"}, {"é", "ünï"}});
   auto ids = [&](std::string label) {
     LeafFilter by;
-    by.label = std::move(label);
+    by.labels = {std::move(label)};
     auto page = f.list(by);
     REQUIRE(page.has_value());
     std::vector<std::string> out;
@@ -423,7 +423,7 @@ TEST_CASE_TEMPLATE("store: list combines filters and pages through them", B, Sql
   }
   LeafFilter fl;
   fl.state = LeafState::queued;
-  fl.label = "team=x";
+  fl.labels = {"team=x"};
   fl.limit = 1;
   std::vector<std::string> seen;
   for (int page = 0; page < 10; ++page) {

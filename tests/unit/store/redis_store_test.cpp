@@ -233,7 +233,7 @@ TEST_CASE("redis store: a killed server fails calls, and after its restart nothi
   REQUIRE_MESSAGE(again.has_value(), again.error().message);
   CHECK(again->events[0].seq == 3);
   LeafFilter by;
-  by.label = "n=x";
+  by.labels = {"n=x"};
   CHECK(f.list(by)->leaves.size() == leaves.size());
 }
 
