@@ -16,6 +16,7 @@ _harnessctl() {
         --sandbox) return 0 ;;
         --workdir) COMPREPLY=($(compgen -d -- "$cur")); return 0 ;;
         --input) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --run-as) return 0 ;;
         --policy) return 0 ;;
         --ask) return 0 ;;
         --allow) return 0 ;;
@@ -32,7 +33,7 @@ _harnessctl() {
         --url) return 0 ;;
         -o|--output) COMPREPLY=($(compgen -W "text json wide" -- "$cur")); return 0 ;;
       esac
-      COMPREPLY=($(compgen -W "-f --file --model --sandbox --workdir --input --policy --ask --allow --deny --max-turns --timeout --budget-usd --token-budget --inactivity --label --session --idempotency-key --wait --follow -q --quiet -h --help --version --socket --url -o --output --no-color" -- "$cur")) ;;
+      COMPREPLY=($(compgen -W "-f --file --model --sandbox --workdir --input --run-as --policy --ask --allow --deny --max-turns --timeout --budget-usd --token-budget --inactivity --label --session --idempotency-key --wait --follow -q --quiet -h --help --version --socket --url -o --output --no-color" -- "$cur")) ;;
     run)
       case "$prev" in
         -f|--file) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
@@ -40,6 +41,7 @@ _harnessctl() {
         --sandbox) return 0 ;;
         --workdir) COMPREPLY=($(compgen -d -- "$cur")); return 0 ;;
         --input) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --run-as) return 0 ;;
         --policy) return 0 ;;
         --ask) return 0 ;;
         --allow) return 0 ;;
@@ -56,7 +58,7 @@ _harnessctl() {
         --url) return 0 ;;
         -o|--output) COMPREPLY=($(compgen -W "text json wide" -- "$cur")); return 0 ;;
       esac
-      COMPREPLY=($(compgen -W "-f --file --model --sandbox --workdir --input --policy --ask --allow --deny --max-turns --timeout --budget-usd --token-budget --inactivity --label --session --idempotency-key -q --quiet -h --help --version --socket --url -o --output --no-color" -- "$cur")) ;;
+      COMPREPLY=($(compgen -W "-f --file --model --sandbox --workdir --input --run-as --policy --ask --allow --deny --max-turns --timeout --budget-usd --token-budget --inactivity --label --session --idempotency-key -q --quiet -h --help --version --socket --url -o --output --no-color" -- "$cur")) ;;
     resume)
       case "$prev" in
         -f|--file) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
@@ -64,6 +66,7 @@ _harnessctl() {
         --sandbox) return 0 ;;
         --workdir) COMPREPLY=($(compgen -d -- "$cur")); return 0 ;;
         --input) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --run-as) return 0 ;;
         --policy) return 0 ;;
         --ask) return 0 ;;
         --allow) return 0 ;;
@@ -79,7 +82,7 @@ _harnessctl() {
         --url) return 0 ;;
         -o|--output) COMPREPLY=($(compgen -W "text json wide" -- "$cur")); return 0 ;;
       esac
-      COMPREPLY=($(compgen -W "-f --file --model --sandbox --workdir --input --policy --ask --allow --deny --max-turns --timeout --budget-usd --token-budget --inactivity --label --idempotency-key --wait --follow -q --quiet -h --help --version --socket --url -o --output --no-color" -- "$cur")) ;;
+      COMPREPLY=($(compgen -W "-f --file --model --sandbox --workdir --input --run-as --policy --ask --allow --deny --max-turns --timeout --budget-usd --token-budget --inactivity --label --idempotency-key --wait --follow -q --quiet -h --help --version --socket --url -o --output --no-color" -- "$cur")) ;;
     wait)
       case "$prev" in
         --timeout) return 0 ;;
@@ -161,6 +164,7 @@ _harnessctl() {
         --sandbox) return 0 ;;
         --workdir) COMPREPLY=($(compgen -d -- "$cur")); return 0 ;;
         --input) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --run-as) return 0 ;;
         --policy) return 0 ;;
         --ask) return 0 ;;
         --allow) return 0 ;;
@@ -177,7 +181,7 @@ _harnessctl() {
         -o|--output) COMPREPLY=($(compgen -W "text json wide" -- "$cur")); return 0 ;;
       esac
       if [[ "$cur" != -* ]]; then COMPREPLY=($(compgen -W "add ls show rm pause resume run-now" -- "$cur")); return 0; fi
-      COMPREPLY=($(compgen -W "--cron --every --tz --overlap --catch-up --jitter -f --file --model --sandbox --workdir --input --policy --ask --allow --deny --max-turns --timeout --budget-usd --token-budget --inactivity --label --idempotency-key -q --quiet -h --help --version --socket --url -o --output --no-color" -- "$cur")) ;;
+      COMPREPLY=($(compgen -W "--cron --every --tz --overlap --catch-up --jitter -f --file --model --sandbox --workdir --input --run-as --policy --ask --allow --deny --max-turns --timeout --budget-usd --token-budget --inactivity --label --idempotency-key -q --quiet -h --help --version --socket --url -o --output --no-color" -- "$cur")) ;;
     version)
       case "$prev" in
         --socket) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;

@@ -108,6 +108,7 @@ complete -c harnessctl -n '__fish_seen_subcommand_from schedule' -l model -x -d 
 complete -c harnessctl -n '__fish_seen_subcommand_from schedule' -l sandbox -x -d 'sandbox profile NAME'
 complete -c harnessctl -n '__fish_seen_subcommand_from schedule' -l workdir -x -a '(__fish_complete_directories)' -d 'host directory DIR bound as the workspace'
 complete -c harnessctl -n '__fish_seen_subcommand_from schedule' -l input -r -F -d 'copy file PATH into the workspace (repeatable)'
+complete -c harnessctl -n '__fish_seen_subcommand_from schedule' -l run-as -x -d 'run the tools as account USER (admins)'
 complete -c harnessctl -n '__fish_seen_subcommand_from schedule' -l policy -x -d 'policy NAME'
 complete -c harnessctl -n '__fish_seen_subcommand_from schedule' -l ask -x -d 'TOOL[:GLOB] needs approval (repeatable)'
 complete -c harnessctl -n '__fish_seen_subcommand_from schedule' -l allow -x -d 'TOOL[:GLOB] runs freely (repeatable)'
