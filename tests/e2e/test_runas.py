@@ -227,6 +227,8 @@ def test_under_the_shipped_unit_leaves_still_run_as_the_caller(accounts, fake):
     try:
         root.chmod(0o755)
         shutil.copy(he.harnessctl_path(), root / "harnessctl")
+        # The build tree may lie under /tmp, which the unit's PrivateTmp hides: run a copy.
+        shutil.copy(he.harnessd_path(), root / "harnessd")
         work = root / "work"
         work.mkdir()
         os.chown(work, a.uid(a.alice), a.gid(a.alice))
@@ -240,7 +242,7 @@ def test_under_the_shipped_unit_leaves_still_run_as_the_caller(accounts, fake):
         base = d.argv
         d.argv = lambda: ["unshare", "-m", "--propagation", "private", "python3",
                           str(he.REPO / "tests/package/confine.py"), str(unit),
-                          "--rw", str(d.root), "--"] + base()
+                          "--rw", str(d.root), "--", str(root / "harnessd")] + base()[1:]
         d.start()
         try:
             fake.set_script([bash("id -u > uid.txt; ulimit -u"), {"text": "ok"}])
