@@ -31,6 +31,20 @@ def scaled(seconds):
     return seconds * TIMEOUT_SCALE
 
 
+_sanitized = None
+
+
+def sanitized_build():
+    """Whether the harnessd under test is an ASan build (HARNESS_SANITIZE=ON): its RSS then
+    includes shadow memory and the allocator's quarantine, so memory bounds are looser there."""
+    global _sanitized
+    if _sanitized is None:
+        import mmap
+        with open(harnessd_path(), "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
+            _sanitized = m.find(b"libasan.so") != -1
+    return _sanitized
+
+
 # Lines that start a sanitizer report in a daemon's log (builds with HARNESS_SANITIZE=ON).
 SANITIZER_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", ": runtime error: ")
 

@@ -170,4 +170,5 @@ def test_a_gigabyte_of_output_is_capped(box, fake, workdir):
     assert re.search(r"…\[\d+ bytes elided\]…", out)
     assert len(out) < 256 * 1024
     assert stdout_of(after) == "next\n" and leaf["state"] == "succeeded"
-    assert vm_hwm_kib(box.proc.pid) < 200 * 1024  # peak RSS of the daemon, far below 1 GiB
+    # Peak RSS of the daemon, far below 1 GiB (ASan's shadow and quarantine add their own).
+    assert vm_hwm_kib(box.proc.pid) < (400 if he.sanitized_build() else 200) * 1024
