@@ -304,11 +304,17 @@ def test_followers_that_fall_behind_are_cut_off_and_harnessctl_resumes(make_daem
     code, fast_text, fast_err = fast_out["r"]
     assert code == 0, fast_err
     assert printed_seqs(fast_text) == want
-    # Both slow readers were cut off, and harnessctl came back for the rest.
+    # Both slow readers were cut off, and harnessctl came back for the rest. Under ASan the
+    # daemon produces so much more slowly that the unread harnessctl may never fall 64 KiB
+    # behind; the follower that never reads is cut off in every build.
     log = d.log_text()
-    assert log.count("unsent bytes on a stream") >= 2, "no slow follower was disconnected"
+    cut = log.count("unsent bytes on a stream")
     streams = log.count(f"GET /v1/leaves/{leaf_id}/events -> 200 streaming")
-    assert streams >= 4, "harnessctl did not reconnect"  # stuck, fast, slow, slow again
+    if he.sanitized_build():
+        assert cut >= 1, "the stuck follower was not disconnected"
+    else:
+        assert cut >= 2, "no slow follower was disconnected"
+        assert streams >= 4, "harnessctl did not reconnect"  # stuck, fast, slow, slow again
     # The stuck follower was cut off: what it finally reads ends without the stream's end line.
     got = read_answer(stuck, 10)
     assert got.startswith(b"HTTP/1.1 200") and b'"type":"end"' not in got
