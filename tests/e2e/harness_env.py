@@ -444,13 +444,15 @@ def ls_ids(out):
     try:
         doc = json.loads(out)
     except ValueError:
-        doc = [json.loads(line) for line in out.splitlines() if line.strip()]
+        doc = ndjson(out)
     leaves = doc.get("leaves", []) if isinstance(doc, dict) else doc
     return [leaf["id"] for leaf in leaves]
 
 
 def ndjson(out):
-    return [json.loads(line) for line in out.splitlines() if line.strip()]
+    """Documents of NDJSON output. Split on "\n" only: str.splitlines() also splits on U+0085,
+    U+2028 and friends, which JSON carries unescaped inside strings (tool output is arbitrary)."""
+    return [json.loads(line) for line in out.split("\n") if line.strip()]
 
 
 def closed_port():

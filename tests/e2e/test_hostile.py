@@ -159,7 +159,8 @@ def test_tools_printing_invalid_utf8_and_binary_while_followed(d, fake, workdir)
     pid = d.proc.pid
     fake.set_script([
         {"delay": 1.5},  # time for `logs -f` to attach before any tool runs
-        {"tool_calls": [bash("printf 'a\\377\\376b\\n'; printf 'err\\300\\n' >&2"),
+        {"tool_calls": [bash("printf 'a\\377\\376b\\n'; printf 'err\\300\\n' >&2; "
+                                 "printf 'nel\\302\\205ls\\342\\200\\250\\n'"),  # valid UTF-8 that some readers take for line breaks
                         bash("head -c 1000 /dev/urandom")]},
         {"text": "seen"},
     ])
@@ -173,9 +174,9 @@ def test_tools_printing_invalid_utf8_and_binary_while_followed(d, fake, workdir)
     assert follower.returncode == 0 and json_follower.returncode == 0, (f_err, j_err)
     text = f_out.decode("utf-8")  # strict: everything a follower prints is UTF-8
     assert "a" + FFFD + FFFD + "b" in text
-    live = [json.loads(line) for line in j_out.decode("utf-8").splitlines() if line.strip()]
+    live = he.ndjson(j_out.decode("utf-8"))
     live_outputs = [e["data"]["output"] for e in live if e.get("type") == "tool_finished"]
-    assert live_outputs[0] == "exit code 0\n--- stdout ---\na" + FFFD * 2 + "b\n--- stderr ---\nerr" + FFFD + "\n"
+    assert live_outputs[0] == "exit code 0\n--- stdout ---\na" + FFFD * 2 + "b\nnel\u0085ls\u2028\n--- stderr ---\nerr" + FFFD + "\n"
     # What the follower saw live is exactly what the store kept.
     assert live_outputs == finished_outputs(d, leaf_id)
     assert d.leaf(leaf_id)["state"] == "succeeded"

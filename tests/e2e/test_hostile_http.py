@@ -271,7 +271,7 @@ def raw_follower(d, leaf_id):
 
 
 def printed_seqs(out):
-    return [json.loads(line)["seq"] for line in out.splitlines() if line.strip()]
+    return [doc["seq"] for doc in he.ndjson(out)]
 
 
 def test_followers_that_fall_behind_are_cut_off_and_harnessctl_resumes(make_daemon, fake, workdir):
