@@ -58,7 +58,7 @@ struct Delivery {
   std::string body;
   std::string name;  // X-Harness-Delivery: the same on every attempt
   int attempt = 0;
-  loop::Timer timer;  // the wait before a retry; a command's timeout
+  loop::Timer timer;          // the wait before a retry; a command's timeout
   std::uint64_t request = 0;  // the POST in flight
   std::unique_ptr<loop::Process> process;
   std::string stderr_text;
@@ -119,9 +119,9 @@ void Notifier::start(const config::NotifierConfig& target, bool command, const m
   bool full = m_active.size() >= k_max_in_flight;
   m_active.emplace(id, std::move(d));
   if (full)
-    return finish(id, -1,
-                  "not sent: " + std::to_string(k_max_in_flight) +
-                      " notifications were already in flight");
+    return finish(
+        id, -1,
+        "not sent: " + std::to_string(k_max_in_flight) + " notifications were already in flight");
   attempt(id);
 }
 
@@ -252,13 +252,11 @@ void Notifier::finish(std::uint64_t id, long status, const std::string& error) {
   // Freed on a later iteration: this may run inside the delivery's own callbacks.
   loop::defer_destroy(m_loop, std::move(d));
   if (m_closed) return;
-  m_journal.append(leaf_id, {{type, std::move(data)}},
-                   [leaf_id, type](Result<store::AppendResult> r) {
-                     // A leaf that ended meanwhile refuses it (conflict): nothing to record.
-                     if (!r)
-                       spdlog::info("leaf {}: {} not recorded: {}", leaf_id, type,
-                                    r.error().message);
-                   });
+  m_journal.append(
+      leaf_id, {{type, std::move(data)}}, [leaf_id, type](Result<store::AppendResult> r) {
+        // A leaf that ended meanwhile refuses it (conflict): nothing to record.
+        if (!r) spdlog::info("leaf {}: {} not recorded: {}", leaf_id, type, r.error().message);
+      });
 }
 
 }  // namespace harness::agent

@@ -8,9 +8,9 @@ namespace {
 using model::Json;
 
 // The gate's fields an approver needs, as the gate_opened event (and `approvals`) has them.
-constexpr const char* k_gate_fields[] = {"tool",    "kind",    "rule",           "command",
-                                         "diff",    "summary", "proposed_action", "opened_at",
-                                         "expires_at"};
+constexpr const char* k_gate_fields[] = {
+    "tool",      "kind",      "rule", "command", "diff", "summary", "proposed_action",
+    "opened_at", "expires_at"};
 }  // namespace
 
 Json notification_payload(const model::Leaf& leaf, std::string_view notifier) {

@@ -66,12 +66,12 @@ struct ScheduleConfig {
 // this notifier opens one: an HTTP POST to `url`, and/or `command` run with the JSON on stdin.
 struct NotifierConfig {
   std::string name;
-  std::string url;                   // http:// or https://; "" = no POST
-  std::vector<std::string> command;  // argv; [] = no command
-  std::string secret_env;            // env var holding the HMAC secret; "" = unsigned
-  std::string secret;                // its value, read at load; never written by to_toml
-  std::int64_t timeout_ms = 10'000;  // per attempt (the whole POST, or the command's run)
-  std::int64_t attempts = 3;         // tries on connection errors, timeouts, 5xx, exit != 0
+  std::string url;                       // http:// or https://; "" = no POST
+  std::vector<std::string> command;      // argv; [] = no command
+  std::string secret_env;                // env var holding the HMAC secret; "" = unsigned
+  std::string secret;                    // its value, read at load; never written by to_toml
+  std::int64_t timeout_ms = 10'000;      // per attempt (the whole POST, or the command's run)
+  std::int64_t attempts = 3;             // tries on connection errors, timeouts, 5xx, exit != 0
   std::int64_t retry_backoff_ms = 1000;  // before the 2nd try; x4 each further try, capped
 };
 

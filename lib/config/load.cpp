@@ -120,11 +120,10 @@ class Loader {
     }
     const KeySpec* key = find_key(Scope::top, head);
     if (!key)
-      return error_at(
-          e, head,
-          "unknown key (allowed at the top level: " + key_names(Scope::top) +
-              ", [models.NAME], [sandboxes.NAME], [policies.NAME], [schedules.NAME], "
-              "[notify.NAME], [auth], [redaction])");
+      return error_at(e, head,
+                      "unknown key (allowed at the top level: " + key_names(Scope::top) +
+                          ", [models.NAME], [sandboxes.NAME], [policies.NAME], [schedules.NAME], "
+                          "[notify.NAME], [auth], [redaction])");
     return apply(*key, Target{&m_config}, head, value_of(e), origin(e), location(e));
   }
 
@@ -236,17 +235,18 @@ class Loader {
       n.secret = m_env.get(n.secret_env);
       if (n.secret.empty())
         return make_error(ErrorCode::invalid, m_config.origins[section + ".secret_env"] + ": [" +
-                                                  section + "]: secret_env: the environment "
-                                                  "variable " + n.secret_env +
-                                                  " is unset or empty");
+                                                  section +
+                                                  "]: secret_env: the environment "
+                                                  "variable " +
+                                                  n.secret_env + " is unset or empty");
     }
     for (const auto& [name, p] : m_config.policies)
       for (const std::string& notifier : p.notify)
         if (!m_config.notifiers.count(notifier)) {
           std::string key = "policies." + name + ".notify";
-          return make_error(ErrorCode::invalid,
-                            m_config.origins[key] + ": " + key + ": unknown notifier '" +
-                                notifier + "' (configured: " + notifier_names() + ")");
+          return make_error(ErrorCode::invalid, m_config.origins[key] + ": " + key +
+                                                    ": unknown notifier '" + notifier +
+                                                    "' (configured: " + notifier_names() + ")");
         }
     return {};
   }

@@ -53,10 +53,14 @@ TEST_CASE("hmac_sha256 matches the RFC 4231 test vectors") {
   CHECK(harness::config::hmac_sha256_hex(bytes(1, 25), std::string(50, '\xcd')) ==
         "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b");
   // Test case 6: a key larger than one block.
-  CHECK(harness::config::hmac_sha256_hex(std::string(131, '\xaa'), "Test Using Larger Than Block-Size Key - Hash Key First") ==
+  CHECK(harness::config::hmac_sha256_hex(
+            std::string(131, '\xaa'), "Test Using Larger Than Block-Size Key - Hash Key First") ==
         "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
   // Test case 7: a large key and a large message.
-  CHECK(harness::config::hmac_sha256_hex(std::string(131, '\xaa'), "This is a test using a larger than block-size key and a larger than block-size data. The key needs to be hashed before being used by the HMAC algorithm.") ==
+  CHECK(harness::config::hmac_sha256_hex(
+            std::string(131, '\xaa'),
+            "This is a test using a larger than block-size key and a larger than block-size data. "
+            "The key needs to be hashed before being used by the HMAC algorithm.") ==
         "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2");
   // Test case 5: truncated to 128 bits.
   CHECK(harness::config::hmac_sha256_hex(std::string(20, '\x0c'), "Test With Truncation")
