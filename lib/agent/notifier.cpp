@@ -1,6 +1,6 @@
 // Delivery of approver notifications. One Delivery per (gate, notifier, channel): it makes up
 // to `attempts` tries, waiting retry_backoff, then 4x that, ... (capped) between them; a 2xx or
-// exit status 0 is success, a 4xx is final, anything else (connection error, timeout, 5xx, a
+// exit status 0 is success, a 3xx or 4xx is final, anything else (connection error, timeout, 5xx, a
 // failed command) is tried again. The outcome is one event on the leaf.
 //
 // Commands run as the daemon's own user (they are the operator's, from the config, never user
@@ -151,7 +151,8 @@ void Notifier::attempt_http(Delivery& d) {
     if (status >= 200 && status < 300) return attempt_done(id, status, "", false);
     std::string why = "HTTP " + std::to_string(status);
     if (!r->body.empty()) why += ": " + first_line(r->body.substr(0, 200));
-    attempt_done(id, status, why, status >= 400 && status < 500);
+    // Redirects are not followed; like a 4xx, a 3xx will not change by asking again.
+    attempt_done(id, status, why, status < 500);
   });
 }
 

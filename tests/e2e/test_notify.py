@@ -183,9 +183,10 @@ def test_down_or_hanging_notifiers_never_delay_the_gate(make_daemon, fake, workd
         "down": {"url": f"http://127.0.0.1:{he.closed_port()}/hook", "attempts": 3,
                  "retry_backoff": "200ms"},
         "slow": {"url": hanging.url, "timeout": "5s", "attempts": 2, "retry_backoff": "100ms"},
-        "gone": {"url": (gone := receiver(statuses=[410])).url, "attempts": 3},
+        "gone": {"url": receiver(statuses=[410]).url, "attempts": 3},
+        "flaky": {"url": receiver(statuses=[503]).url, "attempts": 3, "retry_backoff": "100ms"},
     }
-    d = notify_daemon(make_daemon, notifiers, ["down", "slow", "gone"])
+    d = notify_daemon(make_daemon, notifiers, ["down", "slow", "gone", "flaky"])
     fake.set_script([bash(PUSH), bash(PUSH2), {"text": "done"}])
     leaf_id = d.submit("push twice", "--workdir", workdir)
 
@@ -214,6 +215,9 @@ def test_down_or_hanging_notifiers_never_delay_the_gate(make_daemon, fake, workd
     gone_ev = wait_event(d, leaf_id, "notification_failed", notifier="gone", gate=1)
     assert gone_ev["data"]["attempts"] == 1 and gone_ev["data"]["status"] == 410
     assert "HTTP 410" in gone_ev["data"]["error"]
+    # A 5xx is tried again.
+    flaky = wait_event(d, leaf_id, "notification_sent", notifier="flaky", gate=1)
+    assert flaky["data"]["attempts"] == 2 and flaky["data"]["status"] == 200
 
     code, out, err = d.ctl("logs", leaf_id)
     assert code == 0, err
