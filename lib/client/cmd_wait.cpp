@@ -7,16 +7,22 @@
 
 namespace harness::client {
 namespace {
-// Prints one event in the chosen format; remembers the last seq for a resume hint.
+// Prints one event in the chosen format; remembers the last seq for a resume hint. In the human
+// format the leaf's final answer (leaf_finished's result) follows its last line, as `run` ends.
 struct EventPrinter {
   Context& ctx;
   std::int64_t last_seq = 0;
   void operator()(const Json& e) {
     last_seq = jf::num(e, "seq", last_seq);
-    if (ctx.json())
+    if (ctx.json()) {
       print_json(ctx.io.out, e, true);
-    else
+    } else {
       ctx.io.out << format_event(e, ctx.out_style());
+      if (jf::str(e, "type") == "leaf_finished") {
+        std::string answer = jf::str(jf::obj(e, "data"), "result");
+        if (!answer.empty()) ctx.io.out << answer << (answer.back() == '\n' ? "" : "\n");
+      }
+    }
     ctx.io.out << std::flush;
   }
 };

@@ -87,6 +87,23 @@ def test_human_logs_and_status(daemon, fake, workdir):
     assert code == 0 and leaf_id in out and "succeeded" in out
 
 
+def test_logs_end_with_the_final_answer(daemon, fake, workdir):
+    fake.set_script(THREE_TURNS[:1] + [{"text": "line one of the answer\nline two"}])
+    leaf_id = daemon.submit(PROMPT, "--workdir", workdir)
+    assert daemon.ctl("wait", leaf_id, "--timeout", "60s", timeout=90)[0] == 0
+    for follow in ((), ("-f",)):
+        code, out, err = daemon.ctl("logs", leaf_id, *follow)
+        assert code == 0, err
+        lines = out.rstrip("\n").split("\n")
+        assert "succeeded (completed)" in lines[-3], out
+        assert lines[-2:] == ["line one of the answer", "line two"], out
+    # -o json stays one event per line: no answer appended.
+    code, out, _ = daemon.ctl("logs", leaf_id, "-o", "json")
+    assert code == 0
+    events = he.ndjson(out)
+    assert events[-1]["type"] == "leaf_finished"
+
+
 def test_run_prints_the_answer(daemon, fake, workdir):
     fake.set_script(THREE_TURNS)
     code, out, err = daemon.ctl("run", PROMPT, "--workdir", workdir, timeout=90)
