@@ -479,6 +479,19 @@ std::string global_options_help(const Cli& c) {
   return text;
 }
 
+// The index of "__complete" when it is the command word (only global flags before it), else 0.
+size_t complete_word(const std::vector<std::string>& args) {
+  for (size_t i = 1; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--socket" || a == "--url" || a == "-o" || a == "--output") {
+      ++i;
+      continue;
+    }
+    if (!a.starts_with("-")) return a == "__complete" ? i : 0;
+  }
+  return 0;
+}
+
 int run_parsed(Cli& c, Io io, const EnvLookup& env) {
   Context ctx{c.p.global, io, discover_endpoint(c.p.global.socket, c.p.global.url, env),
               !c.p.global.no_color && !env("NO_COLOR")};
@@ -490,8 +503,13 @@ int run_parsed(Cli& c, Io io, const EnvLookup& env) {
 
 int run_cli(int argc, const char* const* argv, Io io, const EnvLookup& env) {
   std::vector<std::string> args(argv, argv + argc);
-  if (args.size() > 1 && args[1] == "__complete")
-    return complete_ids({args.begin() + 1, args.end()}, io, env);
+  if (size_t at = complete_word(args); at) {
+    // Global flags may come before it (`harnessctl --socket S __complete leaves`).
+    std::vector<std::string> rest{"__complete"};
+    rest.insert(rest.end(), args.begin() + 1, args.begin() + static_cast<std::ptrdiff_t>(at));
+    rest.insert(rest.end(), args.begin() + static_cast<std::ptrdiff_t>(at) + 1, args.end());
+    return complete_ids(rest, io, env);
+  }
   auto c = std::make_unique<Cli>();
   try {
     wire(*c);

@@ -15,8 +15,8 @@ constexpr int k_recent = 100;
 std::optional<Json> leaves_page(ApiClient& client, const std::string& query) {
   auto r = client.get("/v1/leaves?limit=" + std::to_string(k_recent) + query, k_timeout_ms);
   if (!r || !r->is_object()) return std::nullopt;
-  const Json& leaves = jf::obj(*r, "leaves");
-  return leaves.is_array() ? leaves : Json::array();
+  auto leaves = r->find("leaves");
+  return leaves != r->end() && leaves->is_array() ? *leaves : Json::array();
 }
 }  // namespace
 
@@ -32,7 +32,7 @@ int complete_ids(const std::vector<std::string>& args, Io io, const EnvLookup& e
       socket = args[++i];
     else if (a == "--url" && has_value)
       url = args[++i];
-    else if (what.empty())
+    else if (what.empty() && !a.starts_with("-"))
       what = a;
   }
   if (what != "leaves" && what != "sessions") return 0;

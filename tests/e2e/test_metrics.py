@@ -6,7 +6,6 @@ import grp
 import json
 import os
 import pwd
-import re
 import subprocess
 import time
 import urllib.error
@@ -76,7 +75,9 @@ def test_metrics_after_a_leaf_with_a_tool_call_pass_promtool(daemon, fake, workd
     # Routes by pattern, never by raw path: an unknown leaf id does not become a label value.
     assert s['harness_http_requests_total{method="GET",route="/v1/leaves/{}",code="404"}'] == 1
     assert not any("lf_nope" in k for k in s)
-    assert s['harness_leaves{state="running"}'] == 0
+    # The runner leaves the running set right after the leaf's last write (its envelope).
+    he.wait_until(lambda: samples(scrape(daemon))['harness_leaves{state="running"}'] == 0, he.scaled(10),
+                  what="the finished leaf's runner to be gone")
     assert s['harness_queue_depth'] == 0
     assert s['harness_gates_open'] == 0
     assert s['process_resident_memory_bytes'] > 1e6
