@@ -33,18 +33,18 @@ void count_model_response(const model::Leaf& leaf, const model::Event& e) {
       "Model call attempts by model profile and outcome (ok, or the HTTP status of a failed "
       "attempt; 'error' when there was none).",
       {"profile", "status"});
-  static Family& latency = metrics::histogram(
-      "harness_model_call_duration_seconds",
-      "Time from sending a model request to its answer, retries included.", {"profile"},
-      metrics::latency_buckets());
+  static Family& latency =
+      metrics::histogram("harness_model_call_duration_seconds",
+                         "Time from sending a model request to its answer, retries included.",
+                         {"profile"}, metrics::latency_buckets());
   static Family& tokens = metrics::counter("harness_model_tokens_total",
                                            "Tokens by model profile and kind (input, output, "
                                            "cache_read, cache_write).",
                                            {"profile", "kind"});
-  static Family& cost = metrics::counter(
-      "harness_model_cost_usd_total", "Cost in US dollars by model profile (as priced in its "
-                                      "profile).",
-      {"profile"});
+  static Family& cost = metrics::counter("harness_model_cost_usd_total",
+                                         "Cost in US dollars by model profile (as priced in its "
+                                         "profile).",
+                                         {"profile"});
   const std::string& p = leaf.spec.model;
   if (e.type == model::event::model_error) {
     std::int64_t status = model::int_at(e.data, "status");
@@ -77,9 +77,9 @@ void count_tool(const model::Event& e) {
       "harness_tool_calls_total",
       "Finished tool calls by tool and exit class (ok, nonzero, error, interrupted).",
       {"tool", "exit_class"});
-  static Family& duration = metrics::histogram("harness_tool_call_duration_seconds",
-                                               "How long tool calls ran, by tool.", {"tool"},
-                                               metrics::latency_buckets());
+  static Family& duration =
+      metrics::histogram("harness_tool_call_duration_seconds", "How long tool calls ran, by tool.",
+                         {"tool"}, metrics::latency_buckets());
   std::string tool = known_tool(model::str_at(e.data, "name"));
   calls.inc({tool, exit_class(e.data)});
   duration.observe({tool}, seconds(model::int_at(e.data, "duration_ms")));
@@ -104,18 +104,18 @@ void count_gate(const model::Leaf& leaf, const model::Event& e) {
   }
   auto it = gate_opened_at().find(leaf.id);
   if (it == gate_opened_at().end()) return;
-  wait.observe({model::str_at(e.data, "verdict", "rejected")}, seconds(std::max<std::int64_t>(0, e.ts - it->second)));
+  wait.observe({model::str_at(e.data, "verdict", "rejected")},
+               seconds(std::max<std::int64_t>(0, e.ts - it->second)));
   gate_opened_at().erase(it);
 }
 }  // namespace
 
 void count_events(const model::Leaf& leaf, const std::vector<model::Event>& events) {
-  static Family& submitted = metrics::counter("harness_leaves_submitted_total",
-                                              "Leaves submitted to this daemon.");
+  static Family& submitted =
+      metrics::counter("harness_leaves_submitted_total", "Leaves submitted to this daemon.");
   static Family& started = metrics::counter(
       "harness_leaves_started_total",
-      "Leaf runs started: fresh, or recovered after a restart (after=crash|shutdown).",
-      {"kind"});
+      "Leaf runs started: fresh, or recovered after a restart (after=crash|shutdown).", {"kind"});
   static Family& finished = metrics::counter("harness_leaves_finished_total",
                                              "Leaves that reached a terminal state, by state "
                                              "and reason.",
@@ -145,9 +145,9 @@ void count_events(const model::Leaf& leaf, const std::vector<model::Event>& even
 void count_sandbox_start(std::string_view driver, const Status& st) {
   static Family& starts = metrics::counter("harness_sandbox_starts_total",
                                            "Sandboxes started for leaves, by driver.", {"driver"});
-  static Family& failures = metrics::counter(
-      "harness_sandbox_start_failures_total",
-      "Sandboxes that could not be prepared or started, by driver.", {"driver"});
+  static Family& failures =
+      metrics::counter("harness_sandbox_start_failures_total",
+                       "Sandboxes that could not be prepared or started, by driver.", {"driver"});
   starts.inc({std::string(driver)});
   if (!st) failures.inc({std::string(driver)});
 }

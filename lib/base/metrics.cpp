@@ -27,8 +27,8 @@ Family& add(Type type, std::string name, std::string help, std::vector<std::stri
   Registry& r = registry();
   std::lock_guard lock(r.mutex);
   if (auto it = r.by_name.find(name); it != r.by_name.end()) return *it->second;
-  Family& f = r.families.emplace_back(type, name, std::move(help), std::move(labels),
-                                      std::move(buckets));
+  Family& f =
+      r.families.emplace_back(type, name, std::move(help), std::move(labels), std::move(buckets));
   r.by_name.emplace(std::move(name), &f);
   return f;
 }
@@ -143,8 +143,8 @@ Family& histogram(std::string name, std::string help, std::vector<std::string> l
 }
 
 const std::vector<double>& latency_buckets() {
-  static const std::vector<double> b{0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
-                                     1,     2.5,   5,    10,    30,   60,  120, 300, 600};
+  static const std::vector<double> b{0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1,
+                                     2.5,   5,     10,   30,    60,   120, 300,  600};
   return b;
 }
 

@@ -41,7 +41,7 @@ class Family {
 
  private:
   struct Series {
-    double value = 0;                  // counter, gauge
+    double value = 0;                 // counter, gauge
     std::vector<std::uint64_t> hits;  // histogram: per bucket, not cumulative
     double sum = 0;
     std::uint64_t count = 0;

@@ -44,9 +44,10 @@ std::string bash_command_arm(const CliSpec& spec, const CommandSpec& c) {
     out += "      if [[ \"$cur\" != -* ]]; then COMPREPLY=($(compgen -W \"" +
            join(c.positional_choices, " ") + "\" -- \"$cur\")); return 0; fi\n";
   if (!c.dynamic_ids.empty())
-    out += "      if [[ \"$cur\" != -* ]]; then COMPREPLY=($(compgen -W \"$(\"${COMP_WORDS[0]}\" "
-           "__complete " +
-           c.dynamic_ids + " \"${hx[@]}\" 2>/dev/null)\" -- \"$cur\")); return 0; fi\n";
+    out +=
+        "      if [[ \"$cur\" != -* ]]; then COMPREPLY=($(compgen -W \"$(\"${COMP_WORDS[0]}\" "
+        "__complete " +
+        c.dynamic_ids + " \"${hx[@]}\" 2>/dev/null)\" -- \"$cur\")); return 0; fi\n";
   out +=
       "      COMPREPLY=($(compgen -W \"" + join(flag_names(flags), " ") + "\" -- \"$cur\")) ;;\n";
   return out;

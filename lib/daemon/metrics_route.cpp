@@ -81,14 +81,14 @@ void count_gated(store::Store* s, std::string cursor, std::int64_t so_far,
 }
 
 void set_process_gauges() {
-  static Family& rss = metrics::gauge("process_resident_memory_bytes",
-                                      "Resident memory size in bytes.");
+  static Family& rss =
+      metrics::gauge("process_resident_memory_bytes", "Resident memory size in bytes.");
   static Family& fds = metrics::gauge("process_open_fds", "Number of open file descriptors.");
   static Family& start = metrics::gauge("process_start_time_seconds",
                                         "Start time of the process since the Unix epoch in "
                                         "seconds.");
-  static Family& build = metrics::gauge("harness_build_info",
-                                        "Always 1; the version of this harnessd.", {"version"});
+  static Family& build =
+      metrics::gauge("harness_build_info", "Always 1; the version of this harnessd.", {"version"});
   rss.set(resident_bytes());
   fds.set(open_fds());
   start.set(start_time_seconds());
@@ -97,10 +97,10 @@ void set_process_gauges() {
 }  // namespace
 
 void count_http_request(std::string_view method, std::string_view route, int status) {
-  static Family& requests = metrics::counter(
-      "harness_http_requests_total",
-      "HTTP requests answered, by method, route pattern and status code.",
-      {"method", "route", "code"});
+  static Family& requests =
+      metrics::counter("harness_http_requests_total",
+                       "HTTP requests answered, by method, route pattern and status code.",
+                       {"method", "route", "code"});
   requests.inc({std::string(method), std::string(route), std::to_string(status)});
 }
 
@@ -110,8 +110,8 @@ void Api::metrics(const http::Request&, const Res& res, const Params&, const Cal
       "Unfinished leaves by state: queued and running on this daemon; awaiting_approval in the "
       "store.",
       {"state"});
-  static Family& queue = metrics::gauge("harness_queue_depth",
-                                        "Leaves waiting for a free slot (max_running).");
+  static Family& queue =
+      metrics::gauge("harness_queue_depth", "Leaves waiting for a free slot (max_running).");
   static Family& gates = metrics::gauge("harness_gates_open", "Gates awaiting a verdict.");
   auto queued = static_cast<double>(m_s.leaves->queued_count());
   leaves.set({"queued"}, queued);

@@ -13,9 +13,9 @@ Callback<T> timed(const char* op, Callback<T> cb) {
   static metrics::Family& duration = metrics::histogram(
       "harness_store_operation_duration_seconds",
       "Store operations from call to answer, by operation.", {"op"}, metrics::latency_buckets());
-  static metrics::Family& errors = metrics::counter(
-      "harness_store_operation_errors_total", "Store operations that failed, by operation.",
-      {"op"});
+  static metrics::Family& errors =
+      metrics::counter("harness_store_operation_errors_total",
+                       "Store operations that failed, by operation.", {"op"});
   auto t0 = std::chrono::steady_clock::now();
   return [op, t0, cb = std::move(cb)](Result<T> r) {
     std::chrono::duration<double> took = std::chrono::steady_clock::now() - t0;
