@@ -301,25 +301,36 @@ void Daemon::reload() {
   p.reloading = true;
   p.systemd->reloading();
   spdlog::info("SIGHUP: reloading the config");
-  auto loaded = std::make_shared<Result<config::Config>>(make_error(ErrorCode::internal, ""));
+  // The config and its [schedules.*] as records (reads prompt and zone files): off the loop.
+  struct Read {
+    Result<config::Config> cfg = make_error(ErrorCode::internal, "");
+    Result<std::vector<store::ScheduleRecord>> schedules = std::vector<store::ScheduleRecord>{};
+  };
+  auto read = std::make_shared<Read>();
   loop::run_blocking(
-      &m_loop, [loaded, load = m_loader] { *loaded = load(); },
-      [this, loaded] {
+      &m_loop,
+      [read, load = m_loader, now = p.clock.now_ms()] {
+        read->cfg = load();
+        if (read->cfg) read->schedules = config_schedules(*read->cfg, now);
+      },
+      [this, read] {
         Parts& p = *m_parts;
         p.reloading = false;
         if (p.stopping) return;
-        apply_reload(std::move(*loaded));
+        apply_reload(std::move(read->cfg), std::move(read->schedules));
         if (std::exchange(p.reload_again, false)) reload();
       });
 }
 
-void Daemon::apply_reload(Result<config::Config> loaded) {
+void Daemon::apply_reload(Result<config::Config> loaded,
+                          Result<std::vector<store::ScheduleRecord>> schedules) {
   Parts& p = *m_parts;
   auto refuse = [&](const std::string& why) {
     spdlog::error("SIGHUP: the config was not reloaded, the old one stays: {}", why);
     p.systemd->ready("reload refused: " + why);
   };
   if (!loaded) return refuse(loaded.error().message);
+  if (!schedules) return refuse(schedules.error().message);
   auto built = agent::build_redactor(*loaded, config::Environment::from_process());
   if (!built) return refuse("[redaction]: " + built.error().message);
   ReloadPlan plan = plan_reload(*m_cfg, std::move(*loaded));
@@ -331,6 +342,11 @@ void Daemon::apply_reload(Result<config::Config> loaded) {
   spdlog::set_level(spdlog::level::from_str(m_cfg->log_level));
   p.api->set_config(m_cfg);
   p.leaves->set_config(m_cfg);
+  // [schedules.*] added, changed or removed take effect at the scheduler's next pass.
+  if (p.store->schedules())
+    sync_config_schedules(*p.store->schedules(), std::move(*schedules), [](Status s) {
+      if (!s) spdlog::error("SIGHUP: config schedules: {}", s.error().message);
+    });
   spdlog::info("SIGHUP: config reloaded{}{} ({} models, {} sandboxes, {} policies, max_running {})",
                m_cfg->source.empty() ? "" : " from ", m_cfg->source, m_cfg->models.size(),
                m_cfg->sandboxes.size(), m_cfg->policies.size(), m_cfg->max_running);
