@@ -25,6 +25,15 @@ using Callback = std::function<void(Result<T>)>;
 
 class ScheduleStore;
 
+// The persistence settings of a store's server, as read from it (doctor reports what they mean).
+struct Durability {
+  std::string kind;         // "" (nothing to read: SQLite) | "redis"
+  std::optional<bool> aof;  // redis: appendonly; nullopt when unknown
+  std::string fsync;        // redis: appendfsync "always" | "everysec" | "no"; "" when unknown
+  std::string save;         // redis: the RDB `save` schedule ("" = none, or unknown)
+  std::string via;          // how it was read: "CONFIG GET" | "INFO persistence"
+};
+
 struct SubmitRequest {
   std::string leaf_id;     // new, from new_id("lf_")
   std::string session_id;  // new from new_id("ses_"), or an existing session to resume
@@ -145,6 +154,9 @@ class Store {
   // unavailable (disk full, database locked, I/O error), it answers that error — naming the
   // store and its reason — until a write works again; it tries a small write itself to find out.
   virtual void ping(Callback<bool> cb) = 0;
+  // What the store's server does to keep an acknowledged write (for doctor). SQLite: an empty
+  // `kind` (the daemon fsyncs its own file; nothing to read).
+  virtual void durability(Callback<Durability> cb) = 0;
   // Finishes the jobs already accepted, fails later ones with `unavailable`, releases threads
   // and handles, then calls `done` on the loop thread.
   virtual void close(std::function<void()> done) = 0;

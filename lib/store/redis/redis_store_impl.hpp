@@ -46,6 +46,7 @@ class RedisStore final : public Store, public ScheduleStore {
   void claim(ClaimRequest req, Callback<ClaimResult> cb) override;
   void release(std::string leaf_id, Callback<bool> cb) override;
   void ping(Callback<bool> cb) override;
+  void durability(Callback<Durability> cb) override;  // durability.cpp
   void close(std::function<void()> done) override;
 
   // ScheduleStore (schedule_ops.cpp; one script each).

@@ -111,6 +111,9 @@ class SqliteStore final : public Store, public ScheduleStore {
   void ping(Callback<bool> cb) override {
     run(std::move(cb), [h = &m_health](Db& db) { return h->ping(db); });
   }
+  void durability(Callback<Durability> cb) override {
+    run(std::move(cb), [](Db&) -> Result<Durability> { return Durability{}; });
+  }
   ScheduleStore* schedules() override { return this; }
   void put_schedule(ScheduleRecord rec, bool replace, Callback<ScheduleRecord> cb) override {
     run(std::move(cb),
