@@ -16,6 +16,7 @@
 #include "lib/base/fs.hpp"
 #include "lib/daemon/api.hpp"
 #include "lib/daemon/config_schedules.hpp"
+#include "lib/daemon/pod_leases.hpp"
 #include "lib/daemon/reload.hpp"
 #include "lib/daemon/remote_feed.hpp"
 #include "lib/daemon/schedule_fire.hpp"
@@ -86,6 +87,7 @@ struct Daemon::Parts {
   model::Redactor redactor;  // built once; the Journal and the Api hold pointers to it
   std::unique_ptr<Systemd> systemd;
   std::unique_ptr<store::Store> store;
+  std::unique_ptr<StorePodLeases> pod_leases;  // shared stores: kubectl pod leases in the store
   std::unique_ptr<agent::Journal> journal;
   std::unique_ptr<http::HttpClient> http_client;
   std::unique_ptr<model_api::ModelClient> models;
@@ -143,6 +145,10 @@ int Daemon::run() {
   auto st = store::open_store(&m_loop, m_cfg->store, store_opts);
   if (!st) return fail("store " + store_name + ": " + p.redactor.redacted(st.error().message));
   p.store = std::move(*st);
+  if (p.store->shared()) {
+    p.pod_leases = std::make_unique<StorePodLeases>(&m_loop, *p.store, m_cfg->lease_ttl_ms);
+    sandbox::set_process_pod_leases(p.pod_leases.get());
+  }
   p.journal = std::make_unique<agent::Journal>(*p.store, &p.redactor);
   p.journal->set_listener(
       [&p](const model::Leaf& l, const std::vector<model::Event>& e) { p.watchers.publish(l, e); });
@@ -244,6 +250,7 @@ int Daemon::run() {
   // A stop before recovery ran must not turn an earlier crash into a clean shutdown.
   bool clean = p.closed && (p.ready || was_clean);
   bool recovery_failed = p.recovery_failed;
+  sandbox::set_process_pod_leases(nullptr);
   m_parts.reset();
   uv_run(&m_loop, UV_RUN_DEFAULT);  // let close callbacks of released handles run
   int rc = uv_loop_close(&m_loop);

@@ -47,6 +47,7 @@ class RedisStore final : public Store, public ScheduleStore {
   void release(std::string leaf_id, Callback<bool> cb) override;
   void ping(Callback<bool> cb) override;
   void durability(Callback<Durability> cb) override;  // durability.cpp
+  void pod_lease(PodLeaseRequest req, Callback<std::vector<std::string>> cb) override;
   void close(std::function<void()> done) override;
 
   // ScheduleStore (schedule_ops.cpp; one script each).

@@ -271,7 +271,16 @@ constexpr std::array<std::string_view, k_script_count> k_bodies = {k_init,
                                                                    k_pause_schedule_script,
                                                                    k_claim_firing_script,
                                                                    k_update_firing_script,
-                                                                   k_open_firings_script};
+                                                                   k_open_firings_script,
+                                                                   k_pod_lease_script};
+
+// Every ScriptId has its body (an id added without one would load an empty script).
+constexpr bool all_bodies() {
+  for (auto b : k_bodies)
+    if (b.empty()) return false;
+  return true;
+}
+static_assert(all_bodies(), "a script id without its Lua body");
 
 }  // namespace
 

@@ -43,8 +43,9 @@ enum class ScriptId {
   claim_firing,
   update_firing,
   open_firings,
+  pod_lease,  // kubectl pod leases (lease_scripts.hpp)
 };
-inline constexpr size_t k_script_count = 20;
+inline constexpr size_t k_script_count = 21;
 
 class Scripts {
  public:
