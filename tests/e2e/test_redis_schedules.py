@@ -5,6 +5,7 @@ Redis run their schedulers on the same schedules: every scheduled time yields on
 import json
 import re
 import time
+from datetime import datetime, timezone
 
 import harness_env as he
 from test_redis_nodes import node_config, redis  # noqa: F401 (the fixture)
@@ -64,8 +65,17 @@ def test_two_daemons_on_one_redis_fire_each_time_once(daemon_factory, redis, fak
         assert fired_lines(winner, name), name
         assert after[name] > before[name], (name, before, after)
         gaps = [b - a for a, b in zip(times, times[1:]) if b - a != 1000]
+        lags = sorted(fire_lag_ms(l) for d in (a, b) for l in fired_lines(d, name))
         print(f"{name}: {len(times)} firings in {window:.1f} s, gaps {gaps}, "
-              f"fired by winner {len(fired_lines(winner, name))} other {len(fired_lines(other, name))}")
+              f"fired by winner {len(fired_lines(winner, name))} other {len(fired_lines(other, name))}, "
+              f"scheduled time -> leaf submitted: median {lags[len(lags) // 2]:.0f} ms, max {lags[-1]:.0f} ms")
+
+
+def fire_lag_ms(line):
+    """How long after its scheduled time a "fired leaf" line was logged (the daemon logs UTC)."""
+    logged = datetime.fromisoformat(line.split()[0]).replace(tzinfo=timezone.utc)
+    scheduled = datetime.fromisoformat(line.rsplit("scheduled ", 1)[1].rstrip(")").replace("Z", "+00:00"))
+    return (logged - scheduled).total_seconds() * 1000
 
 
 def test_restart_on_redis_with_catch_up_once_fires_the_missed_time(daemon_factory, redis, fake):  # noqa: F811
