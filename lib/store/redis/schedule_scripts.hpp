@@ -8,7 +8,7 @@
 //                                      created_at, last_fire, last_leaf
 //   harness:firings:NAME       hash    scheduled time -> "STATE CREATED_AT LEAF" (the firing;
 //                                      HSETNX makes a time claimable once)
-//   harness:firings:open       zset    "SCHEDULED:NAME" of every firing in state claimed or
+//   harness:openfirings        zset    "SCHEDULED:NAME" of every firing in state claimed or
 //                                      waiting, scored by its created_at
 //
 // Each script checks first and writes last, like the leaf scripts.
@@ -66,7 +66,7 @@ local P, name = ARGV[1], ARGV[2]
 local k, fk = P .. 'schedule:' .. name, P .. 'firings:' .. name
 if redis.call('EXISTS', k) == 0 then return {'not_found', 'no such schedule ' .. name} end
 local f = redis.call('HKEYS', fk)
-for _, t in ipairs(f) do redis.call('ZREM', P .. 'firings:open', t .. ':' .. name) end
+for _, t in ipairs(f) do redis.call('ZREM', P .. 'openfirings', t .. ':' .. name) end
 redis.call('DEL', k, fk)
 redis.call('ZREM', P .. 'schedules', name)
 return {'ok'}
@@ -101,7 +101,7 @@ if redis.call('HSETNX', P .. 'firings:' .. name, t, state .. ' ' .. ARGV[6] .. '
   return {'ok', 0}
 end
 if state == 'claimed' or state == 'waiting' then
-  redis.call('ZADD', P .. 'firings:open', ARGV[6], t .. ':' .. name)
+  redis.call('ZADD', P .. 'openfirings', ARGV[6], t .. ':' .. name)
 end
 if ARGV[7] ~= '1' then
   local last = tonumber(redis.call('HGET', k, 'last_fire') or '0') or 0
@@ -120,9 +120,9 @@ if cur then
   local created = string.match(cur, '^%S+ (%d+)') or '0'
   redis.call('HSET', fk, t, state .. ' ' .. created .. ' ' .. leaf)
   if state == 'claimed' or state == 'waiting' then
-    redis.call('ZADD', P .. 'firings:open', created, member)
+    redis.call('ZADD', P .. 'openfirings', created, member)
   else
-    redis.call('ZREM', P .. 'firings:open', member)
+    redis.call('ZREM', P .. 'openfirings', member)
   end
 end
 if leaf ~= '' and redis.call('EXISTS', P .. 'schedule:' .. name) == 1 then
@@ -135,7 +135,7 @@ return {'ok'}
 inline constexpr std::string_view k_open_firings_script = R"lua(
 local P = ARGV[1]
 local out = {'ok'}
-for _, m in ipairs(redis.call('ZRANGE', P .. 'firings:open', 0, -1)) do
+for _, m in ipairs(redis.call('ZRANGE', P .. 'openfirings', 0, -1)) do
   local t, name = string.match(m, '^(%d+):(.*)$')
   if t then
     local v = redis.call('HGET', P .. 'firings:' .. name, t)

@@ -198,3 +198,19 @@ TEST_CASE_TEMPLATE("schedule store: resuming raises last_fire to now", B, Sqlite
   REQUIRE_FALSE(missing);
   CHECK(missing.error().code == ErrorCode::not_found);
 }
+
+TEST_CASE_TEMPLATE("schedule store: a schedule named like a key of the layout is just a name", B,
+                   SqliteBackend, RedisBackend) {
+  HARNESS_SKIP_UNLESS_BACKEND(B);
+  SchedFixture<B> f;
+  for (std::string n : {"open", "schedules"}) REQUIRE(f.put(n));
+  REQUIRE(f.claim("open", 1000));
+  REQUIRE(f.claim("schedules", 2000, "waiting"));
+  auto open = f.open();
+  REQUIRE(open.size() == 2);
+  REQUIRE(f.update("open", 1000, "submitted", "lf_x"));
+  open = f.open();
+  REQUIRE(open.size() == 1);
+  CHECK(open[0].schedule == "schedules");
+  CHECK(f.get("open")->last_leaf == "lf_x");
+}
