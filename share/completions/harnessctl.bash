@@ -3,6 +3,10 @@ _harnessctl() {
   local cur prev cmd="" i
   cur="${COMP_WORDS[COMP_CWORD]}"
   prev="${COMP_WORDS[COMP_CWORD-1]}"
+  local -a hx=()
+  for ((i = 1; i + 1 < COMP_CWORD; i++)); do
+    case "${COMP_WORDS[i]}" in --socket|--url) hx+=("${COMP_WORDS[i]}" "${COMP_WORDS[i+1]}") ;; esac
+  done
   for ((i = 1; i < COMP_CWORD; i++)); do
     case "${COMP_WORDS[i]}" in
       submit|run|resume|wait|status|get|ls|list|logs|cancel|approvals|approve|reject|schedule|version|doctor|completion) cmd="${COMP_WORDS[i]}"; break ;;
@@ -82,6 +86,7 @@ _harnessctl() {
         --url) return 0 ;;
         -o|--output) COMPREPLY=($(compgen -W "text json wide" -- "$cur")); return 0 ;;
       esac
+      if [[ "$cur" != -* ]]; then COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" __complete sessions "${hx[@]}" 2>/dev/null)" -- "$cur")); return 0; fi
       COMPREPLY=($(compgen -W "-f --file --model --sandbox --workdir --input --run-as --policy --ask --allow --deny --max-turns --timeout --budget-usd --token-budget --inactivity --label --idempotency-key --wait --follow -q --quiet -h --help --version --socket --url -o --output --no-color" -- "$cur")) ;;
     wait)
       case "$prev" in
@@ -90,6 +95,7 @@ _harnessctl() {
         --url) return 0 ;;
         -o|--output) COMPREPLY=($(compgen -W "text json wide" -- "$cur")); return 0 ;;
       esac
+      if [[ "$cur" != -* ]]; then COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" __complete leaves "${hx[@]}" 2>/dev/null)" -- "$cur")); return 0; fi
       COMPREPLY=($(compgen -W "--timeout -h --help --version --socket --url -o --output --no-color" -- "$cur")) ;;
     status|get)
       case "$prev" in
@@ -97,6 +103,7 @@ _harnessctl() {
         --url) return 0 ;;
         -o|--output) COMPREPLY=($(compgen -W "text json wide" -- "$cur")); return 0 ;;
       esac
+      if [[ "$cur" != -* ]]; then COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" __complete leaves "${hx[@]}" 2>/dev/null)" -- "$cur")); return 0; fi
       COMPREPLY=($(compgen -W "-h --help --version --socket --url -o --output --no-color" -- "$cur")) ;;
     ls|list)
       case "$prev" in
@@ -118,6 +125,7 @@ _harnessctl() {
         --url) return 0 ;;
         -o|--output) COMPREPLY=($(compgen -W "text json wide" -- "$cur")); return 0 ;;
       esac
+      if [[ "$cur" != -* ]]; then COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" __complete leaves "${hx[@]}" 2>/dev/null)" -- "$cur")); return 0; fi
       COMPREPLY=($(compgen -W "-f --follow --since -h --help --version --socket --url -o --output --no-color" -- "$cur")) ;;
     cancel)
       case "$prev" in
@@ -125,6 +133,7 @@ _harnessctl() {
         --url) return 0 ;;
         -o|--output) COMPREPLY=($(compgen -W "text json wide" -- "$cur")); return 0 ;;
       esac
+      if [[ "$cur" != -* ]]; then COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" __complete leaves --state running --state gated --state queued "${hx[@]}" 2>/dev/null)" -- "$cur")); return 0; fi
       COMPREPLY=($(compgen -W "-h --help --version --socket --url -o --output --no-color" -- "$cur")) ;;
     approvals)
       case "$prev" in
@@ -141,6 +150,7 @@ _harnessctl() {
         --url) return 0 ;;
         -o|--output) COMPREPLY=($(compgen -W "text json wide" -- "$cur")); return 0 ;;
       esac
+      if [[ "$cur" != -* ]]; then COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" __complete leaves --state gated "${hx[@]}" 2>/dev/null)" -- "$cur")); return 0; fi
       COMPREPLY=($(compgen -W "--gate -m --message -h --help --version --socket --url -o --output --no-color" -- "$cur")) ;;
     reject)
       case "$prev" in
@@ -150,6 +160,7 @@ _harnessctl() {
         --url) return 0 ;;
         -o|--output) COMPREPLY=($(compgen -W "text json wide" -- "$cur")); return 0 ;;
       esac
+      if [[ "$cur" != -* ]]; then COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" __complete leaves --state gated "${hx[@]}" 2>/dev/null)" -- "$cur")); return 0; fi
       COMPREPLY=($(compgen -W "--gate -m --message --stop -h --help --version --socket --url -o --output --no-color" -- "$cur")) ;;
     schedule)
       case "$prev" in
