@@ -16,10 +16,11 @@ std::string text(const Json& j, const char* key) {
 
 void print_check(std::ostream& out, const Json& c, const Style& st) {
   bool ok = jf::flag(c, "ok");
-  std::string mark = ok ? st.green("✔") : st.red("✘");
+  bool warning = ok && jf::flag(c, "warning");  // passed, with a fix worth doing
+  std::string mark = warning ? st.yellow("!") : ok ? st.green("✔") : st.red("✘");
   std::string what = text(c, "kind") + " " + text(c, "name");
   out << mark << " " << st.bold(what) << "  " << text(c, "detail") << "\n";
-  if (!ok && !text(c, "fix").empty()) out << "    fix: " << text(c, "fix") << "\n";
+  if ((!ok || warning) && !text(c, "fix").empty()) out << "    fix: " << text(c, "fix") << "\n";
 }
 
 int unreachable(Context& ctx, const Error& e) {

@@ -17,6 +17,7 @@
 #include "lib/base/fs.hpp"
 #include "lib/daemon/api.hpp"
 #include "lib/daemon/config_schedules.hpp"
+#include "lib/daemon/pod_leases.hpp"
 #include "lib/daemon/reload.hpp"
 #include "lib/daemon/remote_feed.hpp"
 #include "lib/daemon/schedule_fire.hpp"
@@ -87,6 +88,7 @@ struct Daemon::Parts {
   model::Redactor redactor;  // built once; the Journal and the Api hold pointers to it
   std::unique_ptr<Systemd> systemd;
   std::unique_ptr<store::Store> store;
+  std::unique_ptr<StorePodLeases> pod_leases;  // shared stores: kubectl pod leases in the store
   std::unique_ptr<agent::Journal> journal;
   std::unique_ptr<http::HttpClient> http_client;
   std::unique_ptr<model_api::ModelClient> models;
@@ -145,6 +147,10 @@ int Daemon::run() {
   auto st = store::open_store(&m_loop, m_cfg->store, store_opts);
   if (!st) return fail("store " + store_name + ": " + p.redactor.redacted(st.error().message));
   p.store = std::move(*st);
+  if (p.store->shared()) {
+    p.pod_leases = std::make_unique<StorePodLeases>(&m_loop, *p.store, m_cfg->lease_ttl_ms);
+    sandbox::set_process_pod_leases(p.pod_leases.get());
+  }
   p.journal = std::make_unique<agent::Journal>(*p.store, &p.redactor);
   p.journal->set_listener(
       [&p](const model::Leaf& l, const std::vector<model::Event>& e) { p.watchers.publish(l, e); });
@@ -248,6 +254,7 @@ int Daemon::run() {
   // A stop before recovery ran must not turn an earlier crash into a clean shutdown.
   bool clean = p.closed && (p.ready || was_clean);
   bool recovery_failed = p.recovery_failed;
+  sandbox::set_process_pod_leases(nullptr);
   m_parts.reset();
   uv_run(&m_loop, UV_RUN_DEFAULT);  // let close callbacks of released handles run
   int rc = uv_loop_close(&m_loop);
@@ -306,25 +313,36 @@ void Daemon::reload() {
   p.reloading = true;
   p.systemd->reloading();
   spdlog::info("SIGHUP: reloading the config");
-  auto loaded = std::make_shared<Result<config::Config>>(make_error(ErrorCode::internal, ""));
+  // The config and its [schedules.*] as records (reads prompt and zone files): off the loop.
+  struct Read {
+    Result<config::Config> cfg = make_error(ErrorCode::internal, "");
+    Result<std::vector<store::ScheduleRecord>> schedules = std::vector<store::ScheduleRecord>{};
+  };
+  auto read = std::make_shared<Read>();
   loop::run_blocking(
-      &m_loop, [loaded, load = m_loader] { *loaded = load(); },
-      [this, loaded] {
+      &m_loop,
+      [read, load = m_loader, now = p.clock.now_ms()] {
+        read->cfg = load();
+        if (read->cfg) read->schedules = config_schedules(*read->cfg, now);
+      },
+      [this, read] {
         Parts& p = *m_parts;
         p.reloading = false;
         if (p.stopping) return;
-        apply_reload(std::move(*loaded));
+        apply_reload(std::move(read->cfg), std::move(read->schedules));
         if (std::exchange(p.reload_again, false)) reload();
       });
 }
 
-void Daemon::apply_reload(Result<config::Config> loaded) {
+void Daemon::apply_reload(Result<config::Config> loaded,
+                          Result<std::vector<store::ScheduleRecord>> schedules) {
   Parts& p = *m_parts;
   auto refuse = [&](const std::string& why) {
     spdlog::error("SIGHUP: the config was not reloaded, the old one stays: {}", why);
     p.systemd->ready("reload refused: " + why);
   };
   if (!loaded) return refuse(loaded.error().message);
+  if (!schedules) return refuse(schedules.error().message);
   auto built = agent::build_redactor(*loaded, config::Environment::from_process());
   if (!built) return refuse("[redaction]: " + built.error().message);
   ReloadPlan plan = plan_reload(*m_cfg, std::move(*loaded));
@@ -337,6 +355,11 @@ void Daemon::apply_reload(Result<config::Config> loaded) {
   p.api->set_config(m_cfg);
   p.leaves->set_config(m_cfg);
   p.notifier->set_config(m_cfg);
+  // [schedules.*] added, changed or removed take effect at the scheduler's next pass.
+  if (p.store->schedules())
+    sync_config_schedules(*p.store->schedules(), std::move(*schedules), [](Status s) {
+      if (!s) spdlog::error("SIGHUP: config schedules: {}", s.error().message);
+    });
   spdlog::info("SIGHUP: config reloaded{}{} ({} models, {} sandboxes, {} policies, max_running {})",
                m_cfg->source.empty() ? "" : " from ", m_cfg->source, m_cfg->models.size(),
                m_cfg->sandboxes.size(), m_cfg->policies.size(), m_cfg->max_running);

@@ -11,8 +11,10 @@
 
 #include <functional>
 #include <memory>
+#include <vector>
 
 #include "lib/config/config.hpp"
+#include "lib/store/schedule_store.hpp"
 
 namespace harness::daemon {
 
@@ -36,7 +38,8 @@ class Daemon {
  private:
   void shutdown();
   void reload();
-  void apply_reload(Result<config::Config> loaded);
+  void apply_reload(Result<config::Config> loaded,
+                    Result<std::vector<store::ScheduleRecord>> schedules);
   void close_services();
 
   struct Parts;

@@ -13,6 +13,7 @@
 
 #include "lib/base/fd_limit.hpp"
 #include "lib/base/ids.hpp"
+#include "lib/daemon/doctor_durability.hpp"
 #include "lib/loop/defer.hpp"
 #include "lib/loop/timer.hpp"
 #include "lib/model/redactor.hpp"
@@ -200,6 +201,17 @@ void check_store(const std::shared_ptr<Run>& run, store::Store& store, std::size
   });
 }
 
+// Redis: what an acknowledged write survives (doctor_durability.hpp). The store's command
+// timeout bounds it.
+void check_durability(const std::shared_ptr<Run>& run, store::Store& store, std::size_t slot) {
+  store.durability([run, slot](Result<store::Durability> r) {
+    run->slots[slot] = r ? durability_check(*r)
+                         : check("store", "persistence", false, r.error().message,
+                                 "check the Redis server, then the daemon log");
+    run->finish_one();
+  });
+}
+
 void report_sandbox(const std::shared_ptr<Run>& run, const model::SandboxProfile& p,
                     std::size_t slot, const Result<sandbox::ExecResult>& r, std::int64_t ms,
                     sandbox::ChannelProtocol protocol) {
@@ -274,11 +286,13 @@ void run_doctor(uv_loop_t* loop, const config::Config& cfg, store::Store& store,
   std::string store_url = model::url_without_password(cfg.store);
   run->daemon =
       Json{{"version", HARNESS_VERSION}, {"state_dir", cfg.state_dir}, {"store", store_url}};
-  run->slots.resize(2 + cfg.sandboxes.size() + cfg.models.size());
+  bool shared = store.shared();  // a network store: its server's persistence is checked too
+  run->slots.resize(2 + (shared ? 1 : 0) + cfg.sandboxes.size() + cfg.models.size());
   // +1 keeps the run open until every check has been started, whatever finishes synchronously.
   run->pending = static_cast<int>(run->slots.size()) + 1;
   std::size_t slot = 0;
   check_store(run, store, slot++, store_url);
+  if (shared) check_durability(run, store, slot++);
   run->slots[slot++] = fd_check(cfg);
   run->finish_one();
   for (const auto& [name, profile] : cfg.sandboxes) check_sandbox(run, profile, slot++);

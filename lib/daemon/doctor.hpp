@@ -16,11 +16,13 @@ namespace harness::daemon {
 
 // Runs all checks concurrently and calls `done` once, on the loop thread, with
 //   {"daemon":{"version","state_dir","store"},
-//    "checks":[{"kind":"store|limits|sandbox|model","name","ok","detail","fix":string|null}],
+//    "checks":[{"kind":"store|limits|sandbox|model","name","ok","detail","fix":string|null,
+//               "warning":bool (optional: ok, but with a fix worth doing)}],
 //    "ok":bool}
-// in a stable order: the store, the open-files limit (limits/open_files: how many leaves in
-// flight it leaves room for), then sandboxes and models by name. Never prints a credential.
-// `cfg` and `store` must outlive the call; a sandbox check gives up after about 15 s.
+// in a stable order: the store, on Redis its persistence (doctor_durability.hpp), the open-files
+// limit (limits/open_files: how many leaves in flight it leaves room for), then sandboxes and
+// models by name. Never prints a credential. `cfg` and `store` must outlive the call; a sandbox
+// check gives up after about 15 s.
 void run_doctor(uv_loop_t* loop, const config::Config& cfg, store::Store& store,
                 std::function<void(nlohmann::json)> done);
 

@@ -176,7 +176,10 @@ void ScheduleRunner::claim(const ScheduleRecord& rec, TimeMs scheduled, std::str
     if (!alive.lock()) return;
     if (!r)
       return spdlog::warn("schedule {}: cannot claim a firing: {}", rec.name, r.error().message);
-    if (!*r) return;  // another scheduler (or an earlier pass) has this time
+    if (!*r) {  // another scheduler (or an earlier pass) has this time
+      return spdlog::debug("schedule {}: firing at {} taken by another scheduler", rec.name,
+                           format_rfc3339(scheduled));
+    }
     if (state == k_claimed) return submit(rec, scheduled, pass);
     m_open[rec.name] = state;
     spdlog::info("schedule {}: firing at {} {} (the previous leaf {} is unfinished)", rec.name,

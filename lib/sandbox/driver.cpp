@@ -26,7 +26,7 @@ void set_env(std::vector<std::string>& env, const std::string& kv) {
 }  // namespace
 
 harness::Result<std::unique_ptr<Driver>> make_driver(const model::SandboxProfile& profile,
-                                                     LeaseTable* leases) {
+                                                     PodLeases* leases) {
   if (profile.driver == "bwrap") return std::unique_ptr<Driver>(new BwrapDriver(profile));
   if (profile.driver == "podman" || profile.driver == "docker") {
     if (profile.container.empty() == profile.image.empty())
@@ -36,7 +36,7 @@ harness::Result<std::unique_ptr<Driver>> make_driver(const model::SandboxProfile
   if (profile.driver == "kubectl") {
     if (profile.pod.empty() == profile.selector.empty())
       return make_error(ErrorCode::invalid, "set exactly one of 'pod' and 'selector'");
-    LeaseTable& table = leases ? *leases : LeaseTable::process_wide();
+    PodLeases& table = leases ? *leases : process_pod_leases();
     return std::unique_ptr<Driver>(new KubectlDriver(profile, table));
   }
   return make_error(ErrorCode::invalid, "driver " + profile.driver + " is not supported yet");

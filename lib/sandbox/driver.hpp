@@ -29,7 +29,7 @@ struct LeafContext {
   int workspace_fd = -1;
 };
 
-class LeaseTable;
+class PodLeases;
 
 // Made per leaf (make_driver); drivers that create or lease something keep per-leaf state
 // between prepare() and finish(). Loop thread only.
@@ -77,9 +77,9 @@ class Driver {
 
 // The driver for `profile.driver`: bwrap, podman, docker or kubectl; others fail invalid
 // "driver X is not supported yet". `leases` (kubectl selector) defaults to
-// LeaseTable::process_wide(); it must outlive the driver.
+// process_pod_leases() (lease.hpp); it must outlive the driver.
 harness::Result<std::unique_ptr<Driver>> make_driver(const model::SandboxProfile& profile,
-                                                     LeaseTable* leases = nullptr);
+                                                     PodLeases* leases = nullptr);
 
 // The complete environment of a sandbox of this profile: PATH, HOME=/workspace, LANG, TERM and
 // the profile's NAME=VALUE allowlist. Nothing of the daemon's own environment.

@@ -30,7 +30,7 @@ std::vector<std::string> pod_names(const std::string& out) {
 
 }  // namespace
 
-KubectlDriver::KubectlDriver(model::SandboxProfile profile, LeaseTable& leases)
+KubectlDriver::KubectlDriver(model::SandboxProfile profile, PodLeases& leases)
     : m_profile(std::move(profile)), m_leases(leases), m_pod(m_profile.pod) {}
 
 KubectlDriver::~KubectlDriver() {
@@ -112,8 +112,26 @@ void KubectlDriver::on_listed(harness::Result<ChildResult> r) {
                                                        m_profile.selector + " in namespace " +
                                                        m_profile.kube_namespace));
   }
-  if (auto pod = m_leases.acquire(pool(), pods, m_profile.max_leaves_per_pod, m_leaf_id)) {
-    m_pod = *pod;
+  auto token = std::weak_ptr<int>(m_token);
+  // A lease answered after the driver is gone (a store round trip) is given back at once.
+  m_leases.lease(pool(), pods, m_profile.max_leaves_per_pod, m_leaf_id,
+                 [this, token, &leases = m_leases, pool = pool(),
+                  holder = m_leaf_id](harness::Result<std::optional<std::string>> pod) {
+                   if (!token.expired()) return on_leased(std::move(pod));
+                   if (pod && *pod) leases.release(pool, holder);
+                 });
+}
+
+void KubectlDriver::on_leased(harness::Result<std::optional<std::string>> pod) {
+  if (m_finished) {  // finish() came first
+    if (pod && *pod) m_leases.release(pool(), m_leaf_id);
+    return;
+  }
+  if (!pod)
+    return fail(make_error(ErrorCode::unavailable,
+                           name() + ": cannot lease a pod: " + pod.error().message));
+  if (*pod) {
+    m_pod = **pod;
     m_leased = true;
     return copy_in();
   }
@@ -159,6 +177,7 @@ void KubectlDriver::give_back() {
 }
 
 void KubectlDriver::finish(uv_loop_t*, std::function<void()> done) {
+  m_finished = true;
   m_child.reset();
   give_back();
   done();

@@ -18,7 +18,7 @@ namespace harness::sandbox {
 class KubectlDriver final : public Driver {
  public:
   // `leases` must outlive the driver.
-  KubectlDriver(model::SandboxProfile profile, LeaseTable& leases);
+  KubectlDriver(model::SandboxProfile profile, PodLeases& leases);
   ~KubectlDriver() override;
   void prepare(uv_loop_t* loop, const LeafContext& ctx, PrepareDone done) override;
   void finish(uv_loop_t* loop, std::function<void()> done) override;
@@ -38,6 +38,7 @@ class KubectlDriver final : public Driver {
  private:
   void list_and_lease();
   void on_listed(harness::Result<ChildResult> r);
+  void on_leased(harness::Result<std::optional<std::string>> pod);
   void copy_in();
   void fail(harness::Status st);
   void give_back();
@@ -45,12 +46,13 @@ class KubectlDriver final : public Driver {
   std::string name() const;
 
   model::SandboxProfile m_profile;
-  LeaseTable& m_leases;
+  PodLeases& m_leases;
   uv_loop_t* m_loop = nullptr;
   LeafContext m_ctx;
   std::string m_leaf_id;
   std::string m_pod;
   bool m_leased = false;
+  bool m_finished = false;
   std::uint64_t m_wait_id = 0;
   PrepareDone m_done;
   std::unique_ptr<ChildRun> m_child;

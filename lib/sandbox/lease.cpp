@@ -2,6 +2,18 @@
 
 namespace harness::sandbox {
 
+namespace {
+PodLeases* g_installed = nullptr;
+}  // namespace
+
+PodLeases& process_pod_leases() {
+  return g_installed ? *g_installed : LeaseTable::process_wide();
+}
+
+void set_process_pod_leases(PodLeases* leases) {
+  g_installed = leases;
+}
+
 LeaseTable& LeaseTable::process_wide() {
   static LeaseTable table;
   return table;

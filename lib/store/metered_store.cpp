@@ -63,6 +63,10 @@ class MeteredStore final : public Store {
     m_inner->release(std::move(leaf_id), timed("release", std::move(cb)));
   }
   void ping(Callback<bool> cb) override { m_inner->ping(timed("ping", std::move(cb))); }
+  void pod_lease(PodLeaseRequest req, Callback<std::vector<std::string>> cb) override {
+    m_inner->pod_lease(std::move(req), timed("pod_lease", std::move(cb)));
+  }
+  void durability(Callback<Durability> cb) override { m_inner->durability(std::move(cb)); }
   void close(std::function<void()> done) override { m_inner->close(std::move(done)); }
 
  private:

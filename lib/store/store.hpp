@@ -25,6 +25,26 @@ using Callback = std::function<void(Result<T>)>;
 
 class ScheduleStore;
 
+// kubectl pod leases shared by the daemons of a shared store (lib/daemon/pod_leases.hpp).
+struct PodLeaseRequest {
+  enum class Op { acquire, renew, release };
+  Op op = Op::acquire;
+  std::string pool;                  // the pods' cluster and namespace
+  std::vector<std::string> pods;     // acquire: the running pods to choose from
+  std::int64_t cap = 1;              // acquire: max_leaves_per_pod
+  std::vector<std::string> holders;  // acquire, release: the one leaf; renew: every one held
+  std::int64_t ttl_ms = 15'000;      // a lease not renewed for this long is free again
+};
+
+// The persistence settings of a store's server, as read from it (doctor reports what they mean).
+struct Durability {
+  std::string kind;         // "" (nothing to read: SQLite) | "redis"
+  std::optional<bool> aof;  // redis: appendonly; nullopt when unknown
+  std::string fsync;        // redis: appendfsync "always" | "everysec" | "no"; "" when unknown
+  std::string save;         // redis: the RDB `save` schedule ("" = none, or unknown)
+  std::string via;          // how it was read: "CONFIG GET" | "INFO persistence"
+};
+
 struct SubmitRequest {
   std::string leaf_id;     // new, from new_id("lf_")
   std::string session_id;  // new from new_id("ses_"), or an existing session to resume
@@ -145,6 +165,13 @@ class Store {
   // unavailable (disk full, database locked, I/O error), it answers that error — naming the
   // store and its reason — until a write works again; it tries a small write itself to find out.
   virtual void ping(Callback<bool> cb) = 0;
+  // Pod leases across daemons. acquire: answers {pod}, or {} when every pod is at the cap;
+  // renew: the holders whose lease was lost (expired); release: {}. Stores that are not
+  // shared answer unavailable (their daemon keeps pod leases in memory).
+  virtual void pod_lease(PodLeaseRequest req, Callback<std::vector<std::string>> cb) = 0;
+  // What the store's server does to keep an acknowledged write (for doctor). SQLite: an empty
+  // `kind` (the daemon fsyncs its own file; nothing to read).
+  virtual void durability(Callback<Durability> cb) = 0;
   // Finishes the jobs already accepted, fails later ones with `unavailable`, releases threads
   // and handles, then calls `done` on the loop thread.
   virtual void close(std::function<void()> done) = 0;

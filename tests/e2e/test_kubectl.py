@@ -28,11 +28,14 @@ def cluster(tmp_path):
     return state
 
 
-def kube_daemon(make_daemon, cluster, **sandbox):
+def kube_daemon(make_daemon, cluster, config=None, max_running=8, **sandbox):
+    """A daemon whose sandbox `pods` is the kubectl driver on the stand-in (`config`: more
+    top-level keys)."""
     profile = {"driver": "kubectl", "namespace": "agents", "kubeconfig": str(cluster / "kubeconfig"),
                "context": "test", **sandbox}
     env = {"PATH": f"{cluster / 'bin'}:{os.environ['PATH']}"}
-    return make_daemon(sandboxes={"default": {"driver": "bwrap"}, "pods": profile}, extra_env=env)
+    return make_daemon(sandboxes={"default": {"driver": "bwrap"}, "pods": profile}, extra_env=env,
+                       extra=config, max_running=max_running)
 
 
 def calls(cluster):

@@ -8,6 +8,7 @@
 - Under systemd: RELOADING=1 (with MONOTONIC_USEC) then READY=1 with a STATUS line.
 """
 
+import json
 import signal
 
 import harness_env as he
@@ -120,3 +121,46 @@ def test_a_running_leaf_keeps_the_profile_it_started_with(make_daemon, fake, wor
     later = d.wait_leaf(d.submit("after the reload", "--workdir", str(workdir)))
     assert later["state"] == "failed" and later["reason"] == "model_error", later
     assert d.alive()
+
+
+def schedule_names(d):
+    code, out, err = d.ctl("schedule", "ls", "-o", "json")
+    assert code == 0, err
+    return {s["name"]: s for s in json.loads(out)["schedules"]}
+
+
+def test_sighup_adds_changes_and_removes_config_schedules(daemon_factory, fake):
+    fake.set_script([], default={"text": "done"})
+    d = daemon_factory(extra={"schedules": {
+        "keep": {"every": "1h", "prompt": "old prompt"},
+        "gone": {"every": "1h", "prompt": "x"}}})
+    assert d.ctl("schedule", "pause", "keep")[0] == 0
+    assert set(schedule_names(d)) == {"keep", "gone"}
+
+    d.config["schedules"] = {"keep": {"every": "2h", "prompt": "new prompt"},
+                             "added": {"every": "1s", "prompt": "from reload", "overlap": "allow"}}
+    d.write_config()
+    reload(d, outcomes(d))
+    assert "SIGHUP: config reloaded" in d.log_text()
+    he.wait_until(lambda: set(schedule_names(d)) == {"keep", "added"}, 10,
+                  what="the schedules to follow the file")
+    keep = schedule_names(d)["keep"]
+    assert keep["every"] == "2h" and keep["paused"] is True, keep  # changed; still paused
+    code, out, _ = d.ctl("schedule", "show", "keep", "-o", "json")
+    assert "new prompt" in out
+    # The added one fires.
+    he.wait_until(lambda: ls_label(d, "schedule=added"), 10, what="the added schedule to fire")
+
+    # A broken schedule refuses the reload: the old ones stay.
+    d.config["schedules"]["bad"] = {"cron": "0 0 30 2 *", "prompt": "x"}
+    d.write_config()
+    reload(d, outcomes(d))
+    tail = d.log_text().split("SIGHUP: reloading the config")[-1]
+    assert "the config was not reloaded" in tail and "[schedules.bad]" in tail, tail
+    assert set(schedule_names(d)) == {"keep", "added"}
+
+
+def ls_label(d, label):
+    code, out, err = d.ctl("ls", "--label", label, "-o", "json")
+    assert code == 0, err
+    return json.loads(out)["leaves"]

@@ -89,8 +89,10 @@ def test_pause_and_resume(daemon_factory, fake):
     he.wait_until(lambda: len(leaves_of(d, "p")) > n, 10, what="a firing after resume")
 
 
-def _restart_over_a_missed_time(daemon_factory, fake, mode):
-    d = daemon_factory(extra={"schedule_grace": "1s"})
+def restart_over_a_missed_time(daemon_factory, fake, mode, extra=None):
+    """A daemon (config `extra`) fires an every-4s schedule once, is down over its next time
+    and back 1.5 s after it (beyond the grace); answers (daemon, first firing time)."""
+    d = daemon_factory(extra={"schedule_grace": "1s", **(extra or {})})
     fake.set_script([], default=DONE)
     # Times are multiples of 4 s. Create at phase 0.5, first firing at phase 4(0).
     sleep_until_phase(4, 0.5)
@@ -106,7 +108,7 @@ def _restart_over_a_missed_time(daemon_factory, fake, mode):
 
 
 def test_restart_with_catch_up_once_fires_the_missed_time(daemon_factory, fake):
-    d, first = _restart_over_a_missed_time(daemon_factory, fake, "once")
+    d, first = restart_over_a_missed_time(daemon_factory, fake, "once")
     times = sorted(firing_time(l) for l in leaves_of(d, "c"))
     assert times == [first, first + 4000], times
     he.wait_until(lambda: len(leaves_of(d, "c")) == 3, 10, what="the next regular firing")
@@ -115,7 +117,7 @@ def test_restart_with_catch_up_once_fires_the_missed_time(daemon_factory, fake):
 
 
 def test_restart_with_catch_up_none_skips_the_missed_time(daemon_factory, fake):
-    d, first = _restart_over_a_missed_time(daemon_factory, fake, "none")
+    d, first = restart_over_a_missed_time(daemon_factory, fake, "none")
     assert [firing_time(l) for l in leaves_of(d, "c")] == [first]
     he.wait_until(lambda: len(leaves_of(d, "c")) == 2, 10, what="the next regular firing")
     times = sorted(firing_time(l) for l in leaves_of(d, "c"))

@@ -80,4 +80,29 @@ void RedisStore::release(std::string leaf_id, Callback<bool> cb) {
   });
 }
 
+void RedisStore::pod_lease(PodLeaseRequest req, Callback<std::vector<std::string>> cb) {
+  std::vector<std::string> args;
+  using Op = PodLeaseRequest::Op;
+  args.push_back(req.op == Op::acquire ? "acquire" : req.op == Op::renew ? "renew" : "release");
+  args.push_back(req.pool);
+  args.push_back(std::to_string(req.ttl_ms));
+  if (req.op == Op::acquire) {
+    args.push_back(std::to_string(req.cap));
+    args.push_back(req.holders.empty() ? std::string() : req.holders.front());
+    args.insert(args.end(), req.pods.begin(), req.pods.end());
+  } else {
+    args.insert(args.end(), req.holders.begin(), req.holders.end());
+  }
+  enqueue<std::vector<std::string>>(
+      std::move(cb), [this, args](Callback<std::vector<std::string>> done) {
+        script(ScriptId::pod_lease, args, [this, done](Result<Reply> a) {
+          if (!a) return done(a.error());
+          if (script_status(*a) != "ok") return done(answer_error(*a, m_endpoint));
+          std::vector<std::string> out;
+          for (size_t i = 1; i < a->size(); ++i) out.emplace_back(a->at(i).text().value_or(""));
+          done(std::move(out));
+        });
+      });
+}
+
 }  // namespace harness::store::redis

@@ -108,4 +108,67 @@ end
 return {'ok'}
 )lua";
 
+// kubectl pod leases (max_leaves_per_pod across daemons). Keys: harness:pod:POOL:POD (zset:
+// holder leaf id -> lease expiry, ms of Redis' clock; expired members are pruned here before
+// counting) and harness:podheld:POOL (hash: holder -> its pod).
+// ARGV: prefix, op, pool, ttl ms, then
+//   acquire: cap, holder, pods... -> ok [pod]   (nothing when every pod is at the cap)
+//   renew:   holders...           -> ok lost... (holders whose lease expired or was given back)
+//   release: holder               -> ok
+inline constexpr std::string_view k_pod_lease_script = R"lua(
+local P, op, pool, ttl = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local hk = P .. 'podheld:' .. pool
+local function zk(pod) return P .. 'pod:' .. pool .. ':' .. pod end
+local function live(holder)
+  local pod = redis.call('HGET', hk, holder)
+  if not pod then return nil end
+  local exp = redis.call('ZSCORE', zk(pod), holder)
+  if exp and tonumber(exp) >= now then return pod end
+  redis.call('ZREM', zk(pod), holder)
+  redis.call('HDEL', hk, holder)
+  return nil
+end
+if op == 'release' then
+  local pod = redis.call('HGET', hk, ARGV[5])
+  if pod then redis.call('ZREM', zk(pod), ARGV[5]) end
+  redis.call('HDEL', hk, ARGV[5])
+  return {'ok'}
+end
+if op == 'renew' then
+  local out = {'ok'}
+  for i = 5, #ARGV do
+    local pod = live(ARGV[i])
+    if pod then redis.call('ZADD', zk(pod), now + ttl, ARGV[i]) else out[#out + 1] = ARGV[i] end
+  end
+  return out
+end
+local cap, holder = tonumber(ARGV[5]), ARGV[6]
+local have = live(holder)
+if have then
+  for i = 7, #ARGV do
+    if ARGV[i] == have then
+      redis.call('ZADD', zk(have), now + ttl, holder)
+      return {'ok', have}
+    end
+  end
+  redis.call('ZREM', zk(have), holder)
+  redis.call('HDEL', hk, holder)
+end
+local best, bestn = nil, nil
+for i = 7, #ARGV do
+  local k = zk(ARGV[i])
+  local gone = redis.call('ZRANGEBYSCORE', k, '-inf', '(' .. now)
+  for _, h in ipairs(gone) do redis.call('HDEL', hk, h) end
+  redis.call('ZREMRANGEBYSCORE', k, '-inf', '(' .. now)
+  local n = redis.call('ZCARD', k)
+  if n < cap and (bestn == nil or n < bestn) then best, bestn = ARGV[i], n end
+end
+if not best then return {'ok'} end
+redis.call('ZADD', zk(best), now + ttl, holder)
+redis.call('HSET', hk, holder, best)
+return {'ok', best}
+)lua";
+
 }  // namespace harness::store::redis

@@ -1,6 +1,7 @@
 #pragma once
 // RedisStore's declaration, shared by the files that implement it: redis_store.cpp (lifecycle
-// and the job queue), write_ops.cpp (submit, append), read_ops.cpp (the reads).
+// and the job queue), write_ops.cpp (submit, append), read_ops.cpp (the reads), lease_ops.cpp
+// (several daemons), schedule_ops.cpp (schedules and firings).
 //
 // Threads: loop thread only. Jobs run one at a time, in call order, like the SQLite store's DB
 // thread: a job sends its commands and scripts on the one connection and calls `job_done()`
@@ -20,11 +21,12 @@
 #include "lib/store/redis/connection.hpp"
 #include "lib/store/redis/leaf_cache.hpp"
 #include "lib/store/redis/scripts.hpp"
+#include "lib/store/schedule_store.hpp"
 #include "lib/store/store.hpp"
 
 namespace harness::store::redis {
 
-class RedisStore final : public Store {
+class RedisStore final : public Store, public ScheduleStore {
  public:
   RedisStore(uv_loop_t* loop, ConnectionOptions opts);
   // Without close(): frees the connection; callbacks not yet called are dropped.
@@ -44,7 +46,20 @@ class RedisStore final : public Store {
   void claim(ClaimRequest req, Callback<ClaimResult> cb) override;
   void release(std::string leaf_id, Callback<bool> cb) override;
   void ping(Callback<bool> cb) override;
+  void durability(Callback<Durability> cb) override;  // durability.cpp
+  void pod_lease(PodLeaseRequest req, Callback<std::vector<std::string>> cb) override;
   void close(std::function<void()> done) override;
+
+  // ScheduleStore (schedule_ops.cpp; one script each).
+  ScheduleStore* schedules() override { return this; }
+  void put_schedule(ScheduleRecord rec, bool replace, Callback<ScheduleRecord> cb) override;
+  void get_schedule(std::string name, Callback<ScheduleRecord> cb) override;
+  void list_schedules(Callback<std::vector<ScheduleRecord>> cb) override;
+  void delete_schedule(std::string name, Callback<bool> cb) override;
+  void set_schedule_paused(std::string name, bool paused, Callback<ScheduleRecord> cb) override;
+  void claim_firing(Firing f, Callback<bool> cb) override;
+  void update_firing(Firing f, Callback<bool> cb) override;
+  void list_open_firings(Callback<std::vector<Firing>> cb) override;
 
  private:
   enum class State { open, closing, closed };

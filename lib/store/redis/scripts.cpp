@@ -6,6 +6,7 @@
 
 #include "lib/store/redis/keys.hpp"
 #include "lib/store/redis/lease_scripts.hpp"
+#include "lib/store/redis/schedule_scripts.hpp"
 
 namespace harness::store::redis {
 namespace {
@@ -251,10 +252,35 @@ while true do
 end
 )lua";
 
-constexpr std::array<std::string_view, k_script_count> k_bodies = {
-    k_init,          k_submit,     k_append, k_load,   k_submitted,       k_session,
-    k_list,          k_unfinished, k_events, k_landed, k_register_script, k_claim_script,
-    k_release_script};
+constexpr std::array<std::string_view, k_script_count> k_bodies = {k_init,
+                                                                   k_submit,
+                                                                   k_append,
+                                                                   k_load,
+                                                                   k_submitted,
+                                                                   k_session,
+                                                                   k_list,
+                                                                   k_unfinished,
+                                                                   k_events,
+                                                                   k_landed,
+                                                                   k_register_script,
+                                                                   k_claim_script,
+                                                                   k_release_script,
+                                                                   k_put_schedule_script,
+                                                                   k_get_schedules_script,
+                                                                   k_delete_schedule_script,
+                                                                   k_pause_schedule_script,
+                                                                   k_claim_firing_script,
+                                                                   k_update_firing_script,
+                                                                   k_open_firings_script,
+                                                                   k_pod_lease_script};
+
+// Every ScriptId has its body (an id added without one would load an empty script).
+constexpr bool all_bodies() {
+  for (auto b : k_bodies)
+    if (b.empty()) return false;
+  return true;
+}
+static_assert(all_bodies(), "a script id without its Lua body");
 
 }  // namespace
 

@@ -26,18 +26,26 @@ enum class ScriptId {
   init,    // prefix, schema version, queue group -> ok|newer|error
   submit,  // see scripts.cpp for each script's arguments
   append,
-  load,        // a leaf row and its session's last_seq (before an append)
-  submitted,   // a leaf row and its leaf_submitted event (idempotent submit)
-  session,     // a session and its leaf rows
-  list,        // leaf rows of one index, newest first, filtered
-  unfinished,  // leaf rows in the given states, oldest first
-  events,      // a session's events after a seq, optionally of one leaf
-  landed,      // whether an append whose answer was lost was written
-  node,        // register a node name (lease_scripts.hpp)
-  claim,       // renew held leases, claim leaves
-  release,     // give a held leaf back
+  load,          // a leaf row and its session's last_seq (before an append)
+  submitted,     // a leaf row and its leaf_submitted event (idempotent submit)
+  session,       // a session and its leaf rows
+  list,          // leaf rows of one index, newest first, filtered
+  unfinished,    // leaf rows in the given states, oldest first
+  events,        // a session's events after a seq, optionally of one leaf
+  landed,        // whether an append whose answer was lost was written
+  node,          // register a node name (lease_scripts.hpp)
+  claim,         // renew held leases, claim leaves
+  release,       // give a held leaf back
+  put_schedule,  // schedules and firings (schedule_scripts.hpp)
+  get_schedules,
+  delete_schedule,
+  pause_schedule,
+  claim_firing,
+  update_firing,
+  open_firings,
+  pod_lease,  // kubectl pod leases (lease_scripts.hpp)
 };
-inline constexpr size_t k_script_count = 13;
+inline constexpr size_t k_script_count = 21;
 
 class Scripts {
  public:

@@ -113,6 +113,14 @@ class SqliteStore final : public Store, public ScheduleStore {
   void ping(Callback<bool> cb) override {
     run(std::move(cb), [h = &m_health](Db& db) { return h->ping(db); });
   }
+  void pod_lease(PodLeaseRequest, Callback<std::vector<std::string>> cb) override {
+    run(std::move(cb), [](Db&) -> Result<std::vector<std::string>> {
+      return make_error(ErrorCode::unavailable, "pod leases are kept in memory with SQLite");
+    });
+  }
+  void durability(Callback<Durability> cb) override {
+    run(std::move(cb), [](Db&) -> Result<Durability> { return Durability{}; });
+  }
   ScheduleStore* schedules() override { return this; }
   void put_schedule(ScheduleRecord rec, bool replace, Callback<ScheduleRecord> cb) override {
     run(std::move(cb),

@@ -62,6 +62,12 @@ class FlakyStore final : public store::Store {
     m_inner.release(std::move(id), std::move(cb));
   }
   void ping(store::Callback<bool> cb) override { m_inner.ping(std::move(cb)); }
+  void pod_lease(store::PodLeaseRequest r, store::Callback<std::vector<std::string>> cb) override {
+    m_inner.pod_lease(std::move(r), std::move(cb));
+  }
+  void durability(store::Callback<store::Durability> cb) override {
+    m_inner.durability(std::move(cb));
+  }
   void close(std::function<void()> done) override { m_inner.close(std::move(done)); }
 
  private:

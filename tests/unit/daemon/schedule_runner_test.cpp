@@ -1,6 +1,7 @@
-// The scheduler on a real SQLite store and a real loop, time from a ManualClock: firings are
-// claimed once (also by two runners racing on one store), overlap and catch-up hold, and a
-// claimed firing that was never submitted is submitted again with the same identity.
+// The scheduler on a real store and a real loop, time from a ManualClock: firings are claimed
+// once (also by two runners racing on one store), overlap and catch-up hold, and a claimed
+// firing that was never submitted is submitted again with the same identity. Every case runs
+// on SQLite and on Redis (a real redis-server): the ScheduleStore conformance suite.
 #include "lib/daemon/schedule_runner.hpp"
 
 #include <doctest/doctest.h>
@@ -19,7 +20,8 @@ using store::ScheduleRecord;
 
 constexpr TimeMs k_t0 = 1'800'000'000'000;  // a round second
 
-struct Harness : store::test::StoreFixture {
+template <class B>
+struct Harness : store::test::BasicStoreFixture<B> {
   ManualClock clock{k_t0};
   std::vector<std::pair<std::string, TimeMs>> fired;  // leaves created, in order
   int submits = 0;                                    // FireFn calls (retries included)
@@ -39,7 +41,7 @@ struct Harness : store::test::StoreFixture {
       req.spec.idempotency_key = key;
       req.idempotency_scope = "schedule:" + rec.name;
       req.request_hash = key;
-      store->submit(req, [this, rec, scheduled, done](Result<store::SubmitResult> r) {
+      this->store->submit(req, [this, rec, scheduled, done](Result<store::SubmitResult> r) {
         if (!r) return done(r.error());
         if (r->created) fired.emplace_back(rec.name, scheduled);
         done(r->leaf.id);
@@ -47,7 +49,7 @@ struct Harness : store::test::StoreFixture {
     };
   }
 
-  store::ScheduleStore& sched() { return *store->schedules(); }
+  store::ScheduleStore& sched() { return *this->store->schedules(); }
 
   ScheduleRecord put(const std::string& name, model::Json extra) {
     model::Json spec{{"name", name}, {"leaf", {{"prompt", "p"}}}};
@@ -57,7 +59,8 @@ struct Harness : store::test::StoreFixture {
     rec.spec = spec;
     rec.owner = "uid:1";
     rec.created_at = clock.now_ms();
-    auto r = wait<ScheduleRecord>([&](auto cb) { sched().put_schedule(rec, false, cb); });
+    auto r =
+        this->template wait<ScheduleRecord>([&](auto cb) { sched().put_schedule(rec, false, cb); });
     REQUIRE_MESSAGE(r, (r ? "" : r.error().message));
     return *r;
   }
@@ -66,12 +69,12 @@ struct Harness : store::test::StoreFixture {
   void pass(const std::vector<ScheduleRunner*>& runners) {
     int left = static_cast<int>(runners.size());
     for (auto* r : runners) r->tick([&] { --left; });
-    while (left > 0) uv_run(&loop, UV_RUN_ONCE);
+    while (left > 0) uv_run(&this->loop, UV_RUN_ONCE);
   }
   // Lets work queued off the loop (building triggers) finish.
   void settle() {
     for (int i = 0; i < 20; ++i) {
-      uv_run(&loop, UV_RUN_NOWAIT);
+      uv_run(&this->loop, UV_RUN_NOWAIT);
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
   }
@@ -81,11 +84,12 @@ struct Harness : store::test::StoreFixture {
     settle();
   }
   void finish_leaf(const std::string& id) {
-    REQUIRE(append(id, {store::test::draft("leaf_started")}));
-    REQUIRE(append(id, {model::finished_event(model::LeafState::succeeded, "completed", "")}));
+    REQUIRE(this->append(id, {store::test::draft("leaf_started")}));
+    REQUIRE(
+        this->append(id, {model::finished_event(model::LeafState::succeeded, "completed", "")}));
   }
   std::string last_leaf(const std::string& name) {
-    auto r = wait<ScheduleRecord>([&](auto cb) { sched().get_schedule(name, cb); });
+    auto r = this->template wait<ScheduleRecord>([&](auto cb) { sched().get_schedule(name, cb); });
     REQUIRE(r);
     return r->last_leaf;
   }
@@ -100,8 +104,10 @@ ScheduleRunnerOptions fast() {
 
 }  // namespace
 
-TEST_CASE("scheduler: an every schedule fires each time once, in order") {
-  Harness h;
+TEST_CASE_TEMPLATE("scheduler: an every schedule fires each time once, in order", B,
+                   store::test::SqliteBackend, store::test::RedisBackend) {
+  HARNESS_SKIP_UNLESS_BACKEND(B);
+  Harness<B> h;
   ScheduleRunner r(&h.loop, *h.store, h.clock, h.fire_fn(), fast());
   h.put("tick", {{"every", "10s"}, {"overlap", "allow"}});
   h.warm({&r});
@@ -115,8 +121,10 @@ TEST_CASE("scheduler: an every schedule fires each time once, in order") {
   for (int i = 0; i < 5; ++i) CHECK(h.fired[i].second == k_t0 + (i + 1) * 10'000);
 }
 
-TEST_CASE("scheduler: two runners racing on one store never fire a time twice") {
-  Harness h;
+TEST_CASE_TEMPLATE("scheduler: two runners racing on one store never fire a time twice", B,
+                   store::test::SqliteBackend, store::test::RedisBackend) {
+  HARNESS_SKIP_UNLESS_BACKEND(B);
+  Harness<B> h;
   ScheduleRunnerOptions o = fast();
   o.resubmit_after_ms = 60'000;  // what matters here is the claim, not the crash retry
   ScheduleRunner a(&h.loop, *h.store, h.clock, h.fire_fn(), o);
@@ -137,8 +145,10 @@ TEST_CASE("scheduler: two runners racing on one store never fire a time twice") 
   CHECK(h.submits == static_cast<int>(h.fired.size()));  // the loser of a claim never submits
 }
 
-TEST_CASE("scheduler: overlap skip starts nothing while the previous leaf runs") {
-  Harness h;
+TEST_CASE_TEMPLATE("scheduler: overlap skip starts nothing while the previous leaf runs", B,
+                   store::test::SqliteBackend, store::test::RedisBackend) {
+  HARNESS_SKIP_UNLESS_BACKEND(B);
+  Harness<B> h;
   ScheduleRunner r(&h.loop, *h.store, h.clock, h.fire_fn(), fast());
   h.put("slow", {{"every", "1s"}});
   h.warm({&r});
@@ -156,8 +166,10 @@ TEST_CASE("scheduler: overlap skip starts nothing while the previous leaf runs")
   CHECK(h.fired.size() == 2);
 }
 
-TEST_CASE("scheduler: overlap queue starts one waiting firing when the previous leaf ends") {
-  Harness h;
+TEST_CASE_TEMPLATE("scheduler: overlap queue starts one waiting firing when the previous leaf ends",
+                   B, store::test::SqliteBackend, store::test::RedisBackend) {
+  HARNESS_SKIP_UNLESS_BACKEND(B);
+  Harness<B> h;
   ScheduleRunner r(&h.loop, *h.store, h.clock, h.fire_fn(), fast());
   h.put("q", {{"every", "1s"}, {"overlap", "queue"}});
   h.warm({&r});
@@ -175,10 +187,12 @@ TEST_CASE("scheduler: overlap queue starts one waiting firing when the previous 
   CHECK(h.fired[1].second == k_t0 + 2'000);
 }
 
-TEST_CASE("scheduler: catch_up after downtime: none fires nothing, once fires the latest") {
+TEST_CASE_TEMPLATE("scheduler: catch_up after downtime: none fires nothing, once fires the latest",
+                   B, store::test::SqliteBackend, store::test::RedisBackend) {
+  HARNESS_SKIP_UNLESS_BACKEND(B);
   for (std::string mode : {"none", "once"}) {
     CAPTURE(mode);
-    Harness h;
+    Harness<B> h;
     ScheduleRunner r(&h.loop, *h.store, h.clock, h.fire_fn(), fast());
     h.put("c", {{"every", "10s"}, {"catch_up", mode}, {"overlap", "allow"}});
     h.warm({&r});
@@ -199,8 +213,10 @@ TEST_CASE("scheduler: catch_up after downtime: none fires nothing, once fires th
   }
 }
 
-TEST_CASE("scheduler: a claimed firing whose submit failed is submitted again, once") {
-  Harness h;
+TEST_CASE_TEMPLATE("scheduler: a claimed firing whose submit failed is submitted again, once", B,
+                   store::test::SqliteBackend, store::test::RedisBackend) {
+  HARNESS_SKIP_UNLESS_BACKEND(B);
+  Harness<B> h;
   ScheduleRunner r(&h.loop, *h.store, h.clock, h.fire_fn(), fast());
   h.put("retry", {{"every", "10s"}});
   h.warm({&r});
@@ -216,12 +232,15 @@ TEST_CASE("scheduler: a claimed firing whose submit failed is submitted again, o
   CHECK(h.fired.size() == 1);
 }
 
-TEST_CASE("scheduler: paused schedules do not fire; resuming does not catch up") {
-  Harness h;
+TEST_CASE_TEMPLATE("scheduler: paused schedules do not fire; resuming does not catch up", B,
+                   store::test::SqliteBackend, store::test::RedisBackend) {
+  HARNESS_SKIP_UNLESS_BACKEND(B);
+  Harness<B> h;
   ScheduleRunner r(&h.loop, *h.store, h.clock, h.fire_fn(), fast());
   h.put("p", {{"every", "1s"}, {"overlap", "allow"}, {"catch_up", "once"}});
   h.warm({&r});
-  REQUIRE(h.wait<ScheduleRecord>([&](auto cb) { h.sched().set_schedule_paused("p", true, cb); }));
+  REQUIRE(h.template wait<ScheduleRecord>(
+      [&](auto cb) { h.sched().set_schedule_paused("p", true, cb); }));
   for (int i = 0; i < 3; ++i) {
     h.clock.advance(1'000);
     h.pass({&r});
@@ -230,20 +249,23 @@ TEST_CASE("scheduler: paused schedules do not fire; resuming does not catch up")
   // set_schedule_paused stamps resume with the store's wall clock, far from the ManualClock:
   // what matters here is that a resumed schedule fires again.
   h.clock.set(now_ms());
-  REQUIRE(h.wait<ScheduleRecord>([&](auto cb) { h.sched().set_schedule_paused("p", false, cb); }));
+  REQUIRE(h.template wait<ScheduleRecord>(
+      [&](auto cb) { h.sched().set_schedule_paused("p", false, cb); }));
   h.clock.advance(2'000);
   h.pass({&r});
   CHECK(h.fired.size() == 1);
 }
 
-TEST_CASE("scheduler: run-now fires at once and leaves the schedule's times alone") {
-  Harness h;
+TEST_CASE_TEMPLATE("scheduler: run-now fires at once and leaves the schedule's times alone", B,
+                   store::test::SqliteBackend, store::test::RedisBackend) {
+  HARNESS_SKIP_UNLESS_BACKEND(B);
+  Harness<B> h;
   ScheduleRunner r(&h.loop, *h.store, h.clock, h.fire_fn(), fast());
   ScheduleRecord rec = h.put("n", {{"every", "1h"}});
-  auto leaf = h.wait<std::string>([&](auto cb) { r.run_now(rec, cb); });
+  auto leaf = h.template wait<std::string>([&](auto cb) { r.run_now(rec, cb); });
   REQUIRE_MESSAGE(leaf, (leaf ? "" : leaf.error().message));
   REQUIRE(h.fired.size() == 1);
-  auto after = h.wait<ScheduleRecord>([&](auto cb) { h.sched().get_schedule("n", cb); });
+  auto after = h.template wait<ScheduleRecord>([&](auto cb) { h.sched().get_schedule("n", cb); });
   REQUIRE(after);
   CHECK(after->last_fire == 0);
   CHECK(after->last_leaf == *leaf);
