@@ -115,8 +115,9 @@ class Store {
   virtual ~Store() = default;
 
   // Writes the leaf_submitted event (creating the session unless resuming; copying the source's
-  // prefix when forking) and the leaf row, atomically. not_found: resuming an unknown session; conflict: the session has a leaf that
-  // is not terminal, or the idempotency key was used for another request.
+  // prefix when forking) and the leaf row, atomically. not_found: resuming an unknown session;
+  // conflict: the session has a leaf that is not terminal, or the idempotency key was used for
+  // another request.
   virtual void submit(SubmitRequest req, Callback<SubmitResult> cb) = 0;
   // Appends `drafts` to the leaf's session in one transaction, numbering them and applying each
   // to the leaf row with model::apply_event. If any draft is refused (e.g. the leaf is already
