@@ -15,6 +15,7 @@ pkgs="$pkgs tzdata"  # the scheduler reads IANA zones from /usr/share/zoneinfo
 pkgs="$pkgs redis-server"  # the Redis store's tests start their own servers
 pkgs="$pkgs dpkg-dev systemd"  # tests/package/test_deb.sh: dpkg-shlibdeps, systemd-analyze
 pkgs="$pkgs passwd util-linux"  # tests/e2e/test_runas.py: useradd/groupadd, runuser, setpriv
+pkgs="$pkgs prometheus"  # tests/e2e/test_metrics.py: promtool check metrics, a real scrape
 
 missing=""
 for p in $pkgs; do

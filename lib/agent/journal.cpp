@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "lib/agent/event_metrics.hpp"
+
 namespace harness::agent {
 
 void Journal::append(const std::string& leaf_id, std::vector<model::EventDraft> drafts,
@@ -26,8 +28,9 @@ void Journal::published_submit(const model::Leaf& leaf, const model::Event& even
 // The events are durable whatever a listener does: a listener that throws costs its followers
 // these events (logged), never the leaf or the daemon.
 void Journal::publish(const model::Leaf& leaf, const std::vector<model::Event>& events) noexcept {
-  if (!m_listener) return;
   try {
+    count_events(leaf, events);
+    if (!m_listener) return;
     m_listener(leaf, events);
   } catch (const std::exception& e) {
     spdlog::error("leaf {}: publishing events to followers failed: {}", leaf.id, e.what());

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "lib/agent/event_metrics.hpp"
 #include "lib/agent/gates.hpp"
 #include "lib/agent/limits.hpp"
 #include "lib/loop/defer.hpp"
@@ -265,6 +266,10 @@ void LeafRunner::record_result(const model::ToolCall& call, Json data, model::To
 void LeafRunner::with_channel(std::function<void(Status)> next) {
   if (m_channel) return next({});
   if (!m_workspace.valid()) return open_workspace(std::move(next));
+  next = [driver = m_sandbox->driver, next = std::move(next)](Status st) {
+    count_sandbox_start(driver, st);
+    next(std::move(st));
+  };
   auto drv = sandbox::make_driver(*m_sandbox);
   if (!drv)
     return next(

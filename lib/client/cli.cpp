@@ -10,6 +10,7 @@
 #include "lib/base/utf8.hpp"
 #include "lib/client/cli_usage.hpp"
 #include "lib/client/commands.hpp"
+#include "lib/client/complete_ids.hpp"
 #include "lib/client/completion.hpp"
 #include "lib/client/exit_codes.hpp"
 
@@ -390,16 +391,27 @@ std::vector<FlagSpec> flag_specs(const Hints& hints, const CLI::App& app) {
   return flags;
 }
 
+// What a command's positionals complete with (complete_ids.hpp): open gates for verdicts,
+// unfinished leaves for cancel, any leaf (unfinished first) for the readers, sessions for resume and fork.
+std::string dynamic_ids(std::string_view command) {
+  if (command == "approve" || command == "reject") return "leaves --state gated";
+  if (command == "cancel") return "leaves --state running --state gated --state queued";
+  if (command == "wait" || command == "logs" || command == "status") return "leaves";
+  if (command == "resume" || command == "fork") return "sessions";
+  return "";
+}
+
 CliSpec cli_spec(Cli& c) {
   CliSpec spec;
   spec.program = "harnessctl";
   spec.global = flag_specs(c.hints, c.app);
   for (const auto& e : command_table()) {
     const CLI::App* sub = c.app.get_subcommand(e.name);
-    CommandSpec cmd{e.name, e.aliases, e.help, {}, {}};
+    CommandSpec cmd{e.name, e.aliases, e.help, {}, {}, {}};
     for (const auto& f : flag_specs(c.hints, *sub))
       if (f.names != std::vector<std::string>{"-h", "--help"}) cmd.flags.push_back(f);
     if (std::string(e.name) == "completion") cmd.positional_choices = {"bash", "zsh", "fish"};
+    cmd.dynamic_ids = dynamic_ids(e.name);
     if (std::string(e.name) == "schedule") {
       // Nested actions complete as the first word; their flags (add's, then the submit flags
       // after "--") complete anywhere after it.
@@ -495,6 +507,19 @@ std::string global_options_help(const Cli& c) {
   return text;
 }
 
+// The index of "__complete" when it is the command word (only global flags before it), else 0.
+size_t complete_word(const std::vector<std::string>& args) {
+  for (size_t i = 1; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--socket" || a == "--url" || a == "-o" || a == "--output") {
+      ++i;
+      continue;
+    }
+    if (!a.starts_with("-")) return a == "__complete" ? i : 0;
+  }
+  return 0;
+}
+
 int run_parsed(Cli& c, Io io, const EnvLookup& env) {
   Context ctx{c.p.global, io, discover_endpoint(c.p.global.socket, c.p.global.url, env),
               !c.p.global.no_color && !env("NO_COLOR")};
@@ -505,8 +530,15 @@ int run_parsed(Cli& c, Io io, const EnvLookup& env) {
 }  // namespace
 
 int run_cli(int argc, const char* const* argv, Io io, const EnvLookup& env) {
-  auto c = std::make_unique<Cli>();
   std::vector<std::string> args(argv, argv + argc);
+  if (size_t at = complete_word(args); at) {
+    // Global flags may come before it (`harnessctl --socket S __complete leaves`).
+    std::vector<std::string> rest{"__complete"};
+    rest.insert(rest.end(), args.begin() + 1, args.begin() + static_cast<std::ptrdiff_t>(at));
+    rest.insert(rest.end(), args.begin() + static_cast<std::ptrdiff_t>(at) + 1, args.end());
+    return complete_ids(rest, io, env);
+  }
+  auto c = std::make_unique<Cli>();
   try {
     wire(*c);
     if (int code = before_parse(*c, args, io); code >= 0) return code;

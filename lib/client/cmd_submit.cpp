@@ -5,6 +5,7 @@
 #include "lib/client/interrupt.hpp"
 #include "lib/client/leaf_watch.hpp"
 #include "lib/client/record.hpp"
+#include "lib/client/spinner.hpp"
 #include "lib/client/submit_request.hpp"
 
 namespace harness::client {
@@ -17,9 +18,10 @@ std::string id_of(const Json& leaf) {
 // delivered it, nullopt when it dropped.
 Result<std::optional<Json>> live_view(Context& ctx, ApiClient& client, const std::string& id) {
   Style st = ctx.err_style();
+  Spinner spinner(ctx.io.err, ctx.io.err_tty && !ctx.json());
   return follow_events(client, id, 0, [&](const Json& e) {
-    std::string text = format_event(e, st);
-    if (!text.empty()) ctx.io.err << text << std::flush;
+    spinner.print(format_event(e, st));
+    if (auto activity = activity_of(e)) spinner.set(*activity);
   });
 }
 

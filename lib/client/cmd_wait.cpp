@@ -4,20 +4,35 @@
 #include "lib/client/interrupt.hpp"
 #include "lib/client/json_fields.hpp"
 #include "lib/client/leaf_watch.hpp"
+#include "lib/client/spinner.hpp"
 
 namespace harness::client {
 namespace {
-// Prints one event in the chosen format; remembers the last seq for a resume hint.
+// Prints one event in the chosen format; remembers the last seq for a resume hint. In the human
+// format the leaf's final answer (leaf_finished's result) follows its last line, as `run` ends;
+// with a spinner (logs -f on a terminal) it shows what the leaf waits on between lines.
 struct EventPrinter {
   Context& ctx;
   std::int64_t last_seq = 0;
+  Spinner* spinner = nullptr;
   void operator()(const Json& e) {
     last_seq = jf::num(e, "seq", last_seq);
-    if (ctx.json())
+    if (ctx.json()) {
       print_json(ctx.io.out, e, true);
-    else
-      ctx.io.out << format_event(e, ctx.out_style());
-    ctx.io.out << std::flush;
+      ctx.io.out << std::flush;
+      return;
+    }
+    std::string text = format_event(e, ctx.out_style());
+    if (jf::str(e, "type") == "leaf_finished") {
+      std::string answer = jf::str(jf::obj(e, "data"), "result");
+      if (!answer.empty()) text += answer + (answer.back() == '\n' ? "" : "\n");
+    }
+    if (spinner) {
+      spinner->print(text);
+      if (auto activity = activity_of(e)) spinner->set(*activity);
+    } else {
+      ctx.io.out << text << std::flush;
+    }
   }
 };
 }  // namespace
@@ -73,6 +88,8 @@ int cmd_logs(Context& ctx, const LogsOptions& o) {
       for (const auto& e : (*page)["events"]) print(e);
     return exit_code::succeeded;
   }
+  Spinner spinner(ctx.io.out, ctx.io.out_tty && !ctx.json());
+  print.spinner = &spinner;
   auto end = follow_events(client, o.id, o.since, [&](const Json& e) { print(e); });
   if (!end) return report_error(ctx, end.error());
   if (*end) return exit_code::succeeded;

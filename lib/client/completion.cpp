@@ -43,6 +43,11 @@ std::string bash_command_arm(const CliSpec& spec, const CommandSpec& c) {
   if (!c.positional_choices.empty())
     out += "      if [[ \"$cur\" != -* ]]; then COMPREPLY=($(compgen -W \"" +
            join(c.positional_choices, " ") + "\" -- \"$cur\")); return 0; fi\n";
+  if (!c.dynamic_ids.empty())
+    out +=
+        "      if [[ \"$cur\" != -* ]]; then COMPREPLY=($(compgen -W \"$(\"${COMP_WORDS[0]}\" "
+        "__complete " +
+        c.dynamic_ids + " \"${hx[@]}\" 2>/dev/null)\" -- \"$cur\")); return 0; fi\n";
   out +=
       "      COMPREPLY=($(compgen -W \"" + join(flag_names(flags), " ") + "\" -- \"$cur\")) ;;\n";
   return out;
@@ -114,6 +119,10 @@ std::string bash_completion(const CliSpec& spec) {
       " completion bash`; do not edit by hand.\n" + fn + "() {\n" +
       "  local cur prev cmd=\"\" i\n  cur=\"${COMP_WORDS[COMP_CWORD]}\"\n" +
       "  prev=\"${COMP_WORDS[COMP_CWORD-1]}\"\n" +
+      // --socket/--url on the line also direct `__complete` (ids of that daemon).
+      "  local -a hx=()\n  for ((i = 1; i + 1 < COMP_CWORD; i++)); do\n" +
+      "    case \"${COMP_WORDS[i]}\" in --socket|--url) hx+=(\"${COMP_WORDS[i]}\" "
+      "\"${COMP_WORDS[i+1]}\") ;; esac\n  done\n" +
       "  for ((i = 1; i < COMP_CWORD; i++)); do\n    case \"${COMP_WORDS[i]}\" in\n      " +
       join(words, "|") + ") cmd=\"${COMP_WORDS[i]}\"; break ;;\n    esac\n  done\n" +
       "  case \"$cmd\" in\n";
@@ -145,12 +154,21 @@ std::string zsh_completion(const CliSpec& spec) {
     names.insert(names.end(), c.aliases.begin(), c.aliases.end());
     out += "        " + join(names, "|") + ")\n          _arguments \\\n" +
            zsh_flag_specs(all_flags(spec, &c), "            ");
-    out += c.positional_choices.empty()
-               ? "            '*:argument: '"
-               : "            '1:value:(" + join(c.positional_choices, " ") + ")'";
+    if (!c.dynamic_ids.empty())
+      out += "            '*:id:{" + fn + "_ids " + c.dynamic_ids + "}'";
+    else
+      out += c.positional_choices.empty()
+                 ? "            '*:argument: '"
+                 : "            '1:value:(" + join(c.positional_choices, " ") + ")'";
     out += " ;;\n";
   }
-  out += "      esac ;;\n  esac\n}\n" + fn + " \"$@\"\n";
+  out += "      esac ;;\n  esac\n}\n";
+  // Ids from the daemon (`__complete`), of the daemon --socket/--url name when given.
+  out += fn + "_ids() {\n  local -a ids hx\n" +
+         "  [[ -n ${opt_args[--socket]} ]] && hx+=(--socket ${opt_args[--socket]})\n" +
+         "  [[ -n ${opt_args[--url]} ]] && hx+=(--url ${opt_args[--url]})\n" + "  ids=(${(f)\"$(" +
+         spec.program + " __complete \"$@\" $hx 2>/dev/null)\"})\n  compadd -a ids\n}\n";
+  out += fn + " \"$@\"\n";
   return out;
 }
 
@@ -179,6 +197,9 @@ std::string fish_completion(const CliSpec& spec) {
     if (!c.positional_choices.empty())
       out +=
           "complete -c " + p + cond + " -a " + fish_quote(join(c.positional_choices, " ")) + "\n";
+    if (!c.dynamic_ids.empty())
+      out += "complete -c " + p + cond + " -a '(" + p + " __complete " + c.dynamic_ids +
+             " 2>/dev/null)'\n";
   }
   return out;
 }

@@ -24,6 +24,9 @@ struct CommandSpec {
   std::string help;
   std::vector<FlagSpec> flags;
   std::vector<std::string> positional_choices;  // e.g. completion's shells
+  // Positionals complete with the ids `harnessctl __complete ARGS` prints ("leaves --state
+  // gated", "sessions"); empty = none.
+  std::string dynamic_ids;
 };
 
 struct CliSpec {

@@ -35,13 +35,27 @@ std::string ms_text(std::int64_t ms) {
 }
 
 // The first `n` lines of a tool's output, indented and dimmed under its result line.
+// The first and last lines of a tool's real output, without bash's framing ("exit code N" —
+// already on the result line —, "--- stdout ---", "--- stderr ---"): `n` lines from each end, and
+// how many were left out between them.
 std::string output_preview(const std::string& out, size_t n, const Style& st) {
-  std::string lines;
+  std::vector<std::string> real;
   std::istringstream in(out);
   std::string line;
-  for (size_t i = 0; i < n && std::getline(in, line); ++i)
-    lines += "    " + st.dim(first_line(line, 120)) + "\n";
-  if (std::getline(in, line)) lines += "    " + st.dim("…") + "\n";
+  for (bool first = true; std::getline(in, line); first = false) {
+    if (line == "--- stdout ---" || line == "--- stderr ---") continue;
+    if (first && line.rfind("exit code ", 0) == 0) continue;
+    real.push_back(line);
+  }
+  auto show = [&](const std::string& l) { return "    " + st.dim(first_line(l, 120)) + "\n"; };
+  std::string lines;
+  if (real.size() <= 2 * n + 1) {
+    for (const auto& l : real) lines += show(l);
+    return lines;
+  }
+  for (size_t i = 0; i < n; ++i) lines += show(real[i]);
+  lines += "    " + st.dim("… " + std::to_string(real.size() - 2 * n) + " more lines") + "\n";
+  for (size_t i = real.size() - n; i < real.size(); ++i) lines += show(real[i]);
   return lines;
 }
 
@@ -74,7 +88,7 @@ std::string tool_result_line(const Json& d, const Style& st) {
   bool error = flag(d, "is_error") || (has_code && num(d, "exit_code") != 0);
   std::string head =
       has_code ? "→ exit " + std::to_string(num(d, "exit_code")) : (error ? "→ error" : "→ ok");
-  return (error ? st.red(head) : st.green(head)) + " " + took + "\n" + output_preview(out, 3, st);
+  return (error ? st.red(head) : st.green(head)) + " " + took + "\n" + output_preview(out, 2, st);
 }
 
 std::string model_line(const Json& d, const Style& st) {

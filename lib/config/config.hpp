@@ -32,8 +32,9 @@ struct AuthConfig {
   bool configured = false;   // an [auth] section (or an [auth.tokens.NAME]) exists
   std::string socket_group;  // group of the 0660 socket; "" = the daemon's primary group
   std::vector<std::string> submit, approve, admin;  // "user:NAME" / "group:NAME"
-  std::vector<std::string> read;   // may read every leaf (docs/security.md "Who can do what")
-  std::vector<TokenGrant> tokens;  // [auth.tokens.NAME], then the top-level tokens
+  std::vector<std::string> read;     // may read every leaf (docs/security.md "Who can do what")
+  std::vector<std::string> metrics;  // may scrape GET /metrics, nothing else
+  std::vector<TokenGrant> tokens;    // [auth.tokens.NAME], then the top-level tokens
   std::vector<std::string> workdir_roots;  // a workdir must lie beneath one; [] = anywhere
 };
 

@@ -82,8 +82,8 @@ std::string check_principal(std::string_view v) {
 }
 
 std::string check_role(std::string_view v) {
-  if (v == "submit" || v == "approve" || v == "admin" || v == "read") return "";
-  return "roles submit, approve, admin or read";
+  if (v == "submit" || v == "approve" || v == "admin" || v == "read" || v == "metrics") return "";
+  return "roles submit, approve, admin, read or metrics";
 }
 
 std::string check_regex(std::string_view v) {
@@ -138,9 +138,15 @@ Result<std::string> derive_base_url(const ConstTarget& t, const Environment&) {
   return std::string();
 }
 
+// openai at another base_url (a local llama.cpp, vLLM, Ollama) is taken for a keyless server when
+// api_key_env is left out: no key is sent. Derived after base_url (table order).
 Result<std::string> derive_api_key_env(const ConstTarget& t, const Environment&) {
   if (t.model->provider == "anthropic") return std::string("ANTHROPIC_API_KEY");
-  if (t.model->provider == "openai") return std::string("OPENAI_API_KEY");
+  if (t.model->provider == "openai") {
+    std::string url = t.model->base_url;
+    while (!url.empty() && url.back() == '/') url.pop_back();
+    if (url == "https://api.openai.com/v1") return std::string("OPENAI_API_KEY");
+  }
   return std::string();
 }
 
@@ -326,6 +332,9 @@ const std::array k_keys = {
   KeySpec{.scope = Scope::auth, .name = "read", .kind = Kind::string_list, .slot = &AuthConfig::read,
           .default_text = "", .doc = "Who may read every leaf (status, logs, events, results), besides owners and admins.",
           .check = check_principal},
+  KeySpec{.scope = Scope::auth, .name = "metrics", .kind = Kind::string_list, .slot = &AuthConfig::metrics,
+          .default_text = "", .doc = "Who may scrape GET /metrics (besides admins); the role grants nothing else.",
+          .check = check_principal},
   KeySpec{.scope = Scope::auth, .name = "workdir_roots", .kind = Kind::string_list, .slot = &AuthConfig::workdir_roots,
           .default_text = "", .doc = "A --workdir must lie under one of these directories; [] = anywhere its user may write.",
           .check = check_absolute_dir},
@@ -337,7 +346,7 @@ const std::array k_keys = {
   KeySpec{.scope = Scope::auth_token, .name = "sha256", .kind = Kind::sha256, .slot = &TokenGrant::sha256_hex,
           .default_text = "", .doc = "SHA-256 of the bearer token, hex (instead of token)."},
   KeySpec{.scope = Scope::auth_token, .name = "roles", .kind = Kind::string_list, .slot = &TokenGrant::roles,
-          .default_text = "", .doc = "Roles of the token's bearer: submit, approve, admin, read.",
+          .default_text = "", .doc = "Roles of the token's bearer: submit, approve, admin, read, metrics.",
           .check = check_role, .required = always},
   KeySpec{.scope = Scope::auth_token, .name = "run_as", .kind = Kind::string, .slot = &TokenGrant::run_as,
           .default_text = "", .doc = "The account whose permissions the token's leaves run with (root daemon); \"\" = fresh workspaces only.",
@@ -359,7 +368,7 @@ const std::array k_keys = {
           .default_text = "", .doc = "The provider's model name (required unless replay).",
           .required = unless_replay},
   KeySpec{.scope = Scope::model, .name = "api_key_env", .kind = Kind::string, .slot = &ModelProfile::api_key_env,
-          .doc = "Environment variable holding the API key; \"\" sends no key.",
+          .doc = "Environment variable holding the API key; \"\" sends no key. Default: ANTHROPIC_API_KEY, OPENAI_API_KEY for api.openai.com, none (a keyless server) for openai at another base_url.",
           .check = check_env_name, .derive = derive_api_key_env},
   KeySpec{.scope = Scope::model, .name = "max_tokens", .kind = Kind::integer, .slot = &ModelProfile::max_tokens,
           .default_text = "4096", .doc = "Most output tokens per model response.",

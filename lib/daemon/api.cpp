@@ -6,6 +6,7 @@
 #include "lib/base/time.hpp"
 #include "lib/daemon/access.hpp"
 #include "lib/daemon/doctor.hpp"
+#include "lib/daemon/metrics_route.hpp"
 
 namespace harness::daemon {
 namespace {
@@ -40,6 +41,7 @@ const std::vector<Api::Route>& Api::routes() {
       {"GET", "/readyz", Need::none, &Api::readyz},
       {"GET", "/v1/version", Need::none, &Api::version},
       {"GET", "/v1/doctor", Need::admin, &Api::doctor},
+      {"GET", "/metrics", Need::metrics, &Api::metrics},
       {"POST", "/v1/leaves", Need::submit, &Api::submit},
       {"GET", "/v1/leaves", Need::any, &Api::list_leaves},
       {"GET", "/v1/leaves/{}", Need::any, &Api::get_leaf},
@@ -76,6 +78,7 @@ Status Api::check_access(const Caller& caller, Need need) {
   if (need == Need::submit && !caller.has(Role::submit)) return refuse("submit");
   if (need == Need::approve && !caller.has(Role::approve)) return refuse("approve");
   if (need == Need::admin && !caller.has(Role::admin)) return refuse("admin");
+  if (need == Need::metrics && !caller.has(Role::metrics)) return refuse("metrics");
   return {};
 }
 
@@ -109,10 +112,17 @@ http::EarlyAnswer Api::no_route(const http::Request& req, const Lookup& found) {
 
 std::optional<http::EarlyAnswer> Api::check_head(const http::Request& head) const {
   Lookup found = find_route(head);
-  if (!found.route) return no_route(head, found);
+  if (!found.route) {
+    http::EarlyAnswer a = no_route(head, found);
+    count_http_request(head.method, "unmatched", a.status);
+    return a;
+  }
   if (found.route->need == Need::none) return std::nullopt;
-  if (Status s = check_access(identify(head, *m_s.config), found.route->need); !s)
-    return http::EarlyAnswer{http_status(s.error().code), s.error(), {}};
+  if (Status s = check_access(identify(head, *m_s.config), found.route->need); !s) {
+    int status = http_status(s.error().code);
+    count_http_request(head.method, found.route->pattern, status);
+    return http::EarlyAnswer{status, s.error(), {}};
+  }
   return std::nullopt;
 }
 
@@ -121,9 +131,13 @@ void Api::handle(http::Request&& req, std::shared_ptr<http::Responder> res) {
   Lookup found = find_route(req);
   if (!found.route) {
     http::EarlyAnswer a = no_route(req, found);
+    count_http_request(req.method, "unmatched", a.status);
     return res->send(a.status, "application/json", http::dump_json(http::error_json(a.error)),
                      std::move(a.headers));
   }
+  res->on_status([method = req.method, route = found.route->pattern](int status) {
+    count_http_request(method, route, status);
+  });
   Caller caller = identify(req, *m_s.config);
   if (Status s = check_access(caller, found.route->need); !s) return res->send_error(s.error());
   (this->*found.route->fn)(req, res, found.params, caller);

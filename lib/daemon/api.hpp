@@ -56,7 +56,7 @@ class Api {
   using Fn = void (Api::*)(const http::Request&, const Res&, const Params&, const Caller&);
   // The role a route needs; `any` = any role at all, `none` = open (health checks). Reading a
   // leaf also needs the right to read that leaf (access.hpp), checked by the handler.
-  enum class Need { none, any, submit, approve, admin };
+  enum class Need { none, any, submit, approve, admin, metrics };
   struct Route {
     std::string_view method;
     std::string_view pattern;  // "{}" matches one path segment
@@ -91,6 +91,7 @@ class Api {
   void get_session(const http::Request&, const Res&, const Params&, const Caller&);
 
   void doctor(const http::Request&, const Res&, const Params&, const Caller&);
+  void metrics(const http::Request&, const Res&, const Params&, const Caller&);  // metrics_route
   void approvals(const http::Request&, const Res&, const Params&, const Caller&);
   void approve(const http::Request&, const Res&, const Params&, const Caller&);
   void reject(const http::Request&, const Res&, const Params&, const Caller&);

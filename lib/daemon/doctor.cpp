@@ -101,7 +101,7 @@ Json model_check(const model::ModelProfile& p) {
     if (p.provider == "anthropic")
       return check("model", p.name, false, where + ": no credential configured",
                    "set api_key_env in " + section + " to the variable holding the key");
-    return check("model", p.name, true, where + " (no credential configured)");
+    return check("model", p.name, true, where + ": no credential (keyless server)");
   }
   const char* v = std::getenv(p.api_key_env.c_str());
   if (!v || !*v)

@@ -69,6 +69,8 @@ std::string_view to_string(Role r) {
       return "admin";
     case Role::read:
       return "read";
+    case Role::metrics:
+      return "metrics";
   }
   return "?";
 }
@@ -101,6 +103,7 @@ Caller identify(const http::Request& req, const config::Config& cfg) {
       if (r == "approve") c.roles.insert(Role::approve);
       if (r == "admin") c.roles.insert(Role::admin);
       if (r == "read") c.roles.insert(Role::read);
+      if (r == "metrics") c.roles.insert(Role::metrics);
     }
     return c;
   }
@@ -114,13 +117,14 @@ Caller identify(const http::Request& req, const config::Config& cfg) {
     c.who.name = "unknown";
   }
   if (!auth.configured) {
-    c.roles = {Role::submit, Role::approve, Role::admin, Role::read};
+    c.roles = {Role::submit, Role::approve, Role::admin, Role::read, Role::metrics};
     return c;
   }
   grant(c.roles, Role::submit, auth.submit, c.who);
   grant(c.roles, Role::approve, auth.approve, c.who);
   grant(c.roles, Role::admin, auth.admin, c.who);
   grant(c.roles, Role::read, auth.read, c.who);
+  grant(c.roles, Role::metrics, auth.metrics, c.who);
   return c;
 }
 

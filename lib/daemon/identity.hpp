@@ -12,8 +12,9 @@
 
 namespace harness::daemon {
 
-// read: may read every leaf ([auth] read, or a token's "read" role).
-enum class Role { submit, approve, admin, read };
+// read: may read every leaf ([auth] read, or a token's "read" role). metrics: may scrape GET
+// /metrics and nothing else (a Prometheus server's token).
+enum class Role { submit, approve, admin, read, metrics };
 std::string_view to_string(Role r);
 
 struct Caller {
@@ -21,7 +22,8 @@ struct Caller {
   std::set<Role> roles;
   bool authenticated = false;  // false: a TCP request without a valid token
   bool has(Role r) const { return roles.count(r) || roles.count(Role::admin); }
-  bool has_any() const { return !roles.empty(); }
+  // Any role that reads or changes leaves (metrics alone does not).
+  bool has_any() const { return !roles.empty() && roles != std::set<Role>{Role::metrics}; }
   // {"name","uid","transport","remote"} as recorded in events.
   model::Json to_json() const;
   // The owner this caller gives the sessions it creates: "uid:N" over the unix socket,

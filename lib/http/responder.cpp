@@ -1,6 +1,8 @@
 // Responder: the handler's handle on one response. Loop thread only. It holds a weak_ptr to its
 // connection and the request's sequence number, so answers after the client left, or for a
 // request that is no longer current, are dropped.
+#include <utility>
+
 #include "lib/http/connection.hpp"
 
 namespace harness::http {
@@ -23,6 +25,7 @@ void Responder::send(int status, std::string_view content_type, std::string body
                      std::vector<std::pair<std::string, std::string>> extra_headers) {
   if (m_started) return;
   m_started = m_finished = true;
+  if (m_on_status) std::exchange(m_on_status, {})(status);
   if (auto c = live())
     c->respond(m_seq, status, content_type, std::move(body), extra_headers, m_head_only);
 }
@@ -38,6 +41,7 @@ void Responder::send_error(const harness::Error& e) {
 void Responder::start_stream(int status, std::string_view content_type) {
   if (m_started) return;
   m_started = m_streaming = true;
+  if (m_on_status) std::exchange(m_on_status, {})(status);
   if (auto c = live()) c->stream_start(m_seq, status, content_type);
 }
 

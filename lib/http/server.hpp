@@ -87,6 +87,8 @@ class Responder {
   void on_close(std::function<void()> fn);
   // True once send*/start_stream was called.
   bool responded() const { return m_started; }
+  // `fn` runs once with the status when the response starts (send*, start_stream).
+  void on_status(std::function<void(int)> fn) { m_on_status = std::move(fn); }
 
  private:
   std::shared_ptr<Connection> live() const;
@@ -97,6 +99,7 @@ class Responder {
   bool m_started = false;
   bool m_streaming = false;
   bool m_finished = false;
+  std::function<void(int)> m_on_status;
 };
 
 using Handler = std::function<void(Request&& req, std::shared_ptr<Responder> res)>;

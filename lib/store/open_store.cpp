@@ -2,6 +2,7 @@
 #include <cctype>
 
 #include "lib/model/redactor.hpp"
+#include "lib/store/metered_store.hpp"
 #include "lib/store/redis/redis_store.hpp"
 #include "lib/store/sqlite/sqlite_store.hpp"
 #include "lib/store/store.hpp"
@@ -21,10 +22,8 @@ std::string scheme_of(const std::string& url) {
   return url.substr(0, colon);
 }
 
-}  // namespace
-
-Result<std::unique_ptr<Store>> open_store(uv_loop_t* loop, const std::string& url,
-                                          const StoreOptions& options) {
+Result<std::unique_ptr<Store>> open_unmetered(uv_loop_t* loop, const std::string& url,
+                                              const StoreOptions& options) {
   if (url.empty()) return make_error(ErrorCode::invalid, "the store URL is empty");
   std::string scheme = scheme_of(url);
   if (scheme.empty()) return sqlite::open_sqlite_store(loop, url);
@@ -38,6 +37,14 @@ Result<std::unique_ptr<Store>> open_store(uv_loop_t* loop, const std::string& ur
   return make_error(ErrorCode::invalid, "unknown store URL scheme '" + scheme + "' in '" +
                                             model::url_without_password(url) +
                                             "' (use sqlite:PATH or redis://host:port/db)");
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> open_store(uv_loop_t* loop, const std::string& url,
+                                          const StoreOptions& options) {
+  HARNESS_TRY_ASSIGN(std::unique_ptr<Store> store, open_unmetered(loop, url, options));
+  return metered(std::move(store));
 }
 
 }  // namespace harness::store

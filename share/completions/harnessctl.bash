@@ -3,6 +3,10 @@ _harnessctl() {
   local cur prev cmd="" i
   cur="${COMP_WORDS[COMP_CWORD]}"
   prev="${COMP_WORDS[COMP_CWORD-1]}"
+  local -a hx=()
+  for ((i = 1; i + 1 < COMP_CWORD; i++)); do
+    case "${COMP_WORDS[i]}" in --socket|--url) hx+=("${COMP_WORDS[i]}" "${COMP_WORDS[i+1]}") ;; esac
+  done
   for ((i = 1; i < COMP_CWORD; i++)); do
     case "${COMP_WORDS[i]}" in
       submit|run|resume|fork|wait|status|get|ls|list|logs|cancel|approvals|approve|reject|schedule|version|doctor|completion) cmd="${COMP_WORDS[i]}"; break ;;
@@ -85,6 +89,7 @@ _harnessctl() {
         --url) return 0 ;;
         -o|--output) COMPREPLY=($(compgen -W "text json wide" -- "$cur")); return 0 ;;
       esac
+      if [[ "$cur" != -* ]]; then COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" __complete sessions "${hx[@]}" 2>/dev/null)" -- "$cur")); return 0; fi
       COMPREPLY=($(compgen -W "-f --file --model --sandbox --workdir --input --run-as --policy --ask --allow --deny --max-turns --timeout --budget-usd --token-budget --inactivity --label --idempotency-key --wait --follow -q --quiet --record -h --help --version --socket --url -o --output --no-color" -- "$cur")) ;;
     fork)
       case "$prev" in
@@ -111,6 +116,7 @@ _harnessctl() {
         --url) return 0 ;;
         -o|--output) COMPREPLY=($(compgen -W "text json wide" -- "$cur")); return 0 ;;
       esac
+      if [[ "$cur" != -* ]]; then COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" __complete sessions "${hx[@]}" 2>/dev/null)" -- "$cur")); return 0; fi
       COMPREPLY=($(compgen -W "--at -f --file --model --sandbox --workdir --input --run-as --policy --ask --allow --deny --max-turns --timeout --budget-usd --token-budget --inactivity --label --idempotency-key --wait --follow -q --quiet --record -h --help --version --socket --url -o --output --no-color" -- "$cur")) ;;
     wait)
       case "$prev" in
@@ -119,6 +125,7 @@ _harnessctl() {
         --url) return 0 ;;
         -o|--output) COMPREPLY=($(compgen -W "text json wide" -- "$cur")); return 0 ;;
       esac
+      if [[ "$cur" != -* ]]; then COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" __complete leaves "${hx[@]}" 2>/dev/null)" -- "$cur")); return 0; fi
       COMPREPLY=($(compgen -W "--timeout -h --help --version --socket --url -o --output --no-color" -- "$cur")) ;;
     status|get)
       case "$prev" in
@@ -126,6 +133,7 @@ _harnessctl() {
         --url) return 0 ;;
         -o|--output) COMPREPLY=($(compgen -W "text json wide" -- "$cur")); return 0 ;;
       esac
+      if [[ "$cur" != -* ]]; then COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" __complete leaves "${hx[@]}" 2>/dev/null)" -- "$cur")); return 0; fi
       COMPREPLY=($(compgen -W "-h --help --version --socket --url -o --output --no-color" -- "$cur")) ;;
     ls|list)
       case "$prev" in
@@ -147,6 +155,7 @@ _harnessctl() {
         --url) return 0 ;;
         -o|--output) COMPREPLY=($(compgen -W "text json wide" -- "$cur")); return 0 ;;
       esac
+      if [[ "$cur" != -* ]]; then COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" __complete leaves "${hx[@]}" 2>/dev/null)" -- "$cur")); return 0; fi
       COMPREPLY=($(compgen -W "-f --follow --since -h --help --version --socket --url -o --output --no-color" -- "$cur")) ;;
     cancel)
       case "$prev" in
@@ -154,6 +163,7 @@ _harnessctl() {
         --url) return 0 ;;
         -o|--output) COMPREPLY=($(compgen -W "text json wide" -- "$cur")); return 0 ;;
       esac
+      if [[ "$cur" != -* ]]; then COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" __complete leaves --state running --state gated --state queued "${hx[@]}" 2>/dev/null)" -- "$cur")); return 0; fi
       COMPREPLY=($(compgen -W "-h --help --version --socket --url -o --output --no-color" -- "$cur")) ;;
     approvals)
       case "$prev" in
@@ -170,6 +180,7 @@ _harnessctl() {
         --url) return 0 ;;
         -o|--output) COMPREPLY=($(compgen -W "text json wide" -- "$cur")); return 0 ;;
       esac
+      if [[ "$cur" != -* ]]; then COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" __complete leaves --state gated "${hx[@]}" 2>/dev/null)" -- "$cur")); return 0; fi
       COMPREPLY=($(compgen -W "--gate -m --message -h --help --version --socket --url -o --output --no-color" -- "$cur")) ;;
     reject)
       case "$prev" in
@@ -179,6 +190,7 @@ _harnessctl() {
         --url) return 0 ;;
         -o|--output) COMPREPLY=($(compgen -W "text json wide" -- "$cur")); return 0 ;;
       esac
+      if [[ "$cur" != -* ]]; then COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" __complete leaves --state gated "${hx[@]}" 2>/dev/null)" -- "$cur")); return 0; fi
       COMPREPLY=($(compgen -W "--gate -m --message --stop -h --help --version --socket --url -o --output --no-color" -- "$cur")) ;;
     schedule)
       case "$prev" in

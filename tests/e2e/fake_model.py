@@ -603,6 +603,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._send_json(404, {"error": {"message": f"no route GET {self.path}"}})
 
     def do_POST(self):
+        started = time.time()  # the request's head has arrived; its body may still be coming
         raw = self._read_body()
         provider = {ANTHROPIC_PATH: "anthropic", OPENAI_PATH: "openai"}.get(self.path.split("?")[0])
         headers = {k.lower(): v for k, v in self.headers.items()}
@@ -611,7 +612,7 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             body = None
         record = {"path": self.path, "method": "POST", "provider": provider, "headers": headers, "body": body,
-                  "raw_size": len(raw), "time": time.time(), "status": None, "turn": None}
+                  "raw_size": len(raw), "started": started, "time": time.time(), "status": None, "turn": None}
         fake = self.fake
         seq = fake._begin(record)
         try:

@@ -104,6 +104,8 @@ PREREQUISITES = {
     "accounts": lambda: _missing_programs("useradd", "userdel", "groupadd", "groupdel", "runuser"),
     "setpriv": lambda: _missing_programs("setpriv"),
     "curl": lambda: _missing_programs("curl"),
+    "promtool": lambda: _missing_programs("promtool"),
+    "prometheus": lambda: _missing_programs("prometheus"),
 }
 _missing_cache = {}
 

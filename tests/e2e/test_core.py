@@ -87,6 +87,23 @@ def test_human_logs_and_status(daemon, fake, workdir):
     assert code == 0 and leaf_id in out and "succeeded" in out
 
 
+def test_logs_end_with_the_final_answer(daemon, fake, workdir):
+    fake.set_script(THREE_TURNS[:1] + [{"text": "line one of the answer\nline two"}])
+    leaf_id = daemon.submit(PROMPT, "--workdir", workdir)
+    assert daemon.ctl("wait", leaf_id, "--timeout", "60s", timeout=90)[0] == 0
+    for follow in ((), ("-f",)):
+        code, out, err = daemon.ctl("logs", leaf_id, *follow)
+        assert code == 0, err
+        lines = out.rstrip("\n").split("\n")
+        assert "succeeded (completed)" in lines[-3], out
+        assert lines[-2:] == ["line one of the answer", "line two"], out
+    # -o json stays one event per line: no answer appended.
+    code, out, _ = daemon.ctl("logs", leaf_id, "-o", "json")
+    assert code == 0
+    events = he.ndjson(out)
+    assert events[-1]["type"] == "leaf_finished"
+
+
 def test_run_prints_the_answer(daemon, fake, workdir):
     fake.set_script(THREE_TURNS)
     code, out, err = daemon.ctl("run", PROMPT, "--workdir", workdir, timeout=90)
@@ -149,3 +166,53 @@ def test_credentials_never_reach_the_sandbox(daemon, fake, workdir):
     code, logs, _ = daemon.ctl("logs", leaf_id, "-o", "json")
     assert code == 0 and he.API_KEY not in logs
     assert he.API_KEY not in daemon.log_text()
+
+
+def run_on_a_tty(argv, env, timeout):
+    """Runs argv with stdout and stderr on a pseudo-terminal; returns (exit code, all it wrote)."""
+    import os
+    import pty
+    import select
+    import subprocess
+    import time
+
+    parent, child = pty.openpty()
+    p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=child, stderr=child, env=env)
+    os.close(child)
+    out = b""
+    deadline = time.monotonic() + he.scaled(timeout)
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([parent], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(parent, 65536)
+            except OSError:  # EIO: the child side is closed
+                break
+            if not chunk:
+                break
+            out += chunk
+        elif p.poll() is not None:
+            break
+    os.close(parent)
+    return p.wait(timeout=he.scaled(10)), out.decode("utf-8", "replace")
+
+
+def test_run_on_a_tty_shows_a_spinner_with_elapsed_time(daemon, fake, workdir):
+    fake.set_script([{"delay": 1.6}, {"tool_calls": [{"name": "bash", "input": {"command": "sleep 1.5; echo slept"}}]},
+                     {"text": ANSWER}])
+    code, out = run_on_a_tty([he.harnessctl_path(), "--socket", str(daemon.socket), "run", PROMPT,
+                              "--workdir", str(workdir)], daemon.ctl_env(), 90)
+    assert code == 0, out
+    assert "waiting for the model · 1s" in out, out
+    assert "running bash: sleep 1.5; echo slept · 1s" in out, out
+    assert "\r\x1b[K" in out  # the spinner's line is cleared before the next event's line
+    assert ANSWER in out
+
+    # Not on a pipe, and never with -o json.
+    fake.set_script([{"delay": 1.2}, {"text": ANSWER}])
+    code, out, err = daemon.ctl("run", PROMPT, timeout=90)
+    assert code == 0 and "\r" not in out + err and "waiting for" not in err
+    fake.set_script([{"delay": 1.2}, {"text": ANSWER}])
+    code, out = run_on_a_tty([he.harnessctl_path(), "--socket", str(daemon.socket), "run", PROMPT,
+                              "-o", "json"], daemon.ctl_env(), 90)
+    assert code == 0 and "waiting for" not in out, out

@@ -49,3 +49,29 @@ def test_unreachable_daemon_exits_ten(tmp_path):
     code, out, err = he.run_ctl(tmp_path / "no.sock", "doctor")
     assert code == 10
     assert "harnessd" in out + err and "start it" in out + err
+
+
+def test_a_keyless_openai_server_needs_no_api_key_env(make_daemon):
+    """An openai profile at a local base_url without api_key_env (a llama.cpp server): the
+    requests carry no credential header at all, and doctor calls that fine."""
+    from fake_model import FakeModel
+
+    keyless = FakeModel(api_key=None).start()
+    try:
+        keyless.set_script([], default={"text": "local answer"})
+        models = {"default": {"provider": "openai", "base_url": keyless.openai_base,
+                              "model": "qwen-local"}}
+        d = make_daemon(models=models)
+        leaf_id = d.submit("hello")
+        leaf = d.wait_leaf(leaf_id)
+        assert leaf["state"] == "succeeded" and leaf["result"] == "local answer", leaf
+        requests = keyless.model_requests()
+        assert requests and all(r["status"] == 200 for r in requests), requests
+        for r in requests:
+            assert "authorization" not in r["headers"] and "x-api-key" not in r["headers"], r["headers"]
+
+        code, out, err = d.ctl("doctor", timeout=120)
+        assert code == 0, out + err
+        assert "✔ model default" in out and "no credential (keyless server)" in out, out
+    finally:
+        keyless.stop()

@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "lib/base/assert.hpp"
+
 namespace harness::store::sqlite {
 
 Error sqlite_error(int rc, std::string_view what, sqlite3* db) {
@@ -110,7 +112,10 @@ Result<Db> Db::open(const std::string& path) {
 Db::Db(Db&& o) noexcept
     : m_db(std::exchange(o.m_db, nullptr)),
       m_path(std::move(o.m_path)),
-      m_cache(std::move(o.m_cache)) {
+      m_cache(std::move(o.m_cache)),
+      m_in_batch(std::exchange(o.m_in_batch, false)),
+      m_commits(o.m_commits),
+      m_transactions(o.m_transactions) {
   o.m_cache.clear();
 }
 
@@ -121,6 +126,9 @@ Db& Db::operator=(Db&& o) noexcept {
     m_path = std::move(o.m_path);
     m_cache = std::move(o.m_cache);
     o.m_cache.clear();
+    m_in_batch = std::exchange(o.m_in_batch, false);
+    m_commits = o.m_commits;
+    m_transactions = o.m_transactions;
   }
   return *this;
 }
@@ -148,17 +156,49 @@ void Db::close() {
   if (m_db) sqlite3_close(std::exchange(m_db, nullptr));
 }
 
+Status Db::begin_batch() {
+  HARNESS_ASSERT(!m_in_batch);
+  HARNESS_TRY(exec("BEGIN IMMEDIATE"));
+  m_in_batch = true;
+  return {};
+}
+
+Status Db::commit_batch() {
+  HARNESS_ASSERT(m_in_batch);
+  HARNESS_TRY(exec("COMMIT"));
+  m_in_batch = false;
+  ++m_commits;
+  return {};
+}
+
+void Db::rollback_batch() {
+  if (!sqlite3_get_autocommit(m_db)) (void)exec("ROLLBACK");
+  m_in_batch = false;
+}
+
+bool Db::batch_intact() const {
+  return m_in_batch && !sqlite3_get_autocommit(m_db);
+}
+
 Result<Tx> Tx::begin(Db& db, bool write) {
+  if (db.in_batch()) {
+    HARNESS_TRY(db.exec("SAVEPOINT tx"));
+    return Tx(&db, true, write);
+  }
   HARNESS_TRY(db.exec(write ? "BEGIN IMMEDIATE" : "BEGIN"));
-  return Tx(&db);
+  return Tx(&db, false, write);
 }
 
 Tx::~Tx() {
-  if (m_db) (void)m_db->exec("ROLLBACK");
+  if (!m_db) return;
+  // Inside a batch SQLite may have rolled the whole transaction back already; then these fail
+  // harmlessly and the batch notices (batch_intact()).
+  (void)m_db->exec(m_savepoint ? "ROLLBACK TO tx; RELEASE tx" : "ROLLBACK");
 }
 
 Status Tx::commit() {
-  HARNESS_TRY(m_db->exec("COMMIT"));
+  HARNESS_TRY(m_db->exec(m_savepoint ? "RELEASE tx" : "COMMIT"));
+  if (m_write) m_db->count_commit(m_savepoint);
   m_db = nullptr;
   return {};
 }

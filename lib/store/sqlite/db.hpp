@@ -76,18 +76,43 @@ class Db {
   void close();
   const std::string& path() const { return m_path; }
 
+  // Group commit (DbThread): while a batch is open, every Tx is a savepoint inside the batch's
+  // one transaction, and commit_batch() makes them all durable with one COMMIT (one fsync of
+  // the WAL). begin_batch() takes the write lock (BEGIN IMMEDIATE).
+  Status begin_batch();
+  Status commit_batch();
+  // Rolls back what is left of the batch (nothing if SQLite already did) and leaves batch mode.
+  void rollback_batch();
+  bool in_batch() const { return m_in_batch; }
+  // false once SQLite has rolled the batch's transaction back by itself (disk full, I/O error):
+  // the savepoints "committed" since are gone.
+  bool batch_intact() const;
+  // COMMITs that succeeded on this connection: with synchronous=FULL each is one fsync. And the
+  // write transactions committed, each on its own or as a savepoint of a batch.
+  std::int64_t commits() const { return m_commits; }
+  std::int64_t transactions() const { return m_transactions; }
+  void count_commit(bool savepoint) {
+    ++m_transactions;
+    if (!savepoint) ++m_commits;
+  }
+
  private:
   sqlite3* m_db = nullptr;
   std::string m_path;
   std::unordered_map<std::string, sqlite3_stmt*> m_cache;
+  bool m_in_batch = false;
+  std::int64_t m_commits = 0;
+  std::int64_t m_transactions = 0;
 };
 
 // A transaction that rolls back unless commit() succeeded. Writes use BEGIN IMMEDIATE so the
-// write lock is taken up front (no upgrade deadlocks with other processes on the file).
+// write lock is taken up front (no upgrade deadlocks with other processes on the file). Inside
+// a batch it is a savepoint: commit() releases it, a rollback undoes this Tx's writes only.
 class Tx {
  public:
   static Result<Tx> begin(Db& db, bool write);
-  Tx(Tx&& o) noexcept : m_db(std::exchange(o.m_db, nullptr)) {}
+  Tx(Tx&& o) noexcept
+      : m_db(std::exchange(o.m_db, nullptr)), m_savepoint(o.m_savepoint), m_write(o.m_write) {}
   Tx(const Tx&) = delete;
   Tx& operator=(const Tx&) = delete;
   Tx& operator=(Tx&&) = delete;
@@ -95,8 +120,10 @@ class Tx {
   Status commit();
 
  private:
-  explicit Tx(Db* db) : m_db(db) {}
+  Tx(Db* db, bool savepoint, bool write) : m_db(db), m_savepoint(savepoint), m_write(write) {}
   Db* m_db = nullptr;
+  bool m_savepoint = false;
+  bool m_write = false;
 };
 
 }  // namespace harness::store::sqlite

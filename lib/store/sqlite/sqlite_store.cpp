@@ -6,6 +6,8 @@
 // dropped with the queue (only if the store is destroyed without close()).
 #include "lib/store/sqlite/sqlite_store.hpp"
 
+#include <memory>
+#include <optional>
 #include <vector>
 
 #include "lib/loop/async_queue.hpp"
@@ -162,10 +164,18 @@ void SqliteStore::run(Callback<T> cb, Op op) {
     defer(m_loop, [cb = std::move(cb)] { cb(closed_error()); });
     return;
   }
-  m_thread->push([cb = std::move(cb), op = std::move(op), q = m_results.get()](Db& db) mutable {
-    auto call = [&] { return op(db); };
-    Result<T> r = guarded<T>(call);
-    q->post([cb = std::move(cb), r = std::move(r)]() mutable { cb(std::move(r)); });
+  // Re-runnable (DbThread's group commit may run a job twice): the result is kept in `job` and
+  // only the last run's is delivered.
+  struct Pending {
+    Callback<T> cb;
+    Op op;
+    std::optional<Result<T>> result;
+  };
+  auto job = std::make_shared<Pending>(Pending{std::move(cb), std::move(op), std::nullopt});
+  m_thread->push([job, q = m_results.get()](Db& db) -> DbThread::Delivery {
+    auto call = [&] { return job->op(db); };
+    job->result.emplace(guarded<T>(call));
+    return [job, q] { q->post([job] { job->cb(std::move(*job->result)); }); };
   });
 }
 

@@ -1,6 +1,9 @@
 #include <doctest/doctest.h>
 
+#include <sstream>
+
 #include "lib/client/format.hpp"
+#include "lib/client/spinner.hpp"
 
 using namespace harness::client;
 
@@ -43,6 +46,40 @@ TEST_CASE("live view lines for model turns and tools") {
   // A malformed event renders, never throws.
   CHECK_NOTHROW(
       format_event(event("tool_finished", {{"exit_code", "zero"}, {"is_error", "yes"}}), k_plain));
+}
+
+TEST_CASE("a tool's output shows its first and last real lines, not bash's framing") {
+  std::string out = "exit code 0\n--- stdout ---\n";
+  for (int i = 1; i <= 9; ++i) out += "line " + std::to_string(i) + "\n";
+  out += "--- stderr ---\nwarning: last\n";
+  CHECK(format_event(
+            event("tool_finished",
+                  {{"name", "bash"}, {"exit_code", 0}, {"duration_ms", 35}, {"output", out}}),
+            k_plain) ==
+        "→ exit 0 (35ms)\n    line 1\n    line 2\n    … 6 more lines\n    line 9\n"
+        "    warning: last\n");
+  CHECK(format_event(event("tool_finished",
+                           {{"name", "bash"}, {"exit_code", 1}, {"output", "exit code 1\n"}}),
+                     k_plain) == "→ exit 1 (0ms)\n");
+}
+
+TEST_CASE("the spinner follows what the leaf waits on") {
+  CHECK(activity_of(Json{{"type", "leaf_started"}}) == "waiting for the model");
+  CHECK(activity_of(event("tool_started",
+                          {{"name", "bash"}, {"input", {{"command", "make test\necho"}}}})) ==
+        "running bash: make test");
+  CHECK(activity_of(event("gate_opened", {})) == "waiting for approval");
+  CHECK(activity_of(event("model_response", {})) == "");
+  CHECK(activity_of(event("leaf_finished", {})) == "");
+  CHECK_FALSE(activity_of(Json{{"type", "heartbeat"}}).has_value());
+  // Disabled (not a terminal): a plain pass-through, nothing drawn.
+  std::ostringstream os;
+  {
+    Spinner s(os, false);
+    s.set("waiting for the model");
+    s.print("line\n");
+  }
+  CHECK(os.str() == "line\n");
 }
 
 TEST_CASE("colors only when asked") {

@@ -211,6 +211,14 @@ TEST_CASE("provider defaults for base_url and api_key_env") {
   CHECK(c->models.at("o").base_url == "https://api.openai.com/v1");
   CHECK(c->models.at("o").api_key_env == "OPENAI_API_KEY");
   CHECK(c->models.at("r").base_url == "");
+  // openai elsewhere without api_key_env: a keyless server (llama.cpp), no key sent.
+  auto local = parse(
+      "[models.l]\nprovider = \"openai\"\nmodel = \"q\"\nbase_url = \"http://127.0.0.1:8080/v1\"\n"
+      "[models.o]\nprovider = \"openai\"\nmodel = \"gpt\"\n"
+      "base_url = \"https://api.openai.com/v1/\"\n");
+  REQUIRE_MESSAGE(local.has_value(), test::why(local));
+  CHECK(local->models.at("l").api_key_env == "");
+  CHECK(local->models.at("o").api_key_env == "OPENAI_API_KEY");
   CHECK(c->models.at("r").api_key_env == "");
   CHECK(c->origins.at("models.o.base_url") == "default");
 }

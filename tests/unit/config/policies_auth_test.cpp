@@ -215,7 +215,7 @@ TEST_CASE("bad [auth.tokens.NAME] sections are errors") {
   CHECK(contains(error_of(tok("token = \"short\"\nroles = [\"submit\"]\n")), "at least 8"));
   CHECK(contains(error_of(tok("sha256 = \"abc\"\nroles = [\"submit\"]\n")), "64 hex digits"));
   CHECK(contains(error_of(tok("token = \"long-enough\"\nroles = [\"root\"]\n")),
-                 "submit, approve, admin or read"));
+                 "submit, approve, admin, read or metrics"));
   CHECK(contains(error_of(tok("token = \"long-enough\"\n")), "needs 'roles'"));
   CHECK(contains(error_of(tok("roles = [\"submit\"]\n")), "exactly one of 'token' or 'sha256'"));
   std::string both =

@@ -104,3 +104,16 @@ TEST_CASE("access: listings are narrowed in the store unless the caller reads ev
 }
 
 }  // namespace harness::daemon
+
+namespace harness::daemon {
+TEST_CASE("access: the metrics role alone reads no leaf and counts as no role for the API") {
+  Caller scraper = unix_user("prometheus", 1004, {Role::metrics});
+  CHECK(scraper.has(Role::metrics));
+  CHECK_FALSE(scraper.has_any());
+  CHECK_FALSE(scraper.has(Role::read));
+  CHECK_FALSE(may_read(scraper, leaf_of(unix_user("alice", 1001, {Role::submit}))));
+  // An admin may scrape; a reader with metrics too is still a reader.
+  CHECK(unix_user("root", 0, {Role::admin}).has(Role::metrics));
+  CHECK(unix_user("carol", 1003, {Role::read, Role::metrics}).has_any());
+}
+}  // namespace harness::daemon
