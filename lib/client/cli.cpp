@@ -392,7 +392,8 @@ std::vector<FlagSpec> flag_specs(const Hints& hints, const CLI::App& app) {
 }
 
 // What a command's positionals complete with (complete_ids.hpp): open gates for verdicts,
-// unfinished leaves for cancel, any leaf (unfinished first) for the readers, sessions for resume and fork.
+// unfinished leaves for cancel, any leaf (unfinished first) for the readers, sessions for resume
+// and fork.
 std::string dynamic_ids(std::string_view command) {
   if (command == "approve" || command == "reject") return "leaves --state gated";
   if (command == "cancel") return "leaves --state running --state gated --state queued";
