@@ -9,6 +9,7 @@ import pytest
 
 import harness_env as he
 from fake_model import neutral_messages, user_texts
+from redis_server import RedisServer, binary
 
 SCRIPT = [
     {"tool_calls": [{"name": "bash", "input": {"command": "echo one > one.txt"}}]},
@@ -39,7 +40,26 @@ def seq_of(events, etype):
     return seq
 
 
-def test_fork_at_the_end_and_in_the_middle(daemon, fake, workdir):
+@pytest.fixture(params=["sqlite", "redis"])
+def store_daemon(request, make_daemon, tmp_path):
+    """A daemon on each store: the fork's copy is the store's (both run the conformance suite)."""
+    if request.param == "sqlite":
+        return make_daemon()
+    if not binary():
+        pytest.skip("SKIPPED (prerequisite): redis-server is not installed (scripts/install-deps.sh)")
+    r = RedisServer(tmp_path / "redis").start()
+    d = make_daemon(extra={"store": r.url()})
+
+    def stop():
+        d.stop()  # before its Redis goes away
+        r.stop()
+
+    request.addfinalizer(stop)
+    return d
+
+
+def test_fork_at_the_end_and_in_the_middle(store_daemon, fake, workdir):
+    daemon = store_daemon
     src = source_session(daemon, fake, workdir)
     before = snapshot(daemon, src)
     events = daemon.events(src["id"])
