@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "lib/agent/diff.hpp"
+#include "lib/agent/notifier.hpp"
 #include "lib/agent/runner.hpp"
 #include "lib/agent/workspace_files.hpp"
 #include "lib/loop/defer.hpp"
@@ -156,8 +157,10 @@ void LeafRunner::open_gate(const model::ToolCall& call, const model::ToolInput& 
 void LeafRunner::open_gate_with(const model::ToolCall& call, Json gate) {
   auto number = model::int_at(gate, "gate");
   append({{std::string(model::event::gate_opened), std::move(gate)}},
-         [this, number, call](const model::Leaf&) {
+         [this, number, call](const model::Leaf& leaf) {
            spdlog::info("leaf {} awaiting approval: gate {} ({})", m_leaf.id, number, call.name);
+           // The gate is durable: telling approvers runs beside it and never holds it up.
+           if (m_ctx.notifier) m_ctx.notifier->gate_opened(leaf);
            park();
          });
 }

@@ -33,6 +33,8 @@
 
 namespace harness::agent {
 
+class Notifier;
+
 // Everything a runner uses, owned by the daemon; outlives every runner.
 struct AgentContext {
   uv_loop_t* loop = nullptr;
@@ -42,6 +44,8 @@ struct AgentContext {
   // Tests only (null in the daemon): called at the start of every continuation of a leaf,
   // inside its guard, with the leaf id and the step — a seam to inject faults.
   std::function<void(const std::string& leaf_id, std::string_view step)> on_continue;
+  // Told of every gate this daemon opens (null: nobody is). Outlives the runners.
+  Notifier* notifier = nullptr;
 };
 
 // How a runner begins: a queued leaf starts; a leaf that was running when the daemon stopped is

@@ -117,6 +117,23 @@ std::string model_error_line(const Json& d, const Style& st) {
     line += " — giving up";
   return st.yellow(line) + "\n";
 }
+// notification_sent / notification_failed (docs/notifications.md).
+std::string notification_line(const std::string& type, const Json& d, const Style& st) {
+  std::int64_t attempts = num(d, "attempts");
+  std::string who = "notify." + str(d, "notifier", "?") + " (" + str(d, "channel", "url") + ")";
+  std::string tries = std::to_string(attempts) + (attempts == 1 ? " attempt" : " attempts");
+  std::string gate = "gate " + std::to_string(num(d, "gate"));
+  if (type == "notification_sent") {
+    std::string status = d.contains("status") && d["status"].is_number()
+                             ? (str(d, "channel") == "command" ? " · exit " : " · HTTP ") +
+                                   std::to_string(num(d, "status"))
+                             : "";
+    return st.dim("notified " + who + " of " + gate + status + " · " + tries) + "\n";
+  }
+  return st.yellow(who + " could not be told of " + gate + " after " + tries + ": " +
+                   first_line(str(d, "error"), 160)) +
+         "\n";
+}
 }  // namespace
 
 std::string group_thousands(std::int64_t n) {
@@ -166,6 +183,8 @@ std::string format_event(const Json& e, const Style& st) {
   if (type == "tool_finished") return tool_result_line(d, st);
   if (type == "gate_opened") return format_gate_opened(e, st);
   if (type == "gate_decided") return format_gate_decided(d, st);
+  if (type == "notification_sent" || type == "notification_failed")
+    return notification_line(type, d, st);
   if (type == "leaf_finished") {
     std::string line = styled_state(str(d, "state"), st) + " (" + str(d, "reason", "-") + ")";
     std::string msg = str(d, "message");

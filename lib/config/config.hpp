@@ -63,6 +63,19 @@ struct ScheduleConfig {
   std::vector<std::string> labels;  // "K=V"
 };
 
+// [notify.NAME] (docs/notifications.md): where a gate's notification goes when a policy naming
+// this notifier opens one: an HTTP POST to `url`, and/or `command` run with the JSON on stdin.
+struct NotifierConfig {
+  std::string name;
+  std::string url;                       // http:// or https://; "" = no POST
+  std::vector<std::string> command;      // argv; [] = no command
+  std::string secret_env;                // env var holding the HMAC secret; "" = unsigned
+  std::string secret;                    // its value, read at load; never written by to_toml
+  std::int64_t timeout_ms = 10'000;      // per attempt (the whole POST, or the command's run)
+  std::int64_t attempts = 3;             // tries on connection errors, timeouts, 5xx, exit != 0
+  std::int64_t retry_backoff_ms = 1000;  // before the 2nd try; x4 each further try, capped
+};
+
 // The daemon's settings after all layers are applied. Read-only once loaded; pass by const&.
 struct Config {
   std::string state_dir;           // default: see default_state_dir()
@@ -104,6 +117,7 @@ struct Config {
   std::map<std::string, model::SandboxProfile> sandboxes;  // always holds "default"
   std::map<std::string, model::Policy> policies;           // [policies.NAME], by name
   std::map<std::string, ScheduleConfig> schedules;         // [schedules.NAME], by name
+  std::map<std::string, NotifierConfig> notifiers;         // [notify.NAME], by name
   AuthConfig auth;
   // [redaction] patterns: ECMAScript regexes of further secrets (docs/security.md "Redaction").
   std::vector<std::string> redaction_patterns;

@@ -202,6 +202,24 @@ std::string validate_schedule(const ConstTarget& t) {
   return "";
 }
 
+// [notify.NAME]: somewhere to send to.
+std::string validate_notifier(const ConstTarget& t) {
+  const NotifierConfig& n = *t.notifier;
+  if (n.url.empty() && n.command.empty()) return "a notifier needs 'url', 'command' or both";
+  return "";
+}
+
+std::string check_notifier_name(std::string_view v) {
+  bool ok = !v.empty() && v.find_first_not_of(
+                              "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                              "0123456789_-") == std::string_view::npos;
+  return ok ? "" : "names of [notify.NAME] sections";
+}
+
+std::string check_argv_item(std::string_view v) {
+  return v.find('\0') == std::string_view::npos ? "" : "strings without NUL bytes";
+}
+
 constexpr std::int64_t k_sec = 1000;
 constexpr std::int64_t k_hour = 3600 * k_sec;
 constexpr std::int64_t k_day = 24 * k_hour;
@@ -315,6 +333,9 @@ const std::array k_keys = {
   KeySpec{.scope = Scope::policy, .name = "gate_timeout", .kind = Kind::duration, .slot = &model::Policy::gate_timeout_ms,
           .default_text = "0s", .doc = "An open gate rejects and stops the leaf after this long; \"0s\" = never.",
           .min = 0, .max = 365 * k_day},
+  KeySpec{.scope = Scope::policy, .name = "notify", .kind = Kind::string_list, .slot = &model::Policy::notify,
+          .default_text = "", .doc = "[notify.NAME] sections told when a gate of this policy opens.",
+          .check = check_notifier_name},
 
   // [auth]
   KeySpec{.scope = Scope::auth, .name = "socket_group", .kind = Kind::string, .slot = &AuthConfig::socket_group,
@@ -510,6 +531,26 @@ const std::array k_keys = {
   KeySpec{.scope = Scope::schedule, .name = "labels", .kind = Kind::string_list, .slot = &ScheduleConfig::labels,
           .default_text = "", .doc = "K=V labels of each leaf (schedule=NAME is added).",
           .check = check_label},
+
+  // [notify.NAME] (docs/notifications.md)
+  KeySpec{.scope = Scope::notify, .name = "url", .kind = Kind::string, .slot = &NotifierConfig::url,
+          .default_text = "", .doc = "POST the gate's JSON here (http:// or https://); \"\" = no POST.",
+          .check = check_url, .validate = validate_notifier},
+  KeySpec{.scope = Scope::notify, .name = "command", .kind = Kind::string_list, .slot = &NotifierConfig::command,
+          .default_text = "", .doc = "Run this argv as the daemon's user with the JSON on stdin; [] = none.",
+          .check = check_argv_item},
+  KeySpec{.scope = Scope::notify, .name = "secret_env", .kind = Kind::string, .slot = &NotifierConfig::secret_env,
+          .default_text = "", .doc = "Environment variable with the HMAC-SHA256 signing secret; \"\" = unsigned.",
+          .check = check_env_name},
+  KeySpec{.scope = Scope::notify, .name = "timeout", .kind = Kind::duration, .slot = &NotifierConfig::timeout_ms,
+          .default_text = "10s", .doc = "Time allowed per attempt (the whole POST, or the command's run).",
+          .min = 100, .max = 10 * 60 * k_sec},
+  KeySpec{.scope = Scope::notify, .name = "attempts", .kind = Kind::integer, .slot = &NotifierConfig::attempts,
+          .default_text = "3", .doc = "Tries on connection errors, timeouts, 5xx and failed commands; 4xx is final.",
+          .min = 1, .max = 10},
+  KeySpec{.scope = Scope::notify, .name = "retry_backoff", .kind = Kind::duration, .slot = &NotifierConfig::retry_backoff_ms,
+          .default_text = "1s", .doc = "Wait before the second try; each further wait is 4 times longer, at most 5m.",
+          .min = 10, .max = 10 * 60 * k_sec},
 };
 // clang-format on
 

@@ -26,6 +26,7 @@ enum class Scope {
   auth_token,  // [auth.tokens.NAME]
   redaction,   // [redaction] (stored in Config)
   schedule,    // [schedules.NAME]
+  notify,      // [notify.NAME]
 };
 
 enum class Kind {
@@ -58,7 +59,8 @@ using Slot =
                  std::vector<std::string> AuthConfig::*, std::string TokenGrant::*,
                  std::vector<std::string> TokenGrant::*, std::string ScheduleConfig::*,
                  std::int64_t ScheduleConfig::*, double ScheduleConfig::*,
-                 std::vector<std::string> ScheduleConfig::*>;
+                 std::vector<std::string> ScheduleConfig::*, std::string NotifierConfig::*,
+                 std::int64_t NotifierConfig::*, std::vector<std::string> NotifierConfig::*>;
 
 // The objects one key may be stored into; only the one matching the key's scope must be set.
 struct Target {
@@ -69,6 +71,7 @@ struct Target {
   AuthConfig* auth = nullptr;
   TokenGrant* token = nullptr;
   ScheduleConfig* schedule = nullptr;
+  NotifierConfig* notifier = nullptr;
 };
 
 // The same, read-only.
@@ -80,6 +83,7 @@ struct ConstTarget {
   const AuthConfig* auth = nullptr;
   const TokenGrant* token = nullptr;
   const ScheduleConfig* schedule = nullptr;
+  const NotifierConfig* notifier = nullptr;
 
   ConstTarget() = default;
   ConstTarget(const Config* c, const model::ModelProfile* m = nullptr,
@@ -92,7 +96,8 @@ struct ConstTarget {
         policy(t.policy),
         auth(t.auth),
         token(t.token),
-        schedule(t.schedule) {}
+        schedule(t.schedule),
+        notifier(t.notifier) {}
 };
 
 struct KeySpec {

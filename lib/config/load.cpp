@@ -47,6 +47,7 @@ class Loader {
     HARNESS_TRY(apply_flags(flags));
     HARNESS_TRY(finish(Scope::top, Target{&m_config}, ""));
     HARNESS_TRY(finish_auth());
+    HARNESS_TRY(finish_notifiers());
     for (auto& [name, profile] : m_config.models)
       HARNESS_TRY(finish(Scope::model, Target{nullptr, &profile}, "models." + name + "."));
     if (!m_config.sandboxes.count("default")) HARNESS_TRY(add_builtin_sandbox());
@@ -105,6 +106,7 @@ class Loader {
     const std::string& head = e.path[0];
     if (head == "policies") return read_policy_entry(e);
     if (head == "schedules") return read_schedule_entry(e);
+    if (head == "notify") return read_notify_entry(e);
     if (head == "auth") return read_auth_entry(e);
     if (head == "redaction") return read_redaction_entry(e);
     if (head == "models" || head == "sandboxes") {
@@ -118,11 +120,10 @@ class Loader {
     }
     const KeySpec* key = find_key(Scope::top, head);
     if (!key)
-      return error_at(
-          e, head,
-          "unknown key (allowed at the top level: " + key_names(Scope::top) +
-              ", [models.NAME], [sandboxes.NAME], [policies.NAME], [schedules.NAME], [auth], "
-              "[redaction])");
+      return error_at(e, head,
+                      "unknown key (allowed at the top level: " + key_names(Scope::top) +
+                          ", [models.NAME], [sandboxes.NAME], [policies.NAME], [schedules.NAME], "
+                          "[notify.NAME], [auth], [redaction])");
     return apply(*key, Target{&m_config}, head, value_of(e), origin(e), location(e));
   }
 
@@ -200,6 +201,60 @@ class Loader {
     }
     t.schedule = &m_config.schedules.at(e.path[1]);
     return read_section_key(e, Scope::schedule, section, t);
+  }
+
+  // [notify.NAME] and its keys.
+  Status read_notify_entry(const TomlEntry& e) {
+    if (e.path.size() == 1) {
+      if (!e.is_table) return error_at(e, "notify", "expected tables [notify.NAME]");
+      return {};
+    }
+    std::string section = "notify." + e.path[1];
+    Target t;
+    if (e.path.size() == 2) {
+      HARNESS_TRY(open_section(e, section));
+      NotifierConfig& n = m_config.notifiers[e.path[1]];
+      n.name = e.path[1];
+      t.notifier = &n;
+      return apply_static_defaults(Scope::notify, t, section + ".");
+    }
+    t.notifier = &m_config.notifiers.at(e.path[1]);
+    return read_section_key(e, Scope::notify, section, t);
+  }
+
+  // After every section is read: each notifier checked and its secret read from the
+  // environment (a secret_env that is unset is an error now, not a silently unsigned POST
+  // later); every name a policy's `notify` lists must be a [notify.NAME].
+  Status finish_notifiers() {
+    for (auto& [name, n] : m_config.notifiers) {
+      Target t;
+      t.notifier = &n;
+      std::string section = "notify." + name;
+      HARNESS_TRY(finish(Scope::notify, t, section + "."));
+      if (n.secret_env.empty()) continue;
+      n.secret = m_env.get(n.secret_env);
+      if (n.secret.empty())
+        return make_error(ErrorCode::invalid, m_config.origins[section + ".secret_env"] + ": [" +
+                                                  section +
+                                                  "]: secret_env: the environment "
+                                                  "variable " +
+                                                  n.secret_env + " is unset or empty");
+    }
+    for (const auto& [name, p] : m_config.policies)
+      for (const std::string& notifier : p.notify)
+        if (!m_config.notifiers.count(notifier)) {
+          std::string key = "policies." + name + ".notify";
+          return make_error(ErrorCode::invalid, m_config.origins[key] + ": " + key +
+                                                    ": unknown notifier '" + notifier +
+                                                    "' (configured: " + notifier_names() + ")");
+        }
+    return {};
+  }
+
+  std::string notifier_names() const {
+    std::string out;
+    for (const auto& [name, n] : m_config.notifiers) out += (out.empty() ? "" : ", ") + name;
+    return out.empty() ? "none" : out;
   }
 
   static Target policy_target(model::Policy& p) {
@@ -289,6 +344,7 @@ class Loader {
     if (scope == Scope::redaction) return "redaction";
     if (scope == Scope::auth_token) return "auth.tokens.NAME";
     if (scope == Scope::schedule) return "schedules.NAME";
+    if (scope == Scope::notify) return "notify.NAME";
     return "policies.NAME";
   }
 

@@ -49,7 +49,7 @@ void compress(std::array<std::uint32_t, 8>& h, const unsigned char* block) {
 
 }  // namespace
 
-std::string sha256_hex(std::string_view data) {
+std::string sha256(std::string_view data) {
   std::array<std::uint32_t, 8> h = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
                                     0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
   // Message, a 0x80 byte, zero padding, then the bit length big-endian: a multiple of 64 bytes.
@@ -60,11 +60,44 @@ std::string sha256_hex(std::string_view data) {
   for (int i = 7; i >= 0; --i) msg.push_back(static_cast<char>((bits >> (8 * i)) & 0xff));
   for (size_t off = 0; off < msg.size(); off += 64)
     compress(h, reinterpret_cast<const unsigned char*>(msg.data() + off));
-  static constexpr char k_hex[] = "0123456789abcdef";
   std::string out;
   for (std::uint32_t word : h)
-    for (int shift = 28; shift >= 0; shift -= 4) out.push_back(k_hex[(word >> shift) & 0xf]);
+    for (int shift = 24; shift >= 0; shift -= 8)
+      out.push_back(static_cast<char>((word >> shift) & 0xff));
   return out;
+}
+
+std::string to_hex(std::string_view bytes) {
+  static constexpr char k_hex[] = "0123456789abcdef";
+  std::string out;
+  for (char c : bytes) {
+    auto b = static_cast<unsigned char>(c);
+    out.push_back(k_hex[b >> 4]);
+    out.push_back(k_hex[b & 0xf]);
+  }
+  return out;
+}
+
+std::string sha256_hex(std::string_view data) {
+  return to_hex(sha256(data));
+}
+
+// RFC 2104 with B = 64: keys longer than a block are hashed first, then zero-padded.
+std::string hmac_sha256(std::string_view key, std::string_view message) {
+  std::string k = key.size() > 64 ? sha256(key) : std::string(key);
+  k.resize(64, '\0');
+  std::string inner(64, '\0'), outer(64, '\0');
+  for (size_t i = 0; i < 64; ++i) {
+    inner[i] = static_cast<char>(k[i] ^ 0x36);
+    outer[i] = static_cast<char>(k[i] ^ 0x5c);
+  }
+  inner.append(message);
+  outer.append(sha256(inner));
+  return sha256(outer);
+}
+
+std::string hmac_sha256_hex(std::string_view key, std::string_view message) {
+  return to_hex(hmac_sha256(key, message));
 }
 
 }  // namespace harness::config

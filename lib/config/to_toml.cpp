@@ -66,6 +66,11 @@ void write_policies_and_auth(std::string& out, const Config& config, bool with_c
     t.schedule = &sched;
     write_table(out, config, Scope::schedule, t, "schedules." + name, with_comments);
   }
+  for (const auto& [name, notifier] : config.notifiers) {
+    ConstTarget t;
+    t.notifier = &notifier;
+    write_table(out, config, Scope::notify, t, "notify." + name, with_comments);
+  }
   if (!config.redaction_patterns.empty() || config.origins.count("redaction"))
     write_table(out, config, Scope::redaction, ConstTarget(&config), "redaction", with_comments);
   if (!config.auth.configured) return;

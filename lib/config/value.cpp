@@ -208,6 +208,8 @@ void with_field(const KeySpec& key, const TargetT& t, F&& f) {
             return (HARNESS_ASSERT(t.auth), t.auth->*m);
           else if constexpr (std::is_same_v<C, ScheduleConfig>)
             return (HARNESS_ASSERT(t.schedule), t.schedule->*m);
+          else if constexpr (std::is_same_v<C, NotifierConfig>)
+            return (HARNESS_ASSERT(t.notifier), t.notifier->*m);
           else
             return (HARNESS_ASSERT(t.token), t.token->*m);
         };

@@ -11,6 +11,7 @@
 
 #include "lib/agent/journal.hpp"
 #include "lib/agent/leaf_manager.hpp"
+#include "lib/agent/notifier.hpp"
 #include "lib/agent/redaction.hpp"
 #include "lib/base/fd_limit.hpp"
 #include "lib/base/fs.hpp"
@@ -89,6 +90,7 @@ struct Daemon::Parts {
   std::unique_ptr<agent::Journal> journal;
   std::unique_ptr<http::HttpClient> http_client;
   std::unique_ptr<model_api::ModelClient> models;
+  std::unique_ptr<agent::Notifier> notifier;  // after http_client: destroyed before it
   std::unique_ptr<agent::LeafManager> leaves;
   Watchers watchers;
   SystemClock clock;
@@ -148,7 +150,9 @@ int Daemon::run() {
       [&p](const model::Leaf& l, const std::vector<model::Event>& e) { p.watchers.publish(l, e); });
   p.http_client = std::make_unique<http::HttpClient>(&m_loop);
   p.models = std::make_unique<model_api::ModelClient>(&m_loop, *p.http_client);
+  p.notifier = std::make_unique<agent::Notifier>(&m_loop, *p.http_client, *p.journal, m_cfg);
   agent::AgentContext ctx{&m_loop, m_cfg, p.journal.get(), p.models.get(), nullptr};
+  ctx.notifier = p.notifier.get();
   p.leaves = std::make_unique<agent::LeafManager>(ctx);
   auto configured = config_schedules(*m_cfg, p.clock.now_ms());
   if (!configured) return fail(configured.error().message);
@@ -285,6 +289,7 @@ void Daemon::close_services() {
   p.signals.clear();
   if (p.feed) p.feed->stop();
   p.models->close();
+  p.notifier->close();
   p.http_client->close();
   p.store->close([&p] { p.closed = true; });
 }
@@ -331,6 +336,7 @@ void Daemon::apply_reload(Result<config::Config> loaded) {
   spdlog::set_level(spdlog::level::from_str(m_cfg->log_level));
   p.api->set_config(m_cfg);
   p.leaves->set_config(m_cfg);
+  p.notifier->set_config(m_cfg);
   spdlog::info("SIGHUP: config reloaded{}{} ({} models, {} sandboxes, {} policies, max_running {})",
                m_cfg->source.empty() ? "" : " from ", m_cfg->source, m_cfg->models.size(),
                m_cfg->sandboxes.size(), m_cfg->policies.size(), m_cfg->max_running);

@@ -3,10 +3,11 @@
 //
 // Applied now (to new leaves, new model and tool calls of new leaves, and every request from
 // then on): models, sandboxes, policies, auth roles and tokens, redaction patterns, limits and
-// defaults, max_running, log_level, shutdown_grace. Running leaves keep the config they started
-// with. Kept until a restart, each named in the log: what the daemon holds open — the state dir,
-// the store, the socket and its group, the TCP listener — and the HTTP server's limits and the
-// log format.
+// defaults, max_running, log_level, shutdown_grace, notifiers ([notify.NAME] and the policies'
+// notify lists, for every gate opened from then on, running leaves' too). Running leaves keep
+// the config they started with. Kept until a restart, each named in the log: what the daemon holds
+// open — the state dir, the store, the socket and its group, the TCP listener — and the HTTP
+// server's limits and the log format.
 
 #include <string>
 #include <vector>

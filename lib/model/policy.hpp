@@ -47,6 +47,9 @@ struct Policy {
   std::vector<std::string> approvers;  // "user:NAME" / "group:NAME"; empty = any approver
   bool four_eyes = false;              // the submitter may not decide their own leaf's gates
   std::int64_t gate_timeout_ms = 0;    // 0 = gates never expire; JSON "gate_timeout_s"
+  // [notify.NAME]s told when a gate opens. Config only, not in the JSON: a gate looks the names
+  // up in the config in force when it opens (docs/notifications.md).
+  std::vector<std::string> notify;
 };
 
 // The outcome for one call and the rule that decided it (null = the policy's fallback). The

@@ -80,7 +80,8 @@ TEST_CASE("the key table's defaults agree with the structs' initializers") {
   auto c = parse(
       "[models.m]\nprovider = \"replay\"\nfile = \"/r.jsonl\"\n[policies.p]\n[auth]\n"
       "[auth.tokens.t]\ntoken = \"12345678\"\nroles = []\n"
-      "[schedules.s]\nevery = \"1m\"\nprompt = \"p\"\n");
+      "[schedules.s]\nevery = \"1m\"\nprompt = \"p\"\n"
+      "[notify.n]\nurl = \"https://x/\"\n");
   REQUIRE_MESSAGE(c.has_value(), test::why(c));
   Config plain;
   model::ModelProfile plain_model;
@@ -88,6 +89,7 @@ TEST_CASE("the key table's defaults agree with the structs' initializers") {
   model::Policy plain_policy;
   TokenGrant plain_token;
   ScheduleConfig plain_schedule;
+  NotifierConfig plain_notifier;
   for (const KeySpec& key : all_keys()) {
     if (key.derive || key.name == "system_prompt" || key.name == "file") continue;
     CAPTURE(key.name);
@@ -96,11 +98,14 @@ TEST_CASE("the key table's defaults agree with the structs' initializers") {
     parsed.auth = &c->auth;
     parsed.token = &c->auth.tokens.at(0);
     parsed.schedule = &c->schedules.at("s");
+    parsed.notifier = &c->notifiers.at("n");
     ConstTarget fresh(&plain, &plain_model, &plain_sandbox);
     fresh.policy = &plain_policy;
     fresh.auth = &plain.auth;
     fresh.token = &plain_token;
     fresh.schedule = &plain_schedule;
+    fresh.notifier = &plain_notifier;
+    if (key.scope == Scope::notify && key.name == "url") continue;  // one of url/command needed
     // A schedule's when and what are required (validate_schedule): no default to compare.
     if (key.scope == Scope::schedule && (key.name == "every" || key.name == "prompt")) continue;
     if (key.scope == Scope::model && key.name == "provider") continue;    // required, no default
