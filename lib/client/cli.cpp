@@ -19,7 +19,7 @@ namespace {
 // Every command's options, filled by CLI11; lives as long as the App.
 struct Parsed {
   GlobalOptions global;
-  SubmitOptions submit, run, resume;
+  SubmitOptions submit, run, resume, fork;
   WaitOptions wait;
   LeafIdOptions status, cancel;
   ListOptions list;
@@ -92,6 +92,13 @@ void add_submit_flags(Cli& c, CLI::App& s, SubmitOptions& o, bool with_session, 
     s.add_flag("--follow", o.follow, "show the leaf's progress live");
   }
   s.add_flag("-q,--quiet", o.quiet, "print only the leaf id");
+}
+
+void add_record_flag(Cli& c, CLI::App& s, SubmitOptions& o) {
+  hint(c.hints,
+       s.add_option("--record", o.record,
+                    "write the leaf's model responses to FILE for a replay profile (with --wait)"),
+       ValueKind::file);
 }
 
 void add_verdict_flags(Cli& c, CLI::App& s, VerdictOptions& o, bool with_stop) {
@@ -169,6 +176,7 @@ const std::vector<CommandEntry>& command_table() {
        [](Cli& c, CLI::App& s) {
          s.add_option("prompt", c.p.submit.prompt, "the prompt (- reads stdin)");
          add_submit_flags(c, s, c.p.submit, true, true);
+         add_record_flag(c, s, c.p.submit);
        },
        [](Context& ctx, Parsed& p) { return cmd_submit(ctx, p.submit); }},
       {"run",
@@ -177,6 +185,7 @@ const std::vector<CommandEntry>& command_table() {
        [](Cli& c, CLI::App& s) {
          s.add_option("prompt", c.p.run.prompt, "the prompt (- reads stdin)");
          add_submit_flags(c, s, c.p.run, true, false);
+         add_record_flag(c, s, c.p.run);
        },
        [](Context& ctx, Parsed& p) { return cmd_submit(ctx, p.run, true); }},
       {"resume",
@@ -186,8 +195,27 @@ const std::vector<CommandEntry>& command_table() {
          s.add_option("session", c.p.resume.session, "the session id")->required();
          s.add_option("prompt", c.p.resume.prompt, "the prompt (- reads stdin)");
          add_submit_flags(c, s, c.p.resume, false, true);
+         add_record_flag(c, s, c.p.resume);
        },
        [](Context& ctx, Parsed& p) { return cmd_submit(ctx, p.resume); }},
+      {"fork",
+       {},
+       "a new session with the history of SESSION up to a seq, and a leaf on it",
+       [](Cli& c, CLI::App& s) {
+         s.add_option("session", c.p.fork.session, "the session id")->required();
+         s.add_option("prompt", c.p.fork.prompt, "the prompt (- reads stdin)");
+         hint(c.hints,
+              s.add_option("--at", c.p.fork.fork_at,
+                           "copy the events up to sequence number SEQ (default: the end)")
+                  ->check(at_least(1)),
+              ValueKind::text);
+         add_submit_flags(c, s, c.p.fork, false, true);
+         add_record_flag(c, s, c.p.fork);
+       },
+       [](Context& ctx, Parsed& p) {
+         p.fork.fork = true;
+         return cmd_submit(ctx, p.fork);
+       }},
       {"wait",
        {},
        "block until leaves end; exit with their code",
@@ -364,12 +392,13 @@ std::vector<FlagSpec> flag_specs(const Hints& hints, const CLI::App& app) {
 }
 
 // What a command's positionals complete with (complete_ids.hpp): open gates for verdicts,
-// unfinished leaves for cancel, any leaf (unfinished first) for the readers, sessions for resume.
+// unfinished leaves for cancel, any leaf (unfinished first) for the readers, sessions for resume
+// and fork.
 std::string dynamic_ids(std::string_view command) {
   if (command == "approve" || command == "reject") return "leaves --state gated";
   if (command == "cancel") return "leaves --state running --state gated --state queued";
   if (command == "wait" || command == "logs" || command == "status") return "leaves";
-  if (command == "resume") return "sessions";
+  if (command == "resume" || command == "fork") return "sessions";
   return "";
 }
 

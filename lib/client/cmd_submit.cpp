@@ -1,8 +1,10 @@
-// submit, run and resume: build the request, post it, then optionally follow and/or wait.
+// submit, run, resume and fork: build the request, post it, then optionally follow and/or wait,
+// and write the --record file.
 #include "lib/client/commands.hpp"
 #include "lib/client/exit_codes.hpp"
 #include "lib/client/interrupt.hpp"
 #include "lib/client/leaf_watch.hpp"
+#include "lib/client/record.hpp"
 #include "lib/client/spinner.hpp"
 #include "lib/client/submit_request.hpp"
 
@@ -58,6 +60,13 @@ void announce(Context& ctx, const Json& leaf, const SubmitOptions& o, bool run_m
 int cmd_submit(Context& ctx, const SubmitOptions& opts, bool run_mode) {
   SubmitOptions o = opts;
   if (run_mode) o.follow = o.wait = true;
+  if (!o.record.empty()) {
+    if (!o.wait)
+      return report_error(ctx, make_error(ErrorCode::bad_request,
+                                          "--record needs --wait (or use run): the file is "
+                                          "written from the leaf's events once it has ended"));
+    if (Status ok = check_record_path(o.record); !ok) return report_error(ctx, ok.error());
+  }
   auto req = build_submit_request(o, ctx.io.in, current_dir());
   if (!req) return report_error(ctx, req.error());
   for (const auto& note : req->notes) ctx.io.err << "harnessctl: " << note << "\n";
@@ -86,6 +95,13 @@ int cmd_submit(Context& ctx, const SubmitOptions& opts, bool run_mode) {
     final_leaf = *waited;
   }
   if (interrupted()) return report_error(ctx, make_error(ErrorCode::internal, "interrupted"));
+  if (!o.record.empty() && leaf_is_terminal(*final_leaf)) {
+    auto n = write_record(client, id, o.record);
+    if (!n) return report_error(ctx, n.error());
+    if (!o.quiet && !ctx.json())
+      ctx.io.err << "recorded " << *n << " model response" << (*n == 1 ? "" : "s") << " to "
+                 << o.record << "\n";
+  }
   return finish(ctx, *final_leaf, o, run_mode);
 }
 

@@ -15,7 +15,7 @@ struct GlobalOptions {
   bool no_color = false;
 };
 
-// submit, run and resume.
+// submit, run, resume and fork.
 struct SubmitOptions {
   std::string prompt;       // the positional argument; "-" means read stdin
   std::string prompt_file;  // -f FILE
@@ -39,6 +39,9 @@ struct SubmitOptions {
   bool wait = false;
   bool follow = false;
   bool quiet = false;
+  bool fork = false;         // fork SESSION: a new session copying `session` up to fork_at
+  std::int64_t fork_at = 0;  // --at SEQ; 0 = the daemon's choice (the last consistent seq)
+  std::string record;        // --record FILE: write the replay file when the leaf has ended
 };
 
 struct WaitOptions {

@@ -138,6 +138,10 @@ Result<SubmitRequest> build_submit_request(const SubmitOptions& opts, std::istre
   HARNESS_TRY_ASSIGN(req.body, build_body(opts, in, cwd, req.notes));
   req.path =
       opts.session.empty() ? "/v1/leaves" : "/v1/sessions/" + url_encode(opts.session) + "/leaves";
+  if (opts.fork) {
+    req.path = "/v1/sessions/" + url_encode(opts.session) + "/fork";
+    if (opts.fork_at > 0) req.body["seq"] = opts.fork_at;
+  }
   if (!opts.idempotency_key.empty())
     req.headers.emplace_back("Idempotency-Key", opts.idempotency_key);
   return req;

@@ -1,5 +1,5 @@
 #pragma once
-// Turns submit/run/resume options into the HTTP request: route, JSON body, headers. Reads the
+// Turns submit/run/resume/fork options into the HTTP request: route, JSON body, headers. Reads the
 // prompt file, stdin (only for "-") and --input files; all local problems are bad_request, which
 // harnessctl reports as a usage error (exit 2).
 
@@ -14,7 +14,7 @@
 namespace harness::client {
 
 struct SubmitRequest {
-  std::string path;  // /v1/leaves or /v1/sessions/{id}/leaves
+  std::string path;  // /v1/leaves, /v1/sessions/{id}/leaves or /v1/sessions/{id}/fork
   Json body;
   Headers headers;  // Idempotency-Key when given
   // Things the user should know, for stderr (e.g. a prompt file that was not UTF-8 was repaired).

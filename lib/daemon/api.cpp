@@ -52,6 +52,7 @@ const std::vector<Api::Route>& Api::routes() {
       {"POST", "/v1/leaves/{}/reject", Need::approve, &Api::reject},
       {"GET", "/v1/approvals", Need::any, &Api::approvals},
       {"POST", "/v1/sessions/{}/leaves", Need::submit, &Api::resume},
+      {"POST", "/v1/sessions/{}/fork", Need::submit, &Api::fork},
       {"GET", "/v1/sessions/{}", Need::any, &Api::get_session},
       {"POST", "/v1/schedules", Need::submit, &Api::create_schedule},
       {"GET", "/v1/schedules", Need::any, &Api::list_schedules},

@@ -82,6 +82,7 @@ class Api {
   void version(const http::Request&, const Res&, const Params&, const Caller&);
   void submit(const http::Request&, const Res&, const Params&, const Caller&);
   void resume(const http::Request&, const Res&, const Params&, const Caller&);
+  void fork(const http::Request&, const Res&, const Params&, const Caller&);  // fork_routes.cpp
   void list_leaves(const http::Request&, const Res&, const Params&, const Caller&);
   void get_leaf(const http::Request&, const Res&, const Params&, const Caller&);
   void events(const http::Request&, const Res&, const Params&, const Caller&);
@@ -108,8 +109,13 @@ class Api {
   void with_own_schedule(const std::string& name, const Res& res, const Caller& caller,
                          std::function<void(store::ScheduleRecord)> then);
 
+  // A fork's "seq" (none: the last point where no tool call waits; fork_routes.hpp).
+  struct ForkAt {
+    std::optional<std::int64_t> seq;
+  };
+  // Submit, resume (session_path set) and fork (`fork` set too).
   void submit_plan(const http::Request& req, const Res& res, const std::string& session_path,
-                   const Caller& caller);
+                   const Caller& caller, std::optional<ForkAt> fork = std::nullopt);
   void verdict(const http::Request& req, const Res& res, const std::string& leaf_id, bool approve,
                const Caller& caller);
   void follow(const model::Leaf& leaf, std::int64_t after, const Res& res);

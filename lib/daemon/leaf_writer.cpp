@@ -26,12 +26,18 @@ void write_leaf(const Services& sv, std::shared_ptr<SubmitPlan> plan, std::strin
               s.loop, [plan] { discard_envelope(*plan); }, nullptr);
           return done(status->error());
         }
-        store::SubmitRequest sr{leaf_id,
-                                plan->session.empty() ? new_id("ses_") : plan->session,
-                                !plan->session.empty(),
-                                plan->spec,
-                                scope,
-                                hash};
+        bool fork = plan->fork_seq > 0;
+        store::SubmitRequest sr;
+        sr.leaf_id = leaf_id;
+        sr.session_id = plan->session.empty() || fork ? new_id("ses_") : plan->session;
+        sr.resume = !plan->session.empty() && !fork;
+        sr.spec = plan->spec;
+        sr.idempotency_scope = scope;
+        sr.request_hash = hash;
+        if (fork) {
+          sr.fork_from = plan->session;
+          sr.fork_seq = plan->fork_seq;
+        }
         s.store->submit(std::move(sr), [s, plan, done](Result<store::SubmitResult> r) {
           if (!r || !r->created)
             loop::run_blocking(

@@ -12,7 +12,8 @@
 
 namespace harness::daemon {
 
-// Writes `plan` as a new leaf (a new session unless plan->session is set). `scope` and `hash`
+// Writes `plan` as a new leaf (a new session unless plan->session is set; a new session
+// copying plan->session up to plan->fork_seq for a fork). `scope` and `hash`
 // are the idempotency scope and request digest (store::SubmitRequest). Answers the store's
 // result; a leaf found by its idempotency key comes back with created = false and nothing new
 // is written or enqueued. A failed write leaves no envelope behind.

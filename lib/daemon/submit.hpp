@@ -20,7 +20,8 @@ struct InputFile {
 struct SubmitPlan {
   model::LeafSpec spec;
   std::vector<InputFile> inputs;
-  std::string session;           // non-empty: resume this session
+  std::string session;           // non-empty: resume this session (or, with fork_seq, fork it)
+  std::int64_t fork_seq = 0;     // > 0: a fork of `session` up to this seq (fork_routes.cpp)
   std::string policy_name;       // "policy" of the body; empty = the default (or the session's)
   model::Narrowing narrowing;    // "ask", "allow", "deny" of the body
   bool max_turns_given = false;  // the body set max_turns (else: default, or the session's)

@@ -1,8 +1,9 @@
-// POST /v1/leaves and POST /v1/sessions/{id}/leaves. A submit is validated completely before
-// anything is written; the envelope is prepared off the loop, then the Store writes the leaf and
-// its first event in one transaction. If that fails, the envelope is removed again: a failed
-// submit leaves nothing behind. The account the leaf runs as is chosen here (accounts.hpp); the
-// workdir rules are checked off the loop before anything is created (workdir_rules.hpp).
+// POST /v1/leaves, POST /v1/sessions/{id}/leaves and (with fork_routes.cpp) .../fork. A submit is
+// validated completely before anything is written; the envelope is prepared off the loop, then the
+// Store writes the leaf and its first event in one transaction. If that fails, the envelope is
+// removed again: a failed submit leaves nothing behind. The account the leaf runs as is chosen here
+// (accounts.hpp); the workdir rules are checked off the loop before anything is created
+// (workdir_rules.hpp).
 
 #include <spdlog/spdlog.h>
 
@@ -14,6 +15,7 @@
 #include "lib/daemon/access.hpp"
 #include "lib/daemon/accounts.hpp"
 #include "lib/daemon/api.hpp"
+#include "lib/daemon/fork_routes.hpp"
 #include "lib/daemon/leaf_writer.hpp"
 #include "lib/daemon/resume_rules.hpp"
 #include "lib/daemon/submit.hpp"
@@ -30,7 +32,7 @@ void Api::resume(const http::Request& req, const Res& res, const Params& p, cons
 }
 
 void Api::submit_plan(const http::Request& req, const Res& res, const std::string& session_path,
-                      const Caller& caller) {
+                      const Caller& caller, std::optional<ForkAt> fork) {
   auto parsed = parse_submit(req.body, session_path, *m_s.config);
   if (!parsed) return res->send_error(parsed.error());
   if (!valid_utf8(req.header("idempotency-key")))
@@ -65,10 +67,11 @@ void Api::submit_plan(const http::Request& req, const Res& res, const std::strin
       return res->send_error(p.error());
     return write();
   }
-  // Resume: the session must exist and be the caller's (or the caller an admin); unset
+  // Resume and fork: the session must exist and be the caller's (or the caller an admin); unset
   // settings come from its latest leaf, and set ones may only narrow them; it keeps its account.
+  // A fork then picks its seq from the source's log (fork_routes.cpp).
   m_s.store->get_session(
-      plan->session, [s, plan, res, write, admin, caller, choice](Result<model::Session> r) {
+      plan->session, [s, plan, res, write, admin, caller, choice, fork](Result<model::Session> r) {
         if (!r) return res->send_error(r.error());
         if (Status ok = may_resume(caller, *r); !ok) return res->send_error(ok.error());
         const model::Leaf* previous = r->leaves.empty() ? nullptr : &r->leaves.back();
@@ -84,6 +87,7 @@ void Api::submit_plan(const http::Request& req, const Res& res, const std::strin
         if (Status p = resolve_policy(*plan, *s.config, previous, admin); !p)
           return res->send_error(p.error());
         if (Status v = validate_plan(*plan, *s.config); !v) return res->send_error(v.error());
+        if (fork) return choose_fork(s, plan, fork->seq, res, write);
         write();
       });
 }

@@ -164,6 +164,7 @@ Json to_json(const LeafSpec& s) {
   j["submitted_by"] = s.submitted_by;
   j["owner"] = str_or_null(s.owner);
   j["run_as"] = s.run_as ? to_json(*s.run_as) : Json(nullptr);
+  if (s.forked_from.is_object()) j["forked_from"] = s.forked_from;
   return j;
 }
 
@@ -194,6 +195,7 @@ Result<LeafSpec> spec_from_json(const Json& j) {
   HARNESS_TRY(get_opt(j, "workspace", s.workspace));
   if (auto it = j.find("policy"); it != j.end()) s.policy = *it;
   if (auto it = j.find("submitted_by"); it != j.end()) s.submitted_by = *it;
+  if (auto it = j.find("forked_from"); it != j.end() && it->is_object()) s.forked_from = *it;
   HARNESS_TRY(get_opt(j, "owner", s.owner));
   if (auto it = j.find("run_as"); it != j.end() && !it->is_null()) {
     HARNESS_TRY_ASSIGN(s.run_as, account_from_json(*it));

@@ -84,6 +84,9 @@ struct LeafSpec {
   // The account the leaf's tools and the daemon's file operations in its workspace run as (a
   // root daemon); none = the daemon's own account. JSON "run_as": {uid, gid, groups, name}.
   std::optional<Account> run_as;
+  // The first leaf of a forked session: {"session": SOURCE, "seq": N}, the source and the
+  // last seq copied from it; null otherwise (JSON "forked_from", absent when null).
+  Json forked_from;
   std::string envelope;   // <state_dir>/leaves/<id>: result.json + DONE land here
   std::string workspace;  // the host directory the sandbox sees as its workspace
 };

@@ -56,6 +56,13 @@ struct SubmitRequest {
   // conflict; with the same hash the earlier leaf is returned.
   std::string idempotency_scope;
   std::string request_hash;
+  // Fork (resume false): the new session starts as a copy of events 1..fork_seq of session
+  // `fork_from` (same seq, leaf, type, ts and data; the copied events keep the source's leaf
+  // ids, whose rows stay in the source), and the leaf_submitted event gets seq fork_seq + 1.
+  // The source is not changed. not_found: no such source session; invalid: fork_seq < 1 or
+  // beyond the source's last seq. The source may have an unfinished leaf.
+  std::string fork_from;
+  std::int64_t fork_seq = 0;
 };
 
 struct SubmitResult {
@@ -127,9 +134,10 @@ class Store {
  public:
   virtual ~Store() = default;
 
-  // Writes the leaf_submitted event (creating the session unless resuming) and the leaf row,
-  // atomically. not_found: resuming an unknown session; conflict: the session has a leaf that
-  // is not terminal, or the idempotency key was used for another request.
+  // Writes the leaf_submitted event (creating the session unless resuming; copying the source's
+  // prefix when forking) and the leaf row, atomically. not_found: resuming an unknown session;
+  // conflict: the session has a leaf that is not terminal, or the idempotency key was used for
+  // another request.
   virtual void submit(SubmitRequest req, Callback<SubmitResult> cb) = 0;
   // Appends `drafts` to the leaf's session in one transaction, numbering them and applying each
   // to the leaf row with model::apply_event. If any draft is refused (e.g. the leaf is already

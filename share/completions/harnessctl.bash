@@ -9,7 +9,7 @@ _harnessctl() {
   done
   for ((i = 1; i < COMP_CWORD; i++)); do
     case "${COMP_WORDS[i]}" in
-      submit|run|resume|wait|status|get|ls|list|logs|cancel|approvals|approve|reject|schedule|version|doctor|completion) cmd="${COMP_WORDS[i]}"; break ;;
+      submit|run|resume|fork|wait|status|get|ls|list|logs|cancel|approvals|approve|reject|schedule|version|doctor|completion) cmd="${COMP_WORDS[i]}"; break ;;
     esac
   done
   case "$cmd" in
@@ -33,11 +33,12 @@ _harnessctl() {
         --label) return 0 ;;
         --session) return 0 ;;
         --idempotency-key) return 0 ;;
+        --record) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
         --socket) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
         --url) return 0 ;;
         -o|--output) COMPREPLY=($(compgen -W "text json wide" -- "$cur")); return 0 ;;
       esac
-      COMPREPLY=($(compgen -W "-f --file --model --sandbox --workdir --input --run-as --policy --ask --allow --deny --max-turns --timeout --budget-usd --token-budget --inactivity --label --session --idempotency-key --wait --follow -q --quiet -h --help --version --socket --url -o --output --no-color" -- "$cur")) ;;
+      COMPREPLY=($(compgen -W "-f --file --model --sandbox --workdir --input --run-as --policy --ask --allow --deny --max-turns --timeout --budget-usd --token-budget --inactivity --label --session --idempotency-key --wait --follow -q --quiet --record -h --help --version --socket --url -o --output --no-color" -- "$cur")) ;;
     run)
       case "$prev" in
         -f|--file) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
@@ -58,11 +59,12 @@ _harnessctl() {
         --label) return 0 ;;
         --session) return 0 ;;
         --idempotency-key) return 0 ;;
+        --record) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
         --socket) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
         --url) return 0 ;;
         -o|--output) COMPREPLY=($(compgen -W "text json wide" -- "$cur")); return 0 ;;
       esac
-      COMPREPLY=($(compgen -W "-f --file --model --sandbox --workdir --input --run-as --policy --ask --allow --deny --max-turns --timeout --budget-usd --token-budget --inactivity --label --session --idempotency-key -q --quiet -h --help --version --socket --url -o --output --no-color" -- "$cur")) ;;
+      COMPREPLY=($(compgen -W "-f --file --model --sandbox --workdir --input --run-as --policy --ask --allow --deny --max-turns --timeout --budget-usd --token-budget --inactivity --label --session --idempotency-key -q --quiet --record -h --help --version --socket --url -o --output --no-color" -- "$cur")) ;;
     resume)
       case "$prev" in
         -f|--file) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
@@ -82,12 +84,40 @@ _harnessctl() {
         --inactivity) return 0 ;;
         --label) return 0 ;;
         --idempotency-key) return 0 ;;
+        --record) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
         --socket) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
         --url) return 0 ;;
         -o|--output) COMPREPLY=($(compgen -W "text json wide" -- "$cur")); return 0 ;;
       esac
       if [[ "$cur" != -* ]]; then COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" __complete sessions "${hx[@]}" 2>/dev/null)" -- "$cur")); return 0; fi
-      COMPREPLY=($(compgen -W "-f --file --model --sandbox --workdir --input --run-as --policy --ask --allow --deny --max-turns --timeout --budget-usd --token-budget --inactivity --label --idempotency-key --wait --follow -q --quiet -h --help --version --socket --url -o --output --no-color" -- "$cur")) ;;
+      COMPREPLY=($(compgen -W "-f --file --model --sandbox --workdir --input --run-as --policy --ask --allow --deny --max-turns --timeout --budget-usd --token-budget --inactivity --label --idempotency-key --wait --follow -q --quiet --record -h --help --version --socket --url -o --output --no-color" -- "$cur")) ;;
+    fork)
+      case "$prev" in
+        --at) return 0 ;;
+        -f|--file) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --model) return 0 ;;
+        --sandbox) return 0 ;;
+        --workdir) COMPREPLY=($(compgen -d -- "$cur")); return 0 ;;
+        --input) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --run-as) return 0 ;;
+        --policy) return 0 ;;
+        --ask) return 0 ;;
+        --allow) return 0 ;;
+        --deny) return 0 ;;
+        --max-turns) return 0 ;;
+        --timeout) return 0 ;;
+        --budget-usd) return 0 ;;
+        --token-budget) return 0 ;;
+        --inactivity) return 0 ;;
+        --label) return 0 ;;
+        --idempotency-key) return 0 ;;
+        --record) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --socket) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
+        --url) return 0 ;;
+        -o|--output) COMPREPLY=($(compgen -W "text json wide" -- "$cur")); return 0 ;;
+      esac
+      if [[ "$cur" != -* ]]; then COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" __complete sessions "${hx[@]}" 2>/dev/null)" -- "$cur")); return 0; fi
+      COMPREPLY=($(compgen -W "--at -f --file --model --sandbox --workdir --input --run-as --policy --ask --allow --deny --max-turns --timeout --budget-usd --token-budget --inactivity --label --idempotency-key --wait --follow -q --quiet --record -h --help --version --socket --url -o --output --no-color" -- "$cur")) ;;
     wait)
       case "$prev" in
         --timeout) return 0 ;;
@@ -187,12 +217,13 @@ _harnessctl() {
         --inactivity) return 0 ;;
         --label) return 0 ;;
         --idempotency-key) return 0 ;;
+        --record) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
         --socket) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
         --url) return 0 ;;
         -o|--output) COMPREPLY=($(compgen -W "text json wide" -- "$cur")); return 0 ;;
       esac
       if [[ "$cur" != -* ]]; then COMPREPLY=($(compgen -W "add ls show rm pause resume run-now" -- "$cur")); return 0; fi
-      COMPREPLY=($(compgen -W "--cron --every --tz --overlap --catch-up --jitter -f --file --model --sandbox --workdir --input --run-as --policy --ask --allow --deny --max-turns --timeout --budget-usd --token-budget --inactivity --label --idempotency-key -q --quiet -h --help --version --socket --url -o --output --no-color" -- "$cur")) ;;
+      COMPREPLY=($(compgen -W "--cron --every --tz --overlap --catch-up --jitter -f --file --model --sandbox --workdir --input --run-as --policy --ask --allow --deny --max-turns --timeout --budget-usd --token-budget --inactivity --label --idempotency-key -q --quiet --record -h --help --version --socket --url -o --output --no-color" -- "$cur")) ;;
     version)
       case "$prev" in
         --socket) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
@@ -221,7 +252,7 @@ _harnessctl() {
         --url) return 0 ;;
         -o|--output) COMPREPLY=($(compgen -W "text json wide" -- "$cur")); return 0 ;;
       esac
-      COMPREPLY=($(compgen -W "submit run resume wait status get ls list logs cancel approvals approve reject schedule version doctor completion -h --help --version --socket --url -o --output --no-color" -- "$cur")) ;;
+      COMPREPLY=($(compgen -W "submit run resume fork wait status get ls list logs cancel approvals approve reject schedule version doctor completion -h --help --version --socket --url -o --output --no-color" -- "$cur")) ;;
   esac
 }
 complete -F _harnessctl harnessctl

@@ -295,3 +295,34 @@ def podman_image(tp):
     if r.returncode != 0:
         he.unavailable("podman", f"podman --runtime runc run fails on this machine: {r.stderr.strip()}")
     return tp.IMAGE
+
+
+def test_fork_follows_the_resume_rules_and_belongs_to_the_caller(owned, accounts, shared_dir):
+    """Fork (SPEC §11): the owner or an admin, narrowing only; the new session is the caller's."""
+    d, a = owned, accounts
+    first = submit_as(a.alice, d, shared_dir, "alice's private task", "--max-turns", "3")
+    session = d.wait_leaf(first)["session"]
+
+    code, out, err = ctl_as(a.bob, d, shared_dir, "fork", session, "mine now")
+    assert code == 4, f"bob forked alice's session: exit {code}: {out} {err}"
+    assert "private task" not in out + err
+    status, text = api_as(a.bob, d, shared_dir, "POST", f"/v1/sessions/{session}/fork",
+                          {"prompt": "mine now"})
+    assert status == 403, text
+    code, out, err = ctl_as(a.alice, d, shared_dir, "fork", session, "wider", "--max-turns", "10")
+    assert code == 4 and "at most 3 turns" in err, (code, out, err)
+    assert [l["id"] for l in d.leaves()] == [first], "a refused fork wrote nothing"
+
+    code, out, err = ctl_as(a.alice, d, shared_dir, "fork", session, "again", "-q")
+    assert code == 0, err
+    forked = d.wait_leaf(out.strip())
+    assert forked["session"] != session and forked["owner"] == a.owner(a.alice)
+    assert forked["max_turns"] == 3 and forked["forked_from"]["session"] == session
+
+    # root, the admin, may fork alice's session and widen it; the fork is root's.
+    code, out, err = d.ctl("fork", session, "by root", "-q", "--max-turns", "10")
+    assert code == 0, err
+    by_root = d.wait_leaf(out.strip())
+    assert by_root["owner"] == "uid:0" and by_root["max_turns"] == 10
+    code, out, err = ctl_as(a.alice, d, shared_dir, "status", by_root["id"])
+    assert code == 4, (out, err)

@@ -95,6 +95,7 @@ Error answer_error(const Reply& r, const std::string& endpoint) {
   std::string msg(r.at(1).text().value_or(""));
   if (status == "not_found") return make_error(ErrorCode::not_found, msg);
   if (status == "conflict") return make_error(ErrorCode::conflict, msg);
+  if (status == "invalid") return make_error(ErrorCode::invalid, msg);
   return make_error(ErrorCode::internal, "redis " + endpoint + ": unexpected answer '" +
                                              std::string(status) + "' " + msg);
 }

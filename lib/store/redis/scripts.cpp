@@ -29,12 +29,15 @@ return {'ok', v}
 
 // ARGV: prefix, leaf id, session id, resume ("1"/"0"), the session's expected last_seq (resume),
 // idempotency field ("" = none), idempotency key, request hash, owner, ts, leaf_submitted data,
-// leaf row, label index count, label index keys...
-// -> ok seq | dup leaf_id | retry | not_found msg | conflict msg
+// leaf row, fork source session ("" = none), fork seq, label index count, label index keys...
+// A fork copies entries 1..fork seq of the source's log into the new session's log (same ids
+// and fields); the leaf_submitted entry follows them.
+// -> ok seq | dup leaf_id | retry | not_found msg | conflict msg | invalid msg
 constexpr std::string_view k_submit = R"lua(
 local P, id, sid, resume, expected = ARGV[1], ARGV[2], ARGV[3], ARGV[4] == '1', ARGV[5]
 local idem, key, hash, owner = ARGV[6], ARGV[7], ARGV[8], ARGV[9]
 local ts, data, row = ARGV[10], ARGV[11], ARGV[12]
+local fork, fork_seq = ARGV[13], tonumber(ARGV[14])
 local lk, sk = P .. 'leaf:' .. id, P .. 'ses:' .. sid
 if idem ~= '' then
   local prev = redis.call('HGET', P .. 'idem', idem)
@@ -60,7 +63,26 @@ if resume then
 elseif redis.call('EXISTS', sk) == 1 then
   return {'conflict', 'session ' .. sid .. ' already exists'}
 end
+local fk = P .. 'ses:' .. fork
+if fork ~= '' then
+  local last = redis.call('HGET', fk, 'last_seq')
+  if not last then return {'not_found', 'no such session ' .. fork} end
+  if fork_seq < 1 or fork_seq > tonumber(last) then
+    return {'invalid', 'seq ' .. fork_seq .. ' is not in session ' .. fork .. ' (its events are 1..' ..
+            last .. ')'}
+  end
+  seq = fork_seq + 1
+end
 if redis.call('EXISTS', lk) == 1 then return {'conflict', 'leaf ' .. id .. ' already exists'} end
+if fork ~= '' then
+  local from = '1'
+  while true do
+    local es = redis.call('XRANGE', fk .. ':log', from, fork_seq, 'COUNT', 500)
+    for _, e in ipairs(es) do redis.call('XADD', sk .. ':log', e[1], unpack(e[2])) end
+    if #es < 500 then break end
+    from = '(' .. es[#es][1]
+  end
+end
 redis.call('XADD', sk .. ':log', seq .. '-0', 'leaf', id, 'type', 'leaf_submitted', 'ts', ts, 'data', data)
 if not resume then redis.call('HSET', sk, 'created_at', ts, 'owner', owner) end
 redis.call('HSET', sk, 'last_seq', seq, 'active', id)
@@ -72,7 +94,7 @@ redis.call('ZADD', P .. 'leaves', 0, id)
 redis.call('ZADD', P .. 'state:queued', 0, id)
 if owner ~= '' then redis.call('ZADD', P .. 'owner:' .. owner, 0, id) end
 if idem ~= '' then redis.call('HSET', P .. 'idem', idem, id) end
-for i = 14, 13 + tonumber(ARGV[13]) do redis.call('ZADD', ARGV[i], 0, id) end
+for i = 16, 15 + tonumber(ARGV[15]) do redis.call('ZADD', ARGV[i], 0, id) end
 return {'ok', seq}
 )lua";
 

@@ -9,8 +9,8 @@
 // Cluster would need every key of a script in one hash slot).
 //
 // Every script answers an array whose first element says how it went: "ok" (then the data),
-// "not_found"/"conflict" (then a message), "retry" (a compare-and-set lost: re-read and try
-// again), "dup" (submit: the idempotency key exists; then the earlier leaf's id), "newer"
+// "not_found"/"conflict"/"invalid" (then a message), "retry" (a compare-and-set lost: re-read and
+// try again), "dup" (submit: the idempotency key exists; then the earlier leaf's id), "newer"
 // (init: the layout is newer than this build).
 
 #include <array>

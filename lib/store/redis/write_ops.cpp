@@ -62,6 +62,7 @@ void RedisStore::submit_at(Request req, std::int64_t seq, std::string session_ow
   auto built = guarded([&]() -> Result<SubmitResult> {
     model::LeafSpec spec = req->spec;
     if (req->resume) spec.owner = session_owner;
+    if (!req->resume && !req->fork_from.empty()) seq = req->fork_seq;  // the copied prefix
     SubmitResult out;
     out.event = model::Event{
         req->session_id,     seq + 1, req->leaf_id, std::string(model::event::leaf_submitted), now,
@@ -79,6 +80,8 @@ void RedisStore::submit_at(Request req, std::int64_t seq, std::string session_ow
             std::to_string(now),
             dump_json(out.event.data),
             dump_json(model::to_json(out.leaf)),
+            req->fork_from,
+            std::to_string(req->fork_seq),
             std::to_string(spec.labels.size() * 2)};
     for (const auto& [k, v] : spec.labels) {
       args.push_back(label_key_index(k));

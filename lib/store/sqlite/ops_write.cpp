@@ -29,9 +29,10 @@ Result<std::optional<SubmitResult>> find_by_key(Db& db, const SubmitRequest& req
   out.created = false;
   HARNESS_TRY_ASSIGN(out.leaf, load_leaf(db, id));
   HARNESS_TRY_ASSIGN(Stmt st, db.prepare(std::string("SELECT ") + k_event_columns +
-                                         " FROM events WHERE leaf = ? AND type = ? "
-                                         "ORDER BY seq LIMIT 1"));
-  st.bind(1, id).bind(2, model::event::leaf_submitted);
+                                         " FROM events WHERE session = ? AND leaf = ? AND "
+                                         "type = ? ORDER BY seq LIMIT 1"));
+  // session too: a fork's copied events carry the ids of the source's leaves.
+  st.bind(1, out.leaf.session).bind(2, id).bind(3, model::event::leaf_submitted);
   HARNESS_TRY_ASSIGN(bool row, st.step());
   if (!row) return make_error(ErrorCode::internal, "leaf " + id + " has no leaf_submitted event");
   HARNESS_TRY_ASSIGN(out.event, read_event_row(st));
@@ -59,8 +60,21 @@ Result<std::string> session_owner(Db& db, const std::string& id) {
   return st.text(0);
 }
 
-// The session's last seq: an existing one when resuming, else a new session (seq 0) owned by
-// spec.owner.
+// A fork's new session gets events 1..fork_seq of its source, unchanged.
+Status copy_prefix(Db& db, const SubmitRequest& req) {
+  HARNESS_TRY_ASSIGN(std::int64_t last, session_seq(db, req.fork_from));
+  if (req.fork_seq < 1 || req.fork_seq > last)
+    return make_error(ErrorCode::invalid, "seq " + std::to_string(req.fork_seq) +
+                                              " is not in session " + req.fork_from +
+                                              " (its events are 1.." + std::to_string(last) + ")");
+  HARNESS_TRY_ASSIGN(Stmt st, db.prepare("INSERT INTO events(session, seq, leaf, type, ts, data) "
+                                         "SELECT ?, seq, leaf, type, ts, data FROM events "
+                                         "WHERE session = ? AND seq <= ?"));
+  return st.bind(1, req.session_id).bind(2, req.fork_from).bind(3, req.fork_seq).run();
+}
+
+// The session's last seq: an existing one when resuming, else a new session (seq 0, or the
+// copied prefix of a fork) owned by spec.owner.
 Result<std::int64_t> open_session(Db& db, const SubmitRequest& req, TimeMs now) {
   if (req.resume) {
     HARNESS_TRY_ASSIGN(std::int64_t seq, session_seq(db, req.session_id));
@@ -73,7 +87,9 @@ Result<std::int64_t> open_session(Db& db, const SubmitRequest& req, TimeMs now) 
   if (!s && s.error().code == ErrorCode::conflict)
     return make_error(ErrorCode::conflict, "session " + req.session_id + " already exists");
   if (!s) return s.error();
-  return std::int64_t{0};
+  if (req.fork_from.empty()) return std::int64_t{0};
+  HARNESS_TRY(copy_prefix(db, req));
+  return req.fork_seq;
 }
 
 }  // namespace

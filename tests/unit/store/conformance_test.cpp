@@ -384,6 +384,102 @@ TEST_CASE_TEMPLATE("store: read_events of one leaf of a resumed session", B, Sql
   CHECK(unknown.error().code == ErrorCode::not_found);
 }
 
+TEST_CASE_TEMPLATE("store: fork copies a prefix of the source's log into a new session", B,
+                   SqliteBackend, RedisBackend) {
+  HARNESS_SKIP_UNLESS_BACKEND(B);
+  BasicStoreFixture<B> f;
+  auto src_spec = spec("first");
+  src_spec.owner = "uid:1";
+  src_spec.idempotency_key = "k-src";
+  auto a = f.submit(src_spec);
+  REQUIRE(a.has_value());
+  REQUIRE(f.append(a->leaf.id, {draft("leaf_started"), draft("model_request")}).has_value());
+  auto before = f.events(a->leaf.session);
+  REQUIRE(before.has_value());
+  REQUIRE(before->size() == 3);
+
+  // The source's leaf is still running: a fork of its persisted prefix is allowed.
+  auto fork_spec = spec("forked");
+  fork_spec.owner = "uid:2";
+  auto b = f.fork(fork_spec, a->leaf.session, 2);
+  REQUIRE(b.has_value());
+  CHECK(b->created);
+  CHECK(b->leaf.session != a->leaf.session);
+  CHECK(b->event.seq == 3);
+  CHECK(b->leaf.spec.owner == "uid:2");
+  auto copied = f.events(b->leaf.session);
+  REQUIRE(copied.has_value());
+  REQUIRE(copied->size() == 3);
+  for (size_t i = 0; i < 2; ++i) {
+    CHECK((*copied)[i].session == b->leaf.session);
+    CHECK((*copied)[i].seq == (*before)[i].seq);
+    CHECK((*copied)[i].leaf == a->leaf.id);
+    CHECK((*copied)[i].type == (*before)[i].type);
+    CHECK((*copied)[i].ts == (*before)[i].ts);
+    CHECK((*copied)[i].data == (*before)[i].data);
+  }
+  CHECK((*copied)[2].leaf == b->leaf.id);
+  CHECK((*copied)[2].type == "leaf_submitted");
+  auto own = f.events(b->leaf.session, b->leaf.id);
+  REQUIRE(own.has_value());
+  REQUIRE(own->size() == 1);
+  CHECK(own->front().seq == 3);
+
+  // The source is untouched: same events, same leaves, same last seq.
+  auto after = f.events(a->leaf.session);
+  REQUIRE(after.has_value());
+  REQUIRE(after->size() == before->size());
+  for (size_t i = 0; i < after->size(); ++i) CHECK((*after)[i].data == (*before)[i].data);
+  auto ses = f.session(a->leaf.session);
+  REQUIRE(ses.has_value());
+  CHECK(ses->last_seq == 3);
+  REQUIRE(ses->leaves.size() == 1);
+  auto fses = f.session(b->leaf.session);
+  REQUIRE(fses.has_value());
+  CHECK(fses->owner == "uid:2");
+  CHECK(fses->last_seq == 3);
+  REQUIRE(fses->leaves.size() == 1);
+  CHECK(fses->leaves[0].id == b->leaf.id);
+  // The source's leaf goes on appending to its own session only.
+  REQUIRE(f.append(a->leaf.id, {draft("model_request")}).has_value());
+  CHECK(f.events(a->leaf.session)->size() == 4);
+  CHECK(f.events(b->leaf.session)->size() == 3);
+  // A retried submit of the source's leaf still finds its own leaf_submitted event.
+  auto again = f.submit(src_spec);
+  REQUIRE(again.has_value());
+  CHECK_FALSE(again->created);
+  CHECK(again->event.session == a->leaf.session);
+  CHECK(again->event.seq == 1);
+
+  // Forking the whole log (the end), and forking a fork.
+  auto whole = f.fork(spec("whole"), a->leaf.session, 4);
+  REQUIRE(whole.has_value());
+  CHECK(whole->event.seq == 5);
+  auto nested = f.fork(spec("nested"), b->leaf.session, 3);
+  REQUIRE(nested.has_value());
+  CHECK(f.events(nested->leaf.session)->size() == 4);
+}
+
+TEST_CASE_TEMPLATE("store: fork refuses an unknown source and a seq outside its log", B,
+                   SqliteBackend, RedisBackend) {
+  HARNESS_SKIP_UNLESS_BACKEND(B);
+  BasicStoreFixture<B> f;
+  auto a = f.leaf("first");
+  auto missing = f.fork(spec("x"), "ses_missing", 1);
+  REQUIRE_FALSE(missing.has_value());
+  CHECK(missing.error().code == ErrorCode::not_found);
+  for (std::int64_t seq : {std::int64_t{0}, std::int64_t{2}, std::int64_t{-1}}) {
+    auto bad = f.fork(spec("x"), a.session, seq);
+    REQUIRE_FALSE(bad.has_value());
+    CHECK(bad.error().code == ErrorCode::invalid);
+    CHECK(bad.error().message.find("1..1") != std::string::npos);
+  }
+  // Nothing was written by the refused forks.
+  auto page = f.list({});
+  REQUIRE(page.has_value());
+  CHECK(page->leaves.size() == 1);
+}
+
 TEST_CASE_TEMPLATE("store: labels match exactly, whatever characters they hold", B, SqliteBackend,
                    RedisBackend) {
   HARNESS_SKIP_UNLESS_BACKEND(B);

@@ -130,6 +130,16 @@ struct BasicStoreFixture {
     Store& st = on ? *on : *store;
     return wait<SubmitResult>([&](auto cb) { st.submit(std::move(req), cb); });
   }
+  // A new session copying events 1..seq of session `from`, with a new leaf.
+  Result<SubmitResult> fork(model::LeafSpec s, std::string from, std::int64_t seq) {
+    SubmitRequest req;
+    req.leaf_id = new_id("lf_");
+    req.session_id = new_id("ses_");
+    req.spec = std::move(s);
+    req.fork_from = std::move(from);
+    req.fork_seq = seq;
+    return wait<SubmitResult>([&](auto cb) { store->submit(std::move(req), cb); });
+  }
   // A submitted leaf; fails the test when submit does.
   model::Leaf leaf(std::string prompt, std::map<std::string, std::string> labels = {}) {
     auto r = submit(spec(std::move(prompt), std::move(labels)));
