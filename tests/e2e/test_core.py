@@ -198,7 +198,7 @@ def run_on_a_tty(argv, env, timeout):
 
 
 def test_run_on_a_tty_shows_a_spinner_with_elapsed_time(daemon, fake, workdir):
-    fake.set_script([{"delay": 1.6}, {"tool_calls": [{"name": "bash", "input": {"command": "sleep 1.5; echo slept"}}]},
+    fake.set_script([{"delay": 2.5}, {"tool_calls": [{"name": "bash", "input": {"command": "sleep 1.5; echo slept"}}]},
                      {"text": ANSWER}])
     code, out = run_on_a_tty([he.harnessctl_path(), "--socket", str(daemon.socket), "run", PROMPT,
                               "--workdir", str(workdir)], daemon.ctl_env(), 90)

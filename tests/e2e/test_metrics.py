@@ -175,8 +175,16 @@ scrape_configs:
         assert result[0]["metric"]["job"] == "harnessd"
         assert result[0]["value"][1] == "3"
         up = urllib.parse.quote('up{job="harnessd"}')
-        with urllib.request.urlopen(f"http://127.0.0.1:{prom_port}/api/v1/query?query={up}", timeout=5) as r:
-            assert json.loads(r.read())["data"]["result"][0]["value"][1] == "1"
+
+        def up_value():  # the latest scrape's; one slow scrape may have set it to 0 for a while
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{prom_port}/api/v1/query?query={up}",
+                                            timeout=5) as r:
+                    return json.loads(r.read())["data"]["result"][0]["value"][1]
+            except (OSError, ValueError, KeyError, IndexError):
+                return None
+
+        he.wait_until(lambda: up_value() == "1", 10, interval=0.5, what="up == 1")
     finally:
         prom.terminate()
         try:

@@ -137,6 +137,8 @@ def test_a_gate_is_posted_signed_and_its_approve_line_works(make_daemon, fake, w
     st = wait_parked(d, leaf_id)
 
     [req] = hook.got(1)
+    # Its outcome is an event of the leaf, written before the leaf can end.
+    wait_event(d, leaf_id, "notification_sent", notifier="hook")
     body, headers = req["body"], req["headers"]
     # The signature covers "<timestamp>.<exact body bytes>" with the secret.
     stamp = headers["X-Harness-Timestamp"]
@@ -182,7 +184,8 @@ def test_down_or_hanging_notifiers_never_delay_the_gate(make_daemon, fake, workd
     notifiers = {
         "down": {"url": f"http://127.0.0.1:{he.closed_port()}/hook", "attempts": 3,
                  "retry_backoff": "200ms"},
-        "slow": {"url": hanging.url, "timeout": "5s", "attempts": 2, "retry_backoff": "100ms"},
+        "slow": {"url": hanging.url, "timeout": f"{int(he.scaled(5))}s", "attempts": 2,
+                 "retry_backoff": "100ms"},
         "gone": {"url": receiver(statuses=[410]).url, "attempts": 3},
         "flaky": {"url": receiver(statuses=[503]).url, "attempts": 3, "retry_backoff": "100ms"},
     }
@@ -198,7 +201,7 @@ def test_down_or_hanging_notifiers_never_delay_the_gate(make_daemon, fake, workd
     # The verdict went through while the hanging notifier still held its first request.
     [opened] = [e for e in events_of(d, leaf_id, "gate_opened") if e["data"]["gate"] == 1]
     [decided] = [e for e in events_of(d, leaf_id, "gate_decided") if e["data"]["gate"] == 1]
-    assert ts(decided) - ts(opened) < 5.0, "the gate waited for a notifier"
+    assert ts(decided) - ts(opened) < he.scaled(5), "the gate waited for a notifier"
     assert not [e for e in events_of(d, leaf_id, "notification_failed")
                 if e["data"]["notifier"] == "slow"]
 
@@ -232,8 +235,9 @@ def test_down_or_hanging_notifiers_never_delay_the_gate(make_daemon, fake, workd
 def test_an_outcome_after_the_leaf_ended_is_not_written_to_it(make_daemon, fake, workdir,
                                                               receiver):
     hanging = receiver(hang=60)
-    d = notify_daemon(make_daemon, {"slow": {"url": hanging.url, "timeout": "2s", "attempts": 1}},
-                      ["slow"])
+    # The leaf must end before the 2 s timeout does (more with sanitizers).
+    slow = {"url": hanging.url, "timeout": f"{int(he.scaled(2))}s", "attempts": 1}
+    d = notify_daemon(make_daemon, {"slow": slow}, ["slow"])
     fake.set_script([bash(PUSH), {"text": "done"}])
     leaf_id = d.submit("push it", "--workdir", workdir)
     wait_parked(d, leaf_id)

@@ -32,10 +32,11 @@ def test_two_daemons_on_one_redis_fire_each_time_once(daemon_factory, redis, fak
     fake.set_script([], default=DONE)
     cfg = {"schedules": {"tick": {"every": "1s", "prompt": "from config", "overlap": "allow"}}}
     a = daemon_factory(extra={**node_config(redis, "a"), **cfg})
+    start = {"tick": time.time()}  # a fires `tick` from here on
     b = daemon_factory(extra={**node_config(redis, "b"), **cfg})
+    start["api"] = time.time()
     code, _, err = add(a, "api", "--every", "1s", "--overlap", "allow")
     assert code == 0, err
-    t0 = time.time()
     time.sleep(WINDOW_S / 2)
     winner, other = (a, b) if len(fired_lines(a, "tick")) >= len(fired_lines(b, "tick")) else (b, a)
     before = {name: len(fired_lines(other, name)) for name in ("tick", "api")}
@@ -45,8 +46,9 @@ def test_two_daemons_on_one_redis_fire_each_time_once(daemon_factory, redis, fak
     winner.start()
     time.sleep(2)
     assert other.ctl("schedule", "pause", "tick")[0] == 0
+    windows = {"tick": time.time() - start["tick"]}
     assert winner.ctl("schedule", "pause", "api")[0] == 0
-    window = time.time() - t0
+    windows["api"] = time.time() - start["api"]
     time.sleep(1)  # a firing claimed just before the pause lands
 
     for name in ("tick", "api"):
@@ -57,6 +59,7 @@ def test_two_daemons_on_one_redis_fire_each_time_once(daemon_factory, redis, fak
         leaves = leaves_of(other, name)
         times = sorted(firing_time(l) for l in leaves)
         assert len(times) == len(set(times)), times  # no time fired twice
+        window = windows[name]  # the time the schedule could fire in, from its start to its pause
         assert window - 3 <= len(times) <= window + 2, (window, times)
         assert sorted(l["id"] for l in leaves_of(winner, name)) == sorted(l["id"] for l in leaves)
         for l in leaves:
@@ -81,7 +84,7 @@ def fire_lag_ms(line):
 def test_restart_on_redis_with_catch_up_once_fires_the_missed_time(daemon_factory, redis, fake):  # noqa: F811
     d, first = restart_over_a_missed_time(daemon_factory, fake, "once", node_config(redis, "solo"))
     times = sorted(firing_time(l) for l in leaves_of(d, "c"))
-    assert times == [first, first + 4000], times
+    assert times[:2] == [first, first + 4000], times
     he.wait_until(lambda: len(leaves_of(d, "c")) == 3, 10, what="the next regular firing")
     times = sorted(firing_time(l) for l in leaves_of(d, "c"))
     assert times == [first, first + 4000, first + 8000]

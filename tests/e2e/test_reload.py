@@ -86,7 +86,7 @@ def test_restart_only_keys_are_named_and_keep_their_running_values(daemon_factor
 
 
 def test_raising_max_running_starts_queued_leaves_at_once(daemon_factory, fake):
-    fake.set_script([], default={"text": "slow", "delay": 4})
+    fake.set_script([], default={"text": "slow", "delay": he.scaled(4)})
     d = daemon_factory(models={"default": he.anthropic_model(fake)}, max_running=1)
     first = d.submit("one")
     second = d.submit("two")
@@ -95,7 +95,7 @@ def test_raising_max_running_starts_queued_leaves_at_once(daemon_factory, fake):
     d.config["max_running"] = 2
     d.write_config()
     reload(d, outcomes(d))
-    assert fake.wait_for(lambda f: f.in_flight == 2, timeout=3), "the queued leaf did not start"
+    assert fake.wait_for(lambda f: f.in_flight == 2, timeout=he.scaled(3)), "the queued leaf did not start"
     assert d.leaf(first)["state"] == "running"
     for leaf_id in (first, second):
         assert d.wait_leaf(leaf_id)["state"] == "succeeded"
