@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "lib/base/ids.hpp"
+#include "lib/loop/timer.hpp"
 #include "tests/unit/store/store_fixture.hpp"
 
 using namespace harness;
@@ -44,11 +45,17 @@ std::vector<model::Event> notification_events(StoreFixture& f, const model::Leaf
   return out;
 }
 
-// Runs the loop until `done` or 10 s have passed.
+// Runs the loop until `done` or 10 s have passed. `done` reads the store, which runs the loop
+// itself: what it waits for may have happened in there, so a 10 ms tick keeps this loop from
+// sleeping on a wakeup that was already used.
 template <class F>
 bool run_until(StoreFixture& f, F done) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  loop::Timer tick(&f.loop);
+  tick.start(
+      10, [] {}, 10);
   while (!done() && std::chrono::steady_clock::now() < deadline) uv_run(&f.loop, UV_RUN_ONCE);
+  tick.stop();
   return done();
 }
 
