@@ -446,7 +446,7 @@ std::optional<std::string> non_utf8_argument(const CLI::App& app) {
 std::vector<std::string> global_value_flags(const Cli& c) {
   std::vector<std::string> names;
   for (const CLI::Option* o : c.app.get_options())
-    if (o->nonpositional() && o->get_type_size_max() > 0) {
+    if (o->nonpositional() && o->get_items_expected_max() > 0) {  // a flag expects 0 items
       for (const auto& s : o->get_snames()) names.push_back("-" + s);
       for (const auto& l : o->get_lnames()) names.push_back("--" + l);
     }

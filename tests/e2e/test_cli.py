@@ -74,6 +74,20 @@ def test_usage_typos_help_and_ranges(daemon_factory):
     assert d.leaves() == []
 
 
+def test_global_flags_before_the_command_take_no_value_unless_they_have_one(daemon_factory, fake):
+    """`--no-color` before the command is a flag: it must not swallow the word after it (the
+    peer benchmark calls `harnessctl --socket S --no-color run …`)."""
+    d = daemon_factory()
+    fake.set_script([{"text": "fine"}])
+    code, out, err = d.ctl("--no-color", "run", "say fine")
+    assert code == 0, err
+    assert "fine" in out
+    r = subprocess.run([he.harnessctl_path(), "--no-color", "--socket", str(d.socket), "ls", "-o", "json"],
+                       capture_output=True, text=True, env=d.ctl_env(), timeout=he.scaled(30))
+    assert r.returncode == 0, r.stderr
+    assert len(he.ls_ids(r.stdout)) == 1
+
+
 def test_ls_labels_all_match_since_and_cursor(daemon_factory):
     d = daemon_factory()
     a = d.submit("a", "--label", "team=x")
