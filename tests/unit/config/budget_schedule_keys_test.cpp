@@ -9,18 +9,10 @@
 using namespace harness;
 using namespace harness::config;
 using harness::config::test::contains;
+using harness::config::test::parse;
 using harness::config::test::why;
 
-namespace {
-
-Result<Config> parse(std::string_view text) {
-  Environment env;
-  env.uid = 1000;
-  env.vars = {{"HOME", "/home/u"}};
-  return parse_config(text, "/etc/harness/harnessd.toml", {}, env);
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("budgets: defaults are none; floats and integers both give prices") {
   auto none = parse("");

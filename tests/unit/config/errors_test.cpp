@@ -8,19 +8,10 @@
 using namespace harness;
 using namespace harness::config;
 using harness::config::test::contains;
+using harness::config::test::parse;
+using harness::config::test::user_env;
 
 namespace {
-
-Environment user_env() {
-  Environment env;
-  env.uid = 1000;
-  env.vars = {{"HOME", "/home/u"}};
-  return env;
-}
-
-Result<Config> parse(std::string_view text) {
-  return parse_config(text, "/etc/harness/harnessd.toml", {}, user_env());
-}
 
 // The error message for `text`, which must fail to load.
 std::string error_of(std::string_view text) {

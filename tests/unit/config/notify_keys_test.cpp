@@ -14,10 +14,7 @@ using harness::config::test::why;
 namespace {
 
 Result<Config> parse(std::string_view text) {
-  Environment env;
-  env.uid = 1000;
-  env.vars = {{"HOME", "/home/u"}, {"HOOK_SECRET", "s3cret"}};
-  return parse_config(text, "/etc/harness/harnessd.toml", {}, env);
+  return test::parse(text, {{"HOOK_SECRET", "s3cret"}});
 }
 
 }  // namespace

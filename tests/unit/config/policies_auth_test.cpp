@@ -10,17 +10,11 @@
 using namespace harness;
 using namespace harness::config;
 using harness::config::test::contains;
+using harness::config::test::parse;
 
 namespace {
 
 using Strings = std::vector<std::string>;
-
-Result<Config> parse(std::string_view text) {
-  Environment env;
-  env.uid = 1000;
-  env.vars = {{"HOME", "/home/u"}};
-  return parse_config(text, "/etc/harness/harnessd.toml", {}, env);
-}
 
 std::string error_of(std::string_view text) {
   auto c = parse(text);

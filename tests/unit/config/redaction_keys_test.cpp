@@ -9,18 +9,10 @@
 using namespace harness;
 using namespace harness::config;
 using harness::config::test::contains;
+using harness::config::test::parse;
 using harness::config::test::why;
 
-namespace {
-
-Result<Config> parse(std::string_view text) {
-  Environment env;
-  env.uid = 1000;
-  env.vars = {{"HOME", "/home/u"}};
-  return parse_config(text, "/etc/harness/harnessd.toml", {}, env);
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("[redaction] patterns are read, written back and default to none") {
   auto none = parse("");
