@@ -18,14 +18,12 @@ from datetime import datetime
 import pytest
 
 import harness_env as he
+from test_gates import PUSH, RULE, wait_parked
 
-RULE = "bash:echo pushing*"
-PUSH = "echo pushing > pushed.txt"
 PUSH2 = "echo pushing again > again.txt"
 SECRET_ENV = "HX_HOOK_SECRET"
 SECRET = "hx-hook-secret-5b1e"
 AWS = "AKIA" + "HXTESTCANARY0042"  # credential-shaped: redacted like everywhere else
-TERMINAL = ("succeeded", "failed", "rejected", "cancelled")
 
 
 class Receiver:
@@ -100,15 +98,6 @@ def notify_daemon(make_daemon, notifiers, notify):
     d.config["policies"] = {"default": {"ask": [RULE], "notify": notify}}
     d.config["notify"] = notifiers
     return d.start()
-
-
-def wait_parked(d, leaf_id, gate=1, timeout=30):
-    def parked():
-        st = d.ctl_json("status", leaf_id)
-        assert st["state"] not in TERMINAL, f"leaf ended instead of parking at gate {gate}: {st}"
-        g = st.get("gate") or {}
-        return st if st["state"] == "awaiting_approval" and g.get("gate") == gate else None
-    return he.wait_until(parked, timeout, interval=0.05, what=f"{leaf_id} to park at gate {gate}")
 
 
 def events_of(d, leaf_id, etype):
