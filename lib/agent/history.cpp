@@ -1,37 +1,44 @@
 #include "lib/agent/history.hpp"
 
-#include <map>
-
 namespace harness::agent {
 namespace {
 using model::Event;
 using model::Message;
+using Open = HistoryBuilder::Open;
 
-// The calls of an assistant message that are still owed a result, keyed by call id.
-struct Open {
-  const Event* response = nullptr;  // the model_response event
-  std::vector<PendingCall> calls;
-  std::map<std::string, model::ToolResult> results;
-};
+constexpr size_t k_overhead = 64;  // per string or JSON node, roughly
 
-void close_turn(History& h, Open& open, bool current_leaf) {
+size_t approx_bytes(const model::Json& j) {
+  if (j.is_string()) return k_overhead + j.get_ref<const std::string&>().size();
+  size_t n = k_overhead;
+  if (j.is_object())
+    for (const auto& [k, v] : j.items()) n += k.size() + approx_bytes(v);
+  else if (j.is_array())
+    for (const auto& v : j) n += approx_bytes(v);
+  return n;
+}
+
+// Ends the open turn: the user message with its tool results is appended to `messages`. When
+// it belongs to the leaf about to run (`current_leaf`) and some calls are unfinished, they are
+// handed to the runner in `h` instead.
+void close_turn(std::vector<Message>& messages, History* h, Open& open, bool current_leaf) {
   if (!open.response) return;
-  if (current_leaf) {
-    // The current leaf stopped mid-turn: hand the unfinished calls to the runner.
+  if (current_leaf && h) {
     bool all_done = true;
     for (auto& pc : open.calls) {
       if (open.results.count(pc.call.id)) {
         pc.status = CallStatus::finished;
-        h.finished_results.push_back(open.results[pc.call.id]);
+        h->finished_results.push_back(open.results[pc.call.id]);
       } else {
         all_done = false;
       }
     }
     if (!all_done) {
-      h.calls = std::move(open.calls);
+      h->calls = std::move(open.calls);
       open = Open{};
       return;
     }
+    h->finished_results.clear();
   }
   Message user;
   user.role = model::Role::user;
@@ -44,11 +51,18 @@ void close_turn(History& h, Open& open, bool current_leaf) {
           pc.call.id, "error: this tool call was not run (the leaf ended before it)", true});
     }
   }
-  if (!user.tool_results.empty()) h.messages.push_back(std::move(user));
-  h.finished_results.clear();
+  if (!user.tool_results.empty()) messages.push_back(std::move(user));
   open = Open{};
 }
 }  // namespace
+
+size_t approx_bytes(const Message& m) {
+  size_t n = k_overhead + m.text.size();
+  for (const auto& c : m.tool_calls)
+    n += k_overhead + c.id.size() + c.name.size() + approx_bytes(c.input);
+  for (const auto& r : m.tool_results) n += k_overhead + r.call_id.size() + r.content.size();
+  return n;
+}
 
 std::string verdict_text(const model::Json& decided) {
   std::string by = "someone";
@@ -65,69 +79,88 @@ std::string interrupted_result_text(const model::ToolCall& call) {
          "effects are unknown. Check the workspace before retrying.";
 }
 
-History build_history(const std::vector<Event>& events, const std::string& leaf_id) {
-  History h;
-  Open open;
-  std::string open_leaf;
-  for (const Event& e : events) {
-    bool mine = e.leaf == leaf_id;
-    if (e.type == model::event::leaf_submitted) {
-      close_turn(h, open, false);
+void HistoryBuilder::add(const Event& e) {
+  m_last_seq = e.seq;
+  size_t closed = m_messages.size();
+  if (e.type == model::event::leaf_submitted) {
+    close_turn(m_messages, nullptr, m_open, false);
+    std::string prompt = model::str_at(e.data, "prompt");
+    // Merge into a preceding user message (tool results of a turn cut short) so roles
+    // keep alternating.
+    if (!m_messages.empty() && m_messages.back().role == model::Role::user) {
+      auto& prev = m_messages.back();
+      m_bytes += prompt.size() + 2;
+      prev.text = prev.text.empty() ? std::move(prompt) : prev.text + "\n\n" + prompt;
+    } else {
       Message user;
       user.role = model::Role::user;
-      user.text = model::str_at(e.data, "prompt");
-      // Merge into a preceding user message (tool results of a turn cut short) so roles
-      // keep alternating.
-      if (!h.messages.empty() && h.messages.back().role == model::Role::user) {
-        auto& prev = h.messages.back();
-        prev.text = prev.text.empty() ? user.text : prev.text + "\n\n" + user.text;
-      } else {
-        h.messages.push_back(std::move(user));
-      }
-    } else if (e.type == model::event::model_response) {
-      close_turn(h, open, false);
-      auto msg = model::message_from_json(model::object_at(e.data, "message"));
-      if (!msg) continue;
+      user.text = std::move(prompt);
+      m_messages.push_back(std::move(user));
+    }
+  } else if (e.type == model::event::model_response) {
+    close_turn(m_messages, nullptr, m_open, false);
+    auto msg = model::message_from_json(model::object_at(e.data, "message"));
+    if (msg) {
       Message m = std::move(*msg);
       m.role = model::Role::assistant;
-      if (mine) {
-        h.turns = static_cast<int>(model::int_at(e.data, "turn", h.turns + 1));
-        h.answered = m.tool_calls.empty();
-        h.final_text = m.text;
+      if (e.leaf != m_last_leaf) {
+        m_last_leaf = e.leaf;
+        m_turns = 0;
       }
-      for (const auto& c : m.tool_calls) open.calls.push_back(pending_call(c));
+      m_turns = static_cast<int>(model::int_at(e.data, "turn", m_turns + 1));
+      m_answered = m.tool_calls.empty();
+      m_final_text = m.text;
+      for (const auto& c : m.tool_calls) m_open.calls.push_back(pending_call(c));
       if (!m.tool_calls.empty()) {
-        open.response = &e;
-        open_leaf = e.leaf;
+        m_open.response = true;
+        m_open.leaf = e.leaf;
       }
-      h.messages.push_back(std::move(m));
-    } else if (e.type == model::event::gate_opened && open.response) {
-      std::string id = model::str_at(e.data, "call_id");
-      for (auto& pc : open.calls) {
-        if (pc.call.id != id) continue;
-        pc.gate = GateStatus::open;
-        pc.gate_no = static_cast<int>(model::int_at(e.data, "gate"));
-      }
-    } else if (e.type == model::event::gate_decided && open.response) {
-      auto gate = model::int_at(e.data, "gate");
-      for (auto& pc : open.calls) {
-        if (pc.gate_no != gate || pc.gate != GateStatus::open) continue;
-        bool approved = model::str_at(e.data, "verdict") == "approved";
-        pc.gate = approved ? GateStatus::approved : GateStatus::rejected;
-        pc.verdict_text = verdict_text(e.data);
-      }
-    } else if (e.type == model::event::tool_started && open.response) {
-      std::string id = model::str_at(e.data, "call_id");
-      for (auto& pc : open.calls)
-        if (pc.call.id == id) pc.status = CallStatus::started;
-    } else if (e.type == model::event::tool_finished && open.response) {
-      std::string id = model::str_at(e.data, "call_id");
-      open.results[id] = model::ToolResult{id, model::str_at(e.data, "output"),
-                                           model::bool_at(e.data, "is_error")};
+      m_messages.push_back(std::move(m));
     }
+  } else if (e.type == model::event::gate_opened && m_open.response) {
+    std::string id = model::str_at(e.data, "call_id");
+    for (auto& pc : m_open.calls) {
+      if (pc.call.id != id) continue;
+      pc.gate = GateStatus::open;
+      pc.gate_no = static_cast<int>(model::int_at(e.data, "gate"));
+    }
+  } else if (e.type == model::event::gate_decided && m_open.response) {
+    auto gate = model::int_at(e.data, "gate");
+    for (auto& pc : m_open.calls) {
+      if (pc.gate_no != gate || pc.gate != GateStatus::open) continue;
+      bool approved = model::str_at(e.data, "verdict") == "approved";
+      pc.gate = approved ? GateStatus::approved : GateStatus::rejected;
+      pc.verdict_text = verdict_text(e.data);
+    }
+  } else if (e.type == model::event::tool_started && m_open.response) {
+    std::string id = model::str_at(e.data, "call_id");
+    for (auto& pc : m_open.calls)
+      if (pc.call.id == id) pc.status = CallStatus::started;
+  } else if (e.type == model::event::tool_finished && m_open.response) {
+    std::string id = model::str_at(e.data, "call_id");
+    m_open.results[id] =
+        model::ToolResult{id, model::str_at(e.data, "output"), model::bool_at(e.data, "is_error")};
   }
-  if (open.response) close_turn(h, open, open_leaf == leaf_id);
+  for (size_t i = closed; i < m_messages.size(); ++i) m_bytes += approx_bytes(m_messages[i]);
+}
+
+History HistoryBuilder::finish(const std::string& leaf_id) const {
+  History h;
+  h.messages = m_messages;
+  if (m_last_leaf == leaf_id) {
+    h.turns = m_turns;
+    h.answered = m_answered;
+    h.final_text = m_final_text;
+  }
+  Open open = m_open;
+  close_turn(h.messages, &h, open, open.leaf == leaf_id);
   return h;
+}
+
+History build_history(const std::vector<Event>& events, const std::string& leaf_id) {
+  HistoryBuilder b;
+  for (const Event& e : events) b.add(e);
+  return b.finish(leaf_id);
 }
 
 }  // namespace harness::agent

@@ -2,6 +2,8 @@
 // Rebuilds a leaf's conversation from its session's event log — the log is the source of truth,
 // so a resumed leaf and a leaf recovered after a crash both start from here. Pure; no I/O.
 
+#include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -46,9 +48,50 @@ struct History {
   std::string final_text;
 };
 
+// The session's log folded event by event: what build_history() computes, kept so that a later
+// read can go on from last_seq() instead of from the start (history_cache.hpp). Its state does
+// not depend on which leaf will run next; finish() picks that. Of its messages only the last
+// one may still change when more events are added (a prompt is merged into a trailing user
+// message); every earlier one is final.
+class HistoryBuilder {
+ public:
+  // Folds in the next event; events must come in seq order, each once.
+  void add(const model::Event& e);
+  // The history for running `leaf_id` next (its leaf_submitted must have been added).
+  History finish(const std::string& leaf_id) const;
+  // The seq of the last event added; 0 when none.
+  std::int64_t last_seq() const { return m_last_seq; }
+  const std::vector<model::Message>& messages() const { return m_messages; }
+  // About how much memory the builder holds, in bytes.
+  size_t bytes() const { return m_bytes; }
+
+  // The calls of an assistant message that are still owed a result.
+  struct Open {
+    bool response = false;  // a model_response with tool calls opened this turn
+    std::string leaf;       // the leaf of that response
+    std::vector<PendingCall> calls;
+    std::map<std::string, model::ToolResult> results;  // by call id
+  };
+
+ private:
+  std::vector<model::Message> m_messages;  // closed turns only
+  Open m_open;
+  // The leaf of the last model response, and what its responses said: a leaf's events follow
+  // its own leaf_submitted and come before the next leaf's (one unfinished leaf per session).
+  std::string m_last_leaf;
+  int m_turns = 0;
+  bool m_answered = false;
+  std::string m_final_text;
+  std::int64_t m_last_seq = 0;
+  size_t m_bytes = 0;
+};
+
 // `events`: the session's log in seq order. `leaf_id`: the leaf being run (its own
 // leaf_submitted must be in the log).
 History build_history(const std::vector<model::Event>& events, const std::string& leaf_id);
+
+// About how much memory `m` holds, in bytes (for the history cache's bound).
+size_t approx_bytes(const model::Message& m);
 
 // "approved by alice: ship it" from a gate_decided event's data.
 std::string verdict_text(const model::Json& decided);

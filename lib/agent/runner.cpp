@@ -83,7 +83,18 @@ void LeafRunner::start(StartKind how) {
 }
 
 void LeafRunner::on_history(std::vector<model::Event> events) {
-  History h = build_history(events, m_leaf.id);
+  HistoryBuilder log;
+  for (const auto& e : events) log.add(e);
+  events = {};
+  start_from(std::move(log), {});
+}
+
+void LeafRunner::start_from(HistoryBuilder log, model::WireCache wire) {
+  m_log = std::move(log);
+  m_log_open = true;
+  m_log_frozen = false;
+  m_wire = std::move(wire);
+  History h = m_log.finish(m_leaf.id);
   m_messages = std::move(h.messages);
   m_turn = h.turns;
   if (h.answered && m_turn > 0) {
@@ -123,7 +134,8 @@ void LeafRunner::call_model() {
     return finish(LeafState::failed, model::reason::budget, *why);
   model::ModelRequest req;
   req.system = m_ctx.config->system_prompt;
-  req.messages = m_messages;
+  req.messages = std::move(m_messages);  // lent to the request while it is built, see below
+  req.wire = &m_wire;
   req.tools = sandbox::tool_specs();
   req.tools.push_back(request_approval_spec());
   req.max_tokens = m_model->max_tokens;
@@ -138,17 +150,24 @@ void LeafRunner::call_model() {
       d["retry_in_ms"] = f.retry_in_ms >= 0 ? Json(f.retry_in_ms) : Json(nullptr);
       // Informational: lost if the store refuses it, the call goes on regardless.
       self->m_ctx.journal->append(self->m_leaf.id, {{std::string(model::event::model_error), d}},
-                                  [](auto&&) {});
+                                  [weak](Result<store::AppendResult> r) {
+                                    auto self = weak.lock();
+                                    if (self && r)
+                                      self->guard("after model_error",
+                                                  [&] { self->log_events(r->events); });
+                                  });
     });
   };
+  // complete() builds the wire request before it returns and keeps nothing of `req`.
   m_model_call = m_ctx.models->complete(
-      *m_model, std::move(req), on_attempt, [weak, started](Result<model::ModelResponse> r) {
+      *m_model, req, on_attempt, [weak, started](Result<model::ModelResponse> r) {
         auto self = weak.lock();
         if (!self) return;
         self->m_model_call = 0;
         if (self->m_stopped) return;
         self->guard("after the model call", [&] { self->on_model_done(std::move(r), started); });
       });
+  m_messages = std::move(req.messages);
 }
 
 void LeafRunner::on_model_done(Result<model::ModelResponse> r, TimeMs started) {
@@ -345,6 +364,7 @@ void LeafRunner::halt() {
 void LeafRunner::release() {
   if (m_released) return;
   m_released = true;
+  keep_history();
   if (m_on_done) m_on_done(m_leaf.id);
 }
 

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "lib/agent/history.hpp"
+#include "lib/agent/history_cache.hpp"
 #include "lib/agent/journal.hpp"
 #include "lib/base/unique_fd.hpp"
 #include "lib/config/config.hpp"
@@ -46,6 +47,9 @@ struct AgentContext {
   std::function<void(const std::string& leaf_id, std::string_view step)> on_continue;
   // Told of every gate this daemon opens (null: nobody is). Outlives the runners.
   Notifier* notifier = nullptr;
+  // Sessions' folded logs between their leaves (null: none kept; every start reads the whole
+  // log). Outlives the runners.
+  HistoryCache* history = nullptr;
 };
 
 // How a runner begins: a queued leaf starts; a leaf that was running when the daemon stopped is
@@ -82,6 +86,9 @@ class LeafRunner : public std::enable_shared_from_this<LeafRunner> {
 
  private:
   void on_history(std::vector<model::Event> events);
+  // Continues from the folded log: the whole session so far (at least up to this runner's
+  // leaf_started), and the wire text of its first messages if known.
+  void start_from(HistoryBuilder log, model::WireCache wire);
   void call_model();
   void on_model_done(Result<model::ModelResponse> r, TimeMs started);
   void run_next_call();
@@ -111,8 +118,15 @@ class LeafRunner : public std::enable_shared_from_this<LeafRunner> {
   void try_append(Drafts drafts, std::function<void(const model::Leaf&)> next);
   // Appends the leaf_finished draft of finish(), retrying like append(), then the envelope.
   void record_end(Drafts drafts);
-  // Reads the session log (retrying while the store is unavailable), then on_history().
+  // Reads the session log (retrying while the store is unavailable), then on_history(); with
+  // the session in the history cache, only the events after the cached ones (history_log.cpp).
   void read_log();
+  void read_whole_log();
+  void read_log_after(std::shared_ptr<CachedHistory> cached);
+  // Folds events this runner appended into m_log while they follow it without a gap.
+  void log_events(const std::vector<model::Event>& events);
+  // Hands m_log (and the wire text of the messages it agrees on) to the history cache.
+  void keep_history();
   // Schedules `again` after the backoff for the store's m_store_failures-th failure in a row.
   void retry_store(std::string_view what, const Error& e, std::function<void()> again);
   void store_ok();
@@ -134,6 +148,11 @@ class LeafRunner : public std::enable_shared_from_this<LeafRunner> {
 
   std::vector<model::Event> m_appended;  // what the last append() wrote
   std::vector<model::Message> m_messages;
+  // The session's log as folded so far, up to some seq (see log_events); cached at the end.
+  HistoryBuilder m_log;
+  bool m_log_open = false;           // m_log is a true prefix of the log and still ours to keep
+  bool m_log_frozen = false;         // an event came we did not write (gap): m_log stops there
+  model::WireCache m_wire;           // the wire text of m_messages' first messages (call_model)
   std::vector<PendingCall> m_calls;  // the current turn's tool calls
   std::vector<model::ToolResult> m_results;
   std::vector<model::ToolResult> m_known_results;  // finished before a crash

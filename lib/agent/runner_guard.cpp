@@ -21,8 +21,6 @@ using model::LeafState;
 
 constexpr std::uint64_t k_first_retry_ms = 100;
 constexpr std::uint64_t k_max_retry_ms = 5000;
-constexpr int k_all_events = 1 << 30;
-
 bool is_transient(const Error& e) {
   return e.code == ErrorCode::unavailable || e.code == ErrorCode::timeout;
 }
@@ -79,6 +77,7 @@ void LeafRunner::try_append(Drafts drafts, std::function<void(const model::Leaf&
       if (r) {
         self->store_ok();
         self->m_leaf = r->leaf;
+        self->log_events(r->events);
         self->m_appended = std::move(r->events);
         return next(r->leaf);
       }
@@ -115,31 +114,11 @@ void LeafRunner::record_end(Drafts drafts) {
       }
       self->store_ok();
       self->m_leaf = r->leaf;
+      self->log_events(r->events);
+      self->keep_history();
       spdlog::info("leaf {} {} ({})", self->m_leaf.id, model::to_string(self->m_leaf.state),
                    self->m_leaf.reason);
       write_envelope(self->m_ctx.loop, self->m_leaf, [self] { self->release(); });
-    });
-  });
-}
-
-void LeafRunner::read_log() {
-  std::weak_ptr<LeafRunner> weak = weak_from_this();
-  store::EventQuery q{m_leaf.session, "", 0, k_all_events};
-  m_ctx.journal->store().read_events(q, [weak](Result<std::vector<model::Event>> r) {
-    auto self = weak.lock();
-    if (!self || self->m_stopped) return;
-    self->guard("after reading the session log", [&] {
-      if (r) {
-        self->store_ok();
-        return self->on_history(std::move(*r));
-      }
-      if (!is_transient(r.error()))
-        return self->finish(LeafState::failed, model::reason::internal,
-                            "cannot read the session log: " + r.error().message);
-      self->retry_store("cannot read the session log", r.error(), [weak] {
-        auto self = weak.lock();
-        if (self && !self->m_stopped) self->read_log();
-      });
     });
   });
 }

@@ -102,6 +102,8 @@ struct Config {
   std::int64_t max_buffered_bytes = std::int64_t{64} << 20;
   int max_connections = 1024;
   std::int64_t max_follower_buffer = 8 << 20;
+  // Sessions' folded logs kept between their leaves, in approximate bytes (docs/performance.md).
+  std::int64_t history_cache_bytes = std::int64_t{64} << 20;
   std::string system_prompt;  // daemon default system prompt (built-in default)
   // SHA-256 of each TCP bearer token, lowercase hex. The file may hold plain tokens or
   // "sha256:HEX"; plain text never stays in memory past parsing.

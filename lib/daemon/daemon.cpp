@@ -92,7 +92,8 @@ struct Daemon::Parts {
   std::unique_ptr<agent::Journal> journal;
   std::unique_ptr<http::HttpClient> http_client;
   std::unique_ptr<model_api::ModelClient> models;
-  std::unique_ptr<agent::Notifier> notifier;  // after http_client: destroyed before it
+  std::unique_ptr<agent::Notifier> notifier;     // after http_client: destroyed before it
+  std::unique_ptr<agent::HistoryCache> history;  // before leaves: outlives every runner
   std::unique_ptr<agent::LeafManager> leaves;
   Watchers watchers;
   SystemClock clock;
@@ -159,6 +160,9 @@ int Daemon::run() {
   p.notifier = std::make_unique<agent::Notifier>(&m_loop, *p.http_client, *p.journal, m_cfg);
   agent::AgentContext ctx{&m_loop, m_cfg, p.journal.get(), p.models.get(), nullptr};
   ctx.notifier = p.notifier.get();
+  p.history =
+      std::make_unique<agent::HistoryCache>(static_cast<size_t>(m_cfg->history_cache_bytes));
+  ctx.history = p.history.get();
   p.leaves = std::make_unique<agent::LeafManager>(ctx);
   auto configured = config_schedules(*m_cfg, p.clock.now_ms());
   if (!configured) return fail(configured.error().message);

@@ -33,6 +33,7 @@ ReloadPlan plan_reload(const config::Config& current, config::Config loaded) {
   keep("max_buffered_bytes", current.max_buffered_bytes, loaded.max_buffered_bytes, c);
   keep("max_connections", current.max_connections, loaded.max_connections, c);
   keep("max_follower_buffer", current.max_follower_buffer, loaded.max_follower_buffer, c);
+  keep("history_cache_bytes", current.history_cache_bytes, loaded.history_cache_bytes, c);
   keep("log_format", current.log_format, loaded.log_format, c);
   plan.next = std::make_shared<const config::Config>(std::move(loaded));
   return plan;

@@ -7,6 +7,12 @@ Error bad(std::string what) {
 }
 }  // namespace
 
+size_t WireCache::bytes() const {
+  size_t n = format.size();
+  for (const auto& m : messages) n += m.size() + sizeof(std::string);
+  return n;
+}
+
 Json to_json(const ToolCall& c) {
   return Json{{"id", c.id}, {"name", c.name}, {"input", c.input}};
 }

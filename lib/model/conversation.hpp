@@ -16,12 +16,14 @@ struct ToolCall {
   std::string id;
   std::string name;
   Json input = Json::object();
+  bool operator==(const ToolCall&) const = default;
 };
 
 struct ToolResult {
   std::string call_id;
   std::string content;
   bool is_error = false;
+  bool operator==(const ToolResult&) const = default;
 };
 
 enum class Role { user, assistant };
@@ -32,6 +34,7 @@ struct Message {
   std::string text;
   std::vector<ToolCall> tool_calls;
   std::vector<ToolResult> tool_results;
+  bool operator==(const Message&) const = default;
 };
 
 // A tool the model may call.
@@ -41,12 +44,24 @@ struct ToolSpec {
   Json input_schema = Json::object();
 };
 
+// The wire text of a conversation's first messages, kept between requests so that a long,
+// unchanged prefix is not serialised again (the provider mappings in lib/model_api fill and use
+// it). `format` names the wire format; `messages[i]` is the text message i became.
+struct WireCache {
+  std::string format;
+  std::vector<std::string> messages;
+  size_t bytes() const;
+};
+
 // One request to a model, in neutral form.
 struct ModelRequest {
   std::string system;
   std::vector<Message> messages;
   std::vector<ToolSpec> tools;
   int max_tokens = 4096;
+  // Optional, not owned: used and extended while the request is built. The caller promises
+  // that messages[0, wire->messages.size()) are the messages it was filled from, unchanged.
+  WireCache* wire = nullptr;
 };
 
 // A model's answer, in neutral form.

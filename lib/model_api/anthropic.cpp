@@ -24,22 +24,29 @@ Json content_of(const model::Message& m) {
   return blocks;
 }
 
-Json body_of(const model::ModelProfile& profile, const model::ModelRequest& req) {
-  Json body{{"model", profile.model},
-            {"max_tokens", effective_max_tokens(profile.max_tokens, req.max_tokens)}};
-  if (!req.system.empty()) body["system"] = req.system;
-  Json messages = Json::array();
-  for (const auto& m : req.messages)
-    messages.push_back(Json{{"role", m.role == model::Role::user ? "user" : "assistant"},
-                            {"content", content_of(m)}});
-  body["messages"] = std::move(messages);
+// The body as nlohmann would dump {"max_tokens","messages","model","system"?,"tools"?} (keys
+// in sorted order), with the messages' text from req.wire where it has them.
+std::string body_of(const model::ModelProfile& profile, const model::ModelRequest& req) {
+  std::string messages =
+      wire_messages(k_provider, req.messages, req.wire, [](const model::Message& m) {
+        return model::dump_json(Json{{"role", m.role == model::Role::user ? "user" : "assistant"},
+                                     {"content", content_of(m)}});
+      });
+  std::string body = "{\"max_tokens\":" +
+                     std::to_string(effective_max_tokens(profile.max_tokens, req.max_tokens)) +
+                     ",\"messages\":[";
+  body.reserve(body.size() + messages.size() + 256);
+  body += messages;
+  body += "],\"model\":" + model::dump_json(Json(profile.model));
+  if (!req.system.empty()) body += ",\"system\":" + model::dump_json(Json(req.system));
   if (!req.tools.empty()) {
     Json tools = Json::array();
     for (const auto& t : req.tools)
       tools.push_back(
           Json{{"name", t.name}, {"description", t.description}, {"input_schema", t.input_schema}});
-    body["tools"] = std::move(tools);
+    body += ",\"tools\":" + model::dump_json(tools);
   }
+  body += '}';
   return body;
 }
 
@@ -77,7 +84,7 @@ Result<http::ClientRequest> build_anthropic_request(const model::ModelProfile& p
   if (!api_key.empty()) out.headers.emplace_back("x-api-key", api_key);
   out.headers.emplace_back("anthropic-version", "2023-06-01");
   out.headers.emplace_back("content-type", "application/json");
-  out.body = model::dump_json(body_of(profile, req));
+  out.body = body_of(profile, req);
   return out;
 }
 

@@ -211,7 +211,8 @@ ModelClient::~ModelClient() {
   close();
 }
 
-std::uint64_t ModelClient::complete(const model::ModelProfile& profile, model::ModelRequest req,
+std::uint64_t ModelClient::complete(const model::ModelProfile& profile,
+                                    const model::ModelRequest& req,
                                     std::function<void(const AttemptFailure&)> on_attempt_failed,
                                     std::function<void(Result<model::ModelResponse>)> done) {
   ModelClientImpl& m = *m_impl;

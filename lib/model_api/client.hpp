@@ -46,8 +46,9 @@ class ModelClient {
   // variable). Replay profiles answer from profile.file (loaded once per path and cached, errors
   // not cached) without HTTP. `done` runs exactly once, on a later loop tick, never inside
   // complete() (except after close(): then at once, with unavailable). The final error keeps
-  // the last attempt's code (api_error's mapping, or unavailable/timeout).
-  std::uint64_t complete(const model::ModelProfile& profile, model::ModelRequest req,
+  // the last attempt's code (api_error's mapping, or unavailable/timeout). `req` is only read
+  // during the call (the wire request is built at once; req.wire may be extended).
+  std::uint64_t complete(const model::ModelProfile& profile, const model::ModelRequest& req,
                          std::function<void(const AttemptFailure&)> on_attempt_failed,
                          std::function<void(Result<model::ModelResponse>)> done);
   // Stops call `id`: no further attempts; its `done` runs on a later tick with unavailable

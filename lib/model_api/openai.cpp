@@ -34,18 +34,32 @@ void add_assistant(const model::Message& m, Json& out) {
   out.push_back(std::move(msg));
 }
 
-Json body_of(const model::ModelProfile& profile, const model::ModelRequest& req) {
-  Json messages = Json::array();
-  if (!req.system.empty()) messages.push_back(Json{{"role", "system"}, {"content", req.system}});
-  for (const auto& m : req.messages) {
-    if (m.role == model::Role::user)
-      add_user(m, messages);
-    else
-      add_assistant(m, messages);
+// One neutral message as the chat messages it becomes (a user message with tool results is one
+// "tool" message per result), comma-joined.
+std::string wire_message(const model::Message& m) {
+  Json out = Json::array();
+  if (m.role == model::Role::user)
+    add_user(m, out);
+  else
+    add_assistant(m, out);
+  std::string text = dump_json(out);  // "[a,b]": the array's inside is what we keep
+  return text.substr(1, text.size() - 2);
+}
+
+// The body as nlohmann would dump {"max_tokens","messages","model","tools"?} (keys in sorted
+// order), with the messages' text from req.wire where it has them.
+std::string body_of(const model::ModelProfile& profile, const model::ModelRequest& req) {
+  std::string messages = wire_messages(k_provider, req.messages, req.wire, wire_message);
+  std::string body = "{\"max_tokens\":" +
+                     std::to_string(effective_max_tokens(profile.max_tokens, req.max_tokens)) +
+                     ",\"messages\":[";
+  body.reserve(body.size() + messages.size() + req.system.size() + 256);
+  if (!req.system.empty()) {
+    body += dump_json(Json{{"role", "system"}, {"content", req.system}});
+    if (!messages.empty()) body += ',';
   }
-  Json body{{"model", profile.model},
-            {"max_tokens", effective_max_tokens(profile.max_tokens, req.max_tokens)},
-            {"messages", std::move(messages)}};
+  body += messages;
+  body += "],\"model\":" + dump_json(Json(profile.model));
   if (!req.tools.empty()) {
     Json tools = Json::array();
     for (const auto& t : req.tools)
@@ -53,8 +67,9 @@ Json body_of(const model::ModelProfile& profile, const model::ModelRequest& req)
           {"type", "function"},
           {"function",
            {{"name", t.name}, {"description", t.description}, {"parameters", t.input_schema}}}});
-    body["tools"] = std::move(tools);
+    body += ",\"tools\":" + dump_json(tools);
   }
+  body += '}';
   return body;
 }
 
@@ -112,7 +127,7 @@ Result<http::ClientRequest> build_openai_request(const model::ModelProfile& prof
   out.url = join_url(profile.base_url, k_openai_default_base, "/chat/completions");
   if (!api_key.empty()) out.headers.emplace_back("Authorization", "Bearer " + api_key);
   out.headers.emplace_back("content-type", "application/json");
-  out.body = dump_json(body_of(profile, req));
+  out.body = body_of(profile, req);
   return out;
 }
 

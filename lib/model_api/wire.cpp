@@ -101,6 +101,29 @@ int effective_max_tokens(int profile_max, int request_max) {
   return std::min(profile_max, request_max);
 }
 
+std::string wire_messages(std::string_view format, const std::vector<model::Message>& messages,
+                          model::WireCache* wire, const WireMessageFn& one) {
+  model::WireCache scratch;
+  if (!wire) wire = &scratch;
+  if (wire->format != format || wire->messages.size() > messages.size()) {
+    wire->format = std::string(format);
+    wire->messages.clear();
+  }
+  wire->messages.reserve(messages.size());
+  for (size_t i = wire->messages.size(); i < messages.size(); ++i)
+    wire->messages.push_back(one(messages[i]));
+  size_t total = 0;
+  for (const auto& m : wire->messages) total += m.size() + 1;
+  std::string out;
+  out.reserve(total);
+  for (const auto& m : wire->messages) {
+    if (m.empty()) continue;
+    if (!out.empty()) out += ',';
+    out += m;
+  }
+  return out;
+}
+
 std::string join_url(const std::string& base_url, std::string_view fallback,
                      std::string_view path) {
   std::string url = base_url.empty() ? std::string(fallback) : base_url;

@@ -2,10 +2,13 @@
 // Helpers shared by the provider mappings: safe JSON parsing of response bodies, the error a
 // non-2xx answer becomes, and base URL joining. Pure functions, no I/O (token_field logs).
 
+#include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "lib/base/result.hpp"
+#include "lib/model/conversation.hpp"
 #include "lib/model/leaf.hpp"
 
 namespace harness::model_api {
@@ -41,5 +44,13 @@ int effective_max_tokens(int profile_max, int request_max);
 
 // base_url (or `fallback` when empty) without trailing slashes, followed by `path`.
 std::string join_url(const std::string& base_url, std::string_view fallback, std::string_view path);
+
+// The wire text of `messages` joined by commas (the inside of a JSON array): message i's text is
+// taken from `wire` when it holds it, else made by `one` and kept in `wire` (model::WireCache;
+// a cache of another `format`, or longer than `messages`, is started afresh). `wire` may be null.
+// An empty `one` result adds nothing (no comma).
+using WireMessageFn = std::function<std::string(const model::Message&)>;
+std::string wire_messages(std::string_view format, const std::vector<model::Message>& messages,
+                          model::WireCache* wire, const WireMessageFn& one);
 
 }  // namespace harness::model_api

@@ -1,0 +1,77 @@
+"""Resuming from the history cache (docs/performance.md): a warm daemon keeps a session's history
+between its leaves and reads only the events written since; after a restart the whole log is
+read again. Either way the model sees the same, whole conversation."""
+
+from fake_model import neutral_messages, user_texts
+from test_gates import ASK_POLICY, PUSH, bash, wait_parked
+
+SCRIPT = [
+    # Leaf 1: a call that runs, one the policy denies, then one parked at a gate (approved).
+    {"tool_calls": [{"name": "bash", "input": {"command": "echo one"}},
+                    {"name": "write_file", "input": {"path": "x.txt", "content": "x"}}]},
+    bash(PUSH),
+    {"text": "first done"},
+    {"text": "second done"},
+    {"text": "third done"},
+    {"text": "fourth done"},
+]
+POLICIES = {"default": {**ASK_POLICY["default"], "deny": ["write_file"]}}
+
+
+def conversation(record):
+    return [m for m in neutral_messages(record) if m["role"] != "system"]
+
+
+def resume(d, fake, session, prompt, answer):
+    n = len(fake.replies())
+    code, out, err = d.ctl("resume", session, prompt, "-q")
+    assert code == 0, err
+    leaf = d.wait_leaf(out.strip())
+    assert leaf["state"] == "succeeded" and leaf["result"] == answer, leaf
+    [req] = fake.replies()[n:]
+    return req
+
+
+def test_resume_warm_twice_then_cold_after_restart_sends_the_whole_conversation(make_daemon, fake):
+    fake.set_script(SCRIPT)
+    d = make_daemon(extra={"policies": POLICIES})
+    first = d.submit("first task")
+    wait_parked(d, first)
+    code, _, err = d.ctl("approve", first, "-m", "ok")
+    assert code == 0, err
+    leaf1 = d.wait_leaf(first)
+    assert leaf1["state"] == "succeeded" and leaf1["result"] == "first done", leaf1
+    session = leaf1["session"]
+    seen = conversation(fake.replies()[-1])
+    results = [r for m in seen for r in m["tool_results"]]
+    assert any("denied by policy" in r["content"] for r in results), results
+
+    answer = "first done"
+    cached_before = d.log_text().count("history from the cache")
+    for prompt, reply in (("second", "second done"), ("third", "third done")):
+        req = resume(d, fake, session, prompt, reply)
+        now = conversation(req)
+        assert now[:len(seen)] == seen
+        assert [(m["role"], m["text"]) for m in now[len(seen):]] == [("assistant", answer), ("user", prompt)]
+        seen, answer = now, reply
+    # Both resumes took the history from the cache, not from the whole log.
+    assert d.log_text().count("history from the cache") == cached_before + 2
+
+    d.restart()
+    warm_text = d.log_text().count("history from the cache")
+    req = resume(d, fake, session, "fourth", "fourth done")
+    now = conversation(req)
+    assert now[:len(seen)] == seen
+    assert [(m["role"], m["text"]) for m in now[len(seen):]] == [("assistant", "third done"), ("user", "fourth")]
+    assert user_texts(req) == ["first task", "second", "third", "fourth"]
+    assert d.log_text().count("history from the cache") == warm_text  # cold: the log was read
+    assert fake.errors == []
+
+
+def test_resume_with_the_cache_off_reads_the_log(make_daemon, fake):
+    fake.set_script([{"text": "one"}, {"text": "two"}])
+    d = make_daemon(extra={"history_cache_bytes": 0})
+    leaf = d.wait_leaf(d.submit("hello"))
+    req = resume(d, fake, leaf["session"], "again", "two")
+    assert user_texts(req) == ["hello", "again"]
+    assert "history from the cache" not in d.log_text()
