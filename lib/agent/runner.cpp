@@ -85,7 +85,9 @@ void LeafRunner::start(StartKind how) {
 void LeafRunner::on_history(std::vector<model::Event> events) {
   HistoryBuilder log;
   for (const auto& e : events) log.add(e);
-  events = {};
+  // Freeing thousands of parsed events takes a while: not on the loop, not before the model call.
+  auto spent = std::make_shared<std::vector<model::Event>>(std::move(events));
+  loop::run_blocking(m_ctx.loop, [spent] { std::vector<model::Event>().swap(*spent); }, [spent] {});
   start_from(std::move(log), {});
 }
 

@@ -5,9 +5,13 @@ events (default 5,000) and, as the baseline in the same run, for a session of on
 The long session is made by one leaf whose model asks for `bash` turn after turn (the policy
 denies it, so no sandbox runs) and then answers.
 
-Target: under 10 ms for the long session. `--check` exits 1 when it is missed.
+Target: under 10 ms for the long session on a warm daemon (its history cache holds the session,
+docs/performance.md). `--check` exits 1 when it is missed. For the record it also times the cold
+case, BENCH_COLD_RUNS resumes each right after a daemon restart (the whole log is read); that
+figure has no target.
 
-Run: python3 tests/bench/bench_resume.py [--check]  (env: HARNESSD, BENCH_EVENTS=5000, BENCH_RUNS=10)
+Run: python3 tests/bench/bench_resume.py [--check]
+     (env: HARNESSD, BENCH_EVENTS=5000, BENCH_RUNS=10, BENCH_COLD_RUNS=3)
 """
 
 import statistics
@@ -24,6 +28,7 @@ from fake_model import FakeModel  # noqa: E402
 
 EVENTS = int(os.environ.get("BENCH_EVENTS", "5000"))
 RUNS = int(os.environ.get("BENCH_RUNS", "10"))
+COLD_RUNS = int(os.environ.get("BENCH_COLD_RUNS", "3"))
 TARGET_MS = 10.0
 
 
@@ -73,6 +78,10 @@ def main():
             long, long_seq = make_session(d, fake, "long-session", max(1, (EVENTS - short_seq) // per_turn + 1))
             short_ms = [time_resume(d, fake, short, "short-session") for _ in range(RUNS)]
             long_ms = [time_resume(d, fake, long, "long-session") for _ in range(RUNS)]
+            cold_ms = []
+            for _ in range(COLD_RUNS):
+                d.restart()
+                cold_ms.append(time_resume(d, fake, long, "long-session"))
         finally:
             d.stop()
             fake.stop()
@@ -81,6 +90,9 @@ def main():
     print(f"  baseline, session of {short_seq:5d} events: {s_med:7.2f} ms  (max {max(short_ms):.2f})")
     print(f"  long session of   {long_seq:5d} events: {l_med:7.2f} ms  (max {max(long_ms):.2f})  "
           f"ratio {l_med / s_med:.2f}  (goal < {TARGET_MS:.0f} ms)")
+    if cold_ms:
+        print(f"  cold, first resume after a restart (whole log read), median of {COLD_RUNS}: "
+              f"{statistics.median(cold_ms):7.2f} ms  (max {max(cold_ms):.2f})")
     return 1 if check and l_med >= TARGET_MS else 0
 
 

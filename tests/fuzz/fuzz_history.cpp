@@ -58,6 +58,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string leaf = "lf_a";
   for (const auto& e : events)
     if (e.type == model::event::leaf_submitted) leaf = e.leaf;
-  check(agent::build_history(events, leaf));
+  agent::History whole = agent::build_history(events, leaf);
+  check(whole);
+  // The history cache folds a prefix, keeps it, and folds the rest later: same history.
+  agent::HistoryBuilder prefix;
+  for (size_t i = 0; i < events.size() / 2; ++i) prefix.add(events[i]);
+  agent::HistoryBuilder later = prefix;
+  for (size_t i = events.size() / 2; i < events.size(); ++i) later.add(events[i]);
+  agent::History split = later.finish(leaf);
+  FUZZ_CHECK(split.messages == whole.messages);
+  FUZZ_CHECK(split.calls.size() == whole.calls.size());
+  FUZZ_CHECK(split.finished_results == whole.finished_results);
+  FUZZ_CHECK(split.turns == whole.turns && split.answered == whole.answered);
   return 0;
 }
