@@ -2,8 +2,11 @@
 between its leaves and reads only the events written since; after a restart the whole log is
 read again. Either way the model sees the same, whole conversation."""
 
+import signal
+
 from fake_model import neutral_messages, user_texts
 from test_gates import ASK_POLICY, PUSH, bash, wait_parked
+from test_redis_nodes import node_config, redis  # noqa: F401 (a fixture)
 
 SCRIPT = [
     # Leaf 1: a call that runs, one the policy denies, then one parked at a gate (approved).
@@ -75,3 +78,32 @@ def test_resume_with_the_cache_off_reads_the_log(make_daemon, fake):
     req = resume(d, fake, leaf["session"], "again", "two")
     assert user_texts(req) == ["hello", "again"]
     assert "history from the cache" not in d.log_text()
+
+
+def test_a_cached_daemon_still_sees_what_another_daemon_wrote_on_a_shared_store(make_daemon, redis, fake):
+    """alpha keeps the session's history; beta (alpha paused) runs a leaf on it; alpha's next
+    resume must read beta's events after its cached ones, not send its stale history."""
+    fake.set_script([{"text": "first done"}, {"text": "second done"}, {"text": "third done"}])
+    a = make_daemon(extra=node_config(redis, "alpha"))
+    b = make_daemon(extra=node_config(redis, "beta"), start=False)
+    leaf1 = a.wait_leaf(a.submit("first"))
+    assert leaf1["state"] == "succeeded" and leaf1["node"] == "alpha"
+    session = leaf1["session"]
+
+    a.proc.send_signal(signal.SIGSTOP)
+    try:
+        b.start()
+        req2 = resume(b, fake, session, "second", "second done")
+        assert user_texts(req2) == ["first", "second"]
+        b.stop()
+    finally:
+        a.proc.send_signal(signal.SIGCONT)
+
+    cached_before = a.log_text().count("history from the cache")
+    req3 = resume(a, fake, session, "third", "third done")
+    assert user_texts(req3) == ["first", "second", "third"]
+    assert [(m["role"], m["text"]) for m in conversation(req3)] == [
+        ("user", "first"), ("assistant", "first done"), ("user", "second"),
+        ("assistant", "second done"), ("user", "third")]
+    # alpha used its cache, and read beta's events after it.
+    assert a.log_text().count("history from the cache") == cached_before + 1
