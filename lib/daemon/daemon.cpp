@@ -94,6 +94,7 @@ struct Daemon::Parts {
   std::unique_ptr<model_api::ModelClient> models;
   std::unique_ptr<agent::Notifier> notifier;     // after http_client: destroyed before it
   std::unique_ptr<agent::HistoryCache> history;  // before leaves: outlives every runner
+  agent::PrestartBudget prestarts;               // before leaves: outlives the runners
   std::unique_ptr<agent::LeafManager> leaves;
   Watchers watchers;
   SystemClock clock;
@@ -163,6 +164,7 @@ int Daemon::run() {
   p.history =
       std::make_unique<agent::HistoryCache>(static_cast<size_t>(m_cfg->history_cache_bytes));
   ctx.history = p.history.get();
+  ctx.prestarts = &p.prestarts;
   p.leaves = std::make_unique<agent::LeafManager>(ctx);
   auto configured = config_schedules(*m_cfg, p.clock.now_ms());
   if (!configured) return fail(configured.error().message);
