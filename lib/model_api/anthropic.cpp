@@ -27,16 +27,13 @@ Json content_of(const model::Message& m) {
 // The body as nlohmann would dump {"max_tokens","messages","model","system"?,"tools"?} (keys
 // in sorted order), with the messages' text from req.wire where it has them.
 std::string body_of(const model::ModelProfile& profile, const model::ModelRequest& req) {
-  std::string messages =
-      wire_messages(k_provider, req.messages, req.wire, [](const model::Message& m) {
-        return model::dump_json(Json{{"role", m.role == model::Role::user ? "user" : "assistant"},
-                                     {"content", content_of(m)}});
-      });
   std::string body = "{\"max_tokens\":" +
                      std::to_string(effective_max_tokens(profile.max_tokens, req.max_tokens)) +
                      ",\"messages\":[";
-  body.reserve(body.size() + messages.size() + 256);
-  body += messages;
+  append_wire_messages(body, k_provider, req.messages, req.wire, [](const model::Message& m) {
+    return model::dump_json(Json{{"role", m.role == model::Role::user ? "user" : "assistant"},
+                                 {"content", content_of(m)}});
+  });
   body += "],\"model\":" + model::dump_json(Json(profile.model));
   if (!req.system.empty()) body += ",\"system\":" + model::dump_json(Json(req.system));
   if (!req.tools.empty()) {

@@ -49,16 +49,14 @@ std::string wire_message(const model::Message& m) {
 // The body as nlohmann would dump {"max_tokens","messages","model","tools"?} (keys in sorted
 // order), with the messages' text from req.wire where it has them.
 std::string body_of(const model::ModelProfile& profile, const model::ModelRequest& req) {
-  std::string messages = wire_messages(k_provider, req.messages, req.wire, wire_message);
   std::string body = "{\"max_tokens\":" +
                      std::to_string(effective_max_tokens(profile.max_tokens, req.max_tokens)) +
                      ",\"messages\":[";
-  body.reserve(body.size() + messages.size() + req.system.size() + 256);
   if (!req.system.empty()) {
     body += dump_json(Json{{"role", "system"}, {"content", req.system}});
-    if (!messages.empty()) body += ',';
+    if (!req.messages.empty()) body += ',';
   }
-  body += messages;
+  append_wire_messages(body, k_provider, req.messages, req.wire, wire_message);
   body += "],\"model\":" + dump_json(Json(profile.model));
   if (!req.tools.empty()) {
     Json tools = Json::array();

@@ -101,8 +101,9 @@ int effective_max_tokens(int profile_max, int request_max) {
   return std::min(profile_max, request_max);
 }
 
-std::string wire_messages(std::string_view format, const std::vector<model::Message>& messages,
-                          model::WireCache* wire, const WireMessageFn& one) {
+void append_wire_messages(std::string& out, std::string_view format,
+                          const std::vector<model::Message>& messages, model::WireCache* wire,
+                          const WireMessageFn& one) {
   model::WireCache scratch;
   if (!wire) wire = &scratch;
   if (wire->format != format || wire->messages.size() > messages.size()) {
@@ -112,16 +113,16 @@ std::string wire_messages(std::string_view format, const std::vector<model::Mess
   wire->messages.reserve(messages.size());
   for (size_t i = wire->messages.size(); i < messages.size(); ++i)
     wire->messages.push_back(one(messages[i]));
-  size_t total = 0;
+  size_t total = out.size();
   for (const auto& m : wire->messages) total += m.size() + 1;
-  std::string out;
-  out.reserve(total);
+  out.reserve(total + 256);  // room for the rest of the body
+  bool first = true;
   for (const auto& m : wire->messages) {
     if (m.empty()) continue;
-    if (!out.empty()) out += ',';
+    if (!first) out += ',';
     out += m;
+    first = false;
   }
-  return out;
 }
 
 std::string join_url(const std::string& base_url, std::string_view fallback,

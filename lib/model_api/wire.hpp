@@ -45,12 +45,13 @@ int effective_max_tokens(int profile_max, int request_max);
 // base_url (or `fallback` when empty) without trailing slashes, followed by `path`.
 std::string join_url(const std::string& base_url, std::string_view fallback, std::string_view path);
 
-// The wire text of `messages` joined by commas (the inside of a JSON array): message i's text is
-// taken from `wire` when it holds it, else made by `one` and kept in `wire` (model::WireCache;
-// a cache of another `format`, or longer than `messages`, is started afresh). `wire` may be null.
-// An empty `one` result adds nothing (no comma).
+// Appends to `out` the wire text of `messages` joined by commas (the inside of a JSON array):
+// message i's text is taken from `wire` when it holds it, else made by `one` and kept in `wire`
+// (model::WireCache; a cache of another `format`, or longer than `messages`, is started afresh).
+// `wire` may be null. An empty `one` result adds nothing (no comma).
 using WireMessageFn = std::function<std::string(const model::Message&)>;
-std::string wire_messages(std::string_view format, const std::vector<model::Message>& messages,
-                          model::WireCache* wire, const WireMessageFn& one);
+void append_wire_messages(std::string& out, std::string_view format,
+                          const std::vector<model::Message>& messages, model::WireCache* wire,
+                          const WireMessageFn& one);
 
 }  // namespace harness::model_api
