@@ -81,6 +81,11 @@ class Driver {
 harness::Result<std::unique_ptr<Driver>> make_driver(const model::SandboxProfile& profile,
                                                      PodLeases* leases = nullptr);
 
+// True when the sandbox's /workspace is the host directory itself (bwrap binds it, a per-leaf
+// podman/docker container mounts it), so what the tools write is there on the host when the leaf
+// ends. False when the workspace is copied into an existing container or a pod and stays there.
+bool workspace_on_host(const model::SandboxProfile& profile);
+
 // The complete environment of a sandbox of this profile: PATH, HOME=/workspace, LANG, TERM and
 // the profile's NAME=VALUE allowlist. Nothing of the daemon's own environment.
 std::vector<std::string> sandbox_env(const model::SandboxProfile& profile);
