@@ -44,6 +44,8 @@ void LeafManager::end_leaf(const std::string& id, model::EventDraft draft,
     guarded(
         id, [&](Error e) { cb(std::move(e)); },
         [&] {
+          // Already ended: the append answers conflict, naming how; nothing to walk for that.
+          if (model::is_terminal(l->state)) return append_end(id, {draft}, cb);
           with_workspace_changes(*l, {draft}, [this, id, cb](std::vector<model::EventDraft> d) {
             guarded(
                 id, [&](Error e) { cb(std::move(e)); }, [&] { append_end(id, std::move(d), cb); });
