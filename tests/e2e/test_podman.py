@@ -91,6 +91,7 @@ def test_exec_into_existing_container(make_daemon, fake, workdir, sandbox0):
     r = podman("exec", sandbox0, "cat", f"/workspace/{leaf_id}/out.txt")
     assert r.returncode == 0 and r.stdout == "hello\n"
     assert not (workdir / "out.txt").exists()
+    assert "workspace_changes" not in d.event_types(leaf_id)  # nothing changed on the host
 
 
 def test_container_per_leaf_from_image(make_daemon, fake, workdir, image):
@@ -98,6 +99,8 @@ def test_container_per_leaf_from_image(make_daemon, fake, workdir, image):
     d = podman_daemon(make_daemon, image=image, create_args=ULIMITS, memory_mb=256, pids_max=64)
     leaf_id = run_three_turns(d, fake, workdir)
     assert (workdir / "out.txt").read_text() == "hello\n"  # bind-mounted workspace
+    [changes] = [e["data"] for e in d.events(leaf_id) if e["type"] == "workspace_changes"]
+    assert [f["path"] for f in changes["files"]] == ["out.txt"]
     name = f"harness-{leaf_id}"
 
     def gone():
