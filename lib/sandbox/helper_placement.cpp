@@ -24,7 +24,7 @@ if [ -f "$1" ] && [ ! -h "$1" ] && [ -O "$1" ] && s=$(wc -c <"$1" 2>/dev/null) &
 // $1 path, $2 version line; the binary on stdin.
 constexpr const char* k_install = R"SH(umask 077; set -C; t="$1.tmp.$$"
 cat >"$t" && chmod 0755 "$t" && mv -f "$t" "$1" || { rm -f "$t"; exit 1; }
-v=$("$1" --version) && [ "$v" = "$2" ] || { rm -f "$1"; echo "it does not run there" >&2; exit 1; }
+v=$("$1" --version 2>&1) && [ "$v" = "$2" ] || { rm -f "$1"; echo "it does not run there: $v" >&2; exit 1; }
 echo placed)SH";
 
 std::optional<HelperIdentity> identify() {
