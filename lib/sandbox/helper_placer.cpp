@@ -65,6 +65,8 @@ void HelperPlacer::run(std::vector<std::string> argv,
     loop::defer_destroy(m_loop, std::move(m_child));
     (this->*next)(std::move(r));
   });
+  // Nothing to read: an exec client forwarding stdin must not keep the command waiting on it.
+  if (m_child) m_child->close_stdin();
 }
 
 void HelperPlacer::on_probe(harness::Result<ChildResult> r) {
