@@ -113,7 +113,8 @@ def measure(tmp, profile, env, protocols, rtt, direct):
                        text=True, env=env, timeout=900)
     if r.returncode != 0 and not r.stdout:
         raise RuntimeError(f"bench_channel_rtt failed: {r.stderr[-500:]}")
-    return [json.loads(line) for line in r.stdout.splitlines() if line.strip()]
+    # Lines of the daemon code's log (spdlog writes to stdout) are not results.
+    return [json.loads(line) for line in r.stdout.splitlines() if line.startswith("{")]
 
 
 def main():
