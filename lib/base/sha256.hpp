@@ -1,7 +1,7 @@
 #pragma once
-// SHA-256 (FIPS 180-4), for storing and comparing bearer tokens without keeping them in clear,
-// and HMAC-SHA256 (RFC 2104) for signing approver notifications. Small and unoptimised: it
-// hashes a few short strings per request.
+// SHA-256 (FIPS 180-4), for storing and comparing bearer tokens without keeping them in clear;
+// HMAC-SHA256 (RFC 2104) for signing approver notifications, and naming the harness-exec copied
+// into containers (hashed once per daemon). Small and unoptimised.
 
 #include <string>
 #include <string_view>
