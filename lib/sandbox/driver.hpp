@@ -66,8 +66,12 @@ class Driver {
     return {};
   }
   // What the process shell_argv starts speaks: harness-exec where the driver places the helper,
-  // else the POSIX sh protocol. Fixed for the driver's life.
+  // else the POSIX sh protocol. Final once prepare() succeeded (an existing container or pod
+  // decides in prepare(): helper_placer.hpp).
   virtual ChannelProtocol channel_protocol() const { return ChannelProtocol::sh; }
+  // How channel_protocol() came about, for `doctor`: "harness-exec bound read-only", "harness-exec
+  // copied in at PATH", "sh: <why not the helper>".
+  virtual std::string channel_note() const { return ""; }
   // Path of the workspace inside the sandbox ("/workspace"); final once prepare() succeeded.
   virtual std::string workspace_path() const = 0;
   // The complete environment of the process shell_argv starts. Default (bwrap):
