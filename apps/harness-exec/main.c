@@ -3,7 +3,9 @@
  * protocol is lib/sandbox/exec_wire.h). Runs no helper process of its own: one fork + exec of
  * /bin/sh per command. Exits 0 when stdin ends; 2 on a malformed frame (reason on stderr).
  *
- * Usage: harness-exec [NAME]. NAME becomes $0 of every command (`sh -c COMMAND NAME`). The
+ * Usage: harness-exec [NAME] | --version. --version prints "harness-exec protocol N" and exits:
+ * the container drivers run it once after copying the helper in, to see that it executes there
+ * (lib/sandbox/helper_placement.cpp). NAME becomes $0 of every command (`sh -c COMMAND NAME`). The
  * container drivers pass the leaf's marker /tmp/.harness/LEAF/, so the helper's and its
  * commands' command lines carry it: a later shell of the same leaf finds and kills what a lost
  * one left running (lib/sandbox/remote_shell.cpp). */
@@ -54,6 +56,10 @@ static void ensure_std_fds(void) {
 }
 
 int main(int argc, char** argv) {
+  if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+    printf("harness-exec protocol %u\n", HX_VERSION);
+    return 0;
+  }
   ensure_std_fds();
   signal(SIGPIPE, SIG_IGN);
   struct hx_buf out = {0};
