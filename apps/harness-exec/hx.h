@@ -71,4 +71,8 @@ struct hx_request {
  * meanwhile (the command's group is killed; the caller exits). */
 int hx_run(const struct hx_setup* setup, const struct hx_request* req, struct hx_buf* out);
 
+/* `harness-exec --launch ...` (launch.c): argv after "--launch". Returns an exit status only
+ * when it could not exec the program. */
+int hx_launch(int argc, char** argv);
+
 #endif

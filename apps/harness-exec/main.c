@@ -3,10 +3,15 @@
  * protocol is lib/sandbox/exec_wire.h). Runs no helper process of its own: one fork + exec of
  * /bin/sh per command. Exits 0 when stdin ends; 2 on a malformed frame (reason on stderr).
  *
- * Usage: harness-exec [NAME]. NAME becomes $0 of every command (`sh -c COMMAND NAME`). The
- * container drivers pass the leaf's marker /tmp/.harness/LEAF/, so the helper's and its
- * commands' command lines carry it: a later shell of the same leaf finds and kills what a lost
- * one left running (lib/sandbox/remote_shell.cpp). */
+ * Usage: harness-exec [--chdir DIR] [NAME]. NAME becomes $0 of every command (`sh -c COMMAND
+ * NAME`). The container drivers pass the leaf's marker /tmp/.harness/LEAF/, so the helper's and
+ * its commands' command lines carry it: a later shell of the same leaf finds and kills what a
+ * lost one left running (lib/sandbox/remote_shell.cpp). --chdir: enter DIR first (a bwrap
+ * sandbox that dropped to the leaf's account: bwrap itself could not enter the workspace); exit
+ * 97 with a message when it cannot.
+ *
+ * `harness-exec --launch ...` is something else: the host-side start of a bwrap sandbox
+ * (launch.c). */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <signal.h>
@@ -54,6 +59,15 @@ static void ensure_std_fds(void) {
 }
 
 int main(int argc, char** argv) {
+  if (argc > 1 && strcmp(argv[1], "--launch") == 0) return hx_launch(argc - 2, argv + 2);
+  if (argc > 2 && strcmp(argv[1], "--chdir") == 0) {
+    if (chdir(argv[2]) != 0) {
+      fprintf(stderr, "cannot enter the workspace %s\n", argv[2]);
+      return 97;
+    }
+    argc -= 2;
+    argv += 2;
+  }
   ensure_std_fds();
   signal(SIGPIPE, SIG_IGN);
   struct hx_buf out = {0};
