@@ -3,10 +3,14 @@
  * spawns it; it prepares its own process and then becomes PROGRAM (bwrap) with execv, so bwrap
  * is the daemon's child (--die-with-parent) and the only process left.
  *
- *   harness-exec --launch [--reopen FD]... [--cgroup BASE --pids-max N]
+ *   harness-exec --launch [--new-session] [--reopen FD]... [--cgroup BASE --pids-max N]
  *                [--uid-map MAP --gid-map MAP] -- PROGRAM ARG...
  *
  * In this order:
+ *   --new-session leads a session of its own, without a controlling terminal (setsid, unless it
+ *                 already leads one: the daemon spawns it so). What bwrap --new-session gives,
+ *                 without the second session bwrap would make (each costs the kernel a new
+ *                 scheduler autogroup, some ms);
  *   --reopen FD   reopens the inherited FD through /proc/self/fd/FD, so this process reads it
  *                 with an offset of its own (the seccomp memfd every sandbox shares);
  *   --cgroup      makes BASE (with +pids in its subtree_control on cgroup v2) and BASE/sbx-PID
@@ -39,6 +43,7 @@
 struct launch {
   int reopen[HX_MAX_REOPEN];
   int n_reopen;
+  int new_session;
   const char* cgroup;
   const char* pids_max;
   const char* uid_map;
@@ -58,6 +63,10 @@ static int parse(int argc, char** argv, struct launch* l) {
     if (strcmp(a, "--") == 0) {
       l->program = argv + i + 1;
       break;
+    }
+    if (strcmp(a, "--new-session") == 0) {
+      l->new_session = 1;
+      continue;
     }
     if (i + 1 >= argc) return -1;
     const char* v = argv[++i];
@@ -105,14 +114,17 @@ static int join_cgroup(const char* base, const char* pids_max, char* dir, size_t
   if (mkdir(base, 0755) != 0 && errno != EEXIST) return -1;
   snprintf(path, sizeof path, "%s/cgroup.subtree_control", base);
   if (access(path, F_OK) == 0) (void)write_file(path, "+pids");
-  char pid[32];
-  snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
   for (int tries = 0; tries < HX_CGROUP_TRIES; ++tries) {
     if (mkdir(dir, 0755) != 0 && errno != EEXIST) continue;
     snprintf(path, sizeof path, "%s/pids.max", dir);
     if (write_file(path, pids_max) != 0) continue;
-    snprintf(path, sizeof path, "%s/cgroup.procs", dir);
-    if (write_file(path, pid) == 0) return 0;
+    /* "0": the writer itself. A v1 hierarchy's `tasks` moves one thread — all of this single-
+     * threaded process — and for the writing thread the kernel skips its global threadgroup
+     * lock, whose write side waits for an RCU grace period (~10 ms, paid by every sandbox start
+     * through cgroup.procs). v2 has no `tasks`: cgroup.procs, with the wait. */
+    snprintf(path, sizeof path, "%s/tasks", dir);
+    if (access(path, F_OK) != 0) snprintf(path, sizeof path, "%s/cgroup.procs", dir);
+    if (write_file(path, "0") == 0) return 0;
   }
   return -1;
 }
@@ -151,6 +163,8 @@ int hx_launch(int argc, char** argv) {
   if (parse(argc, argv, &l) != 0) return fail("--launch: bad arguments", NULL);
   /* Should the daemon die while we prepare, do not start a sandbox nobody waits for. */
   prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (l.new_session && getsid(0) != getpid() && setsid() < 0)
+    return fail("cannot start a new session", NULL);
   for (int i = 0; i < l.n_reopen; ++i)
     if (reopen_fd(l.reopen[i]) != 0) return fail("cannot reopen an inherited descriptor", NULL);
   char dir[4200];

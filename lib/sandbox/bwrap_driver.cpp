@@ -107,8 +107,9 @@ harness::Result<std::vector<std::string>> BwrapDriver::shell_argv(const LeafCont
   auto a = launch_argv(m_launcher, cgroup_base, m_profile.pids_max, ctx);
   a.push_back(bwrap);
   add_namespaces(a, !drop.empty(), m_profile.network);
-  a.insert(a.end(), {"--seccomp", "4", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-                     "--clearenv"});
+  a.insert(a.end(), {"--seccomp", "4", "--die-with-parent"});
+  if (!launch_sets_session(m_launcher)) a.push_back("--new-session");
+  a.insert(a.end(), {"--cap-drop", "ALL", "--clearenv"});
   // setpriv needs these to drop to the account; it leaves no capability in any set.
   if (!drop.empty())
     a.insert(a.end(),

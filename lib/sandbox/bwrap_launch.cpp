@@ -71,7 +71,7 @@ std::vector<std::string> launch_argv(const std::string& launcher, const std::str
     return {"/bin/sh", "-c",
             join_pids_cgroup(cgroup ? cgroup_base : "", pids_max) + userns_script(ctx) +
                 exec_with_filter(drop)};
-  std::vector<std::string> a{launcher, "--launch", "--reopen", "4"};
+  std::vector<std::string> a{launcher, "--launch", "--new-session", "--reopen", "4"};
   if (cgroup) a.insert(a.end(), {"--cgroup", cgroup_base, "--pids-max", std::to_string(pids_max)});
   if (drop)
     a.insert(a.end(), {"--uid-map", uid_map(*ctx.run_as), "--gid-map", gid_map(*ctx.run_as)});

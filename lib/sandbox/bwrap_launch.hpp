@@ -28,9 +28,15 @@ const std::string& pids_cgroup_base();
 void sweep_pids_cgroups(const std::string& base);
 
 // The argv that prepares the process as above and execs what follows it (bwrap's path, then its
-// arguments). `launcher`: harness-exec on the host, or "" for the shell. `cgroup_base` "" or
-// `pids_max` <= 0: no cgroup. A failed step exits 97 with a message on stderr.
+// arguments). harness-exec also makes sure to lead a session of its own with no controlling
+// terminal (what bwrap --new-session would do, at the cost of a second session); the shell does
+// not: `launch_sets_session` says which, so bwrap gets --new-session only after the shell.
+// `launcher`: harness-exec on the host, or "" for the shell. `cgroup_base` "" or `pids_max` <= 0:
+// no cgroup. A failed step exits 97 with a message on stderr.
 std::vector<std::string> launch_argv(const std::string& launcher, const std::string& cgroup_base,
                                      std::int64_t pids_max, const LeafContext& ctx);
+inline bool launch_sets_session(const std::string& launcher) {
+  return !launcher.empty();
+}
 
 }  // namespace harness::sandbox

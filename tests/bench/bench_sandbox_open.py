@@ -10,7 +10,8 @@ are spawned by libuv on one loop and timed with CLOCK_MONOTONIC. Modes: `root` (
 the daemon; bwrap makes its user namespace) and, for a root daemon, `account` (dropping to
 nobody: a user namespace made for bwrap, setpriv inside; the bare side unshares the user
 namespace itself). Medians in ms; delta = open - bare; `--check` exits 1 when a delta is over
-the target.
+the target. For the breakdown, `argv` is the product's argv with /bin/true in place of the
+channel's speaker (launcher, bwrap with all its mounts, setpriv; no channel).
 
 Run: python3 tests/bench/bench_sandbox_open.py [--check]
      (env: BENCH_N=40; BENCH_SANDBOX_OPEN, else found beside $HARNESSD's build tree or in ./build)
@@ -60,7 +61,7 @@ def main():
     rows = [json.loads(line) for line in r.stdout.splitlines() if line.strip()]
     print(f"opening a bwrap sandbox to the first reply vs bare `bwrap … true`, medians of {N} "
           f"(ms); delta = open - bare, target ≤ {TARGET_MS} ms")
-    print(f"{'mode':<8} {'open':>7} {'bare':>7} {'delta':>7} {'p10 delta':>9}  verdict")
+    print(f"{'mode':<8} {'open':>7} {'bare':>7} {'delta':>7} {'p10 delta':>9} {'argv':>7}  verdict")
     missed = []
     for res in rows:
         mode = res["mode"]
@@ -78,7 +79,8 @@ def main():
         verdict = "ok" if delta <= TARGET_MS else "MISSED"
         if delta > TARGET_MS:
             missed.append(f"{mode}: {delta:.2f} ms")
-        print(f"{mode:<8} {op:>7.2f} {ba:>7.2f} {delta:>7.2f} {p10:>9.2f}  {verdict}")
+        av = statistics.median(res["argv_us"]) / 1000 if res.get("argv_us") else float("nan")
+        print(f"{mode:<8} {op:>7.2f} {ba:>7.2f} {delta:>7.2f} {p10:>9.2f} {av:>7.2f}  {verdict}")
     if missed:
         print("targets missed: " + "; ".join(missed))
     return 1 if check and missed else 0

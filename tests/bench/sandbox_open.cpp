@@ -10,13 +10,16 @@
 //   open: BwrapDriver::shell_argv + a Channel (harness-exec where built) with the default
 //         profile (pids cgroup, seccomp, tmpfs sizes) and an fd workspace as the runner hands
 //         it, from Channel::exec("true") to its reply; then the channel is closed;
-//   bare: bwrap with the same namespaces, `--ro-bind / /`, running /bin/true, to its exit.
+//   bare: bwrap with the same namespaces, `--ro-bind / /`, running /bin/true, to its exit;
+//   argv: (for the breakdown) the product's argv with /bin/true instead of the channel's speaker,
+//         to its exit: launcher, bwrap and its mounts, setpriv, but no channel.
 // Prints one JSON object per mode on stdout.
 #include <fcntl.h>
 #include <unistd.h>
 #include <uv.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -51,9 +54,11 @@ struct Bench {
   // One product open: the first reply of a fresh channel. Error text, or "" and *us.
   std::string open_once(const LeafContext& ctx, double* us) {
     BwrapDriver driver(profile);
+    auto t0 = Clock::now();  // shell_argv sweeps the cgroups of ended sandboxes: timed too
     auto argv = driver.shell_argv(ctx);
     if (!argv) return argv.error().message;
-    auto t0 = Clock::now();
+    if (std::getenv("BENCH_PRINT_ARGV"))
+      for (const auto& a : *argv) std::cerr << a << '\0';
     Channel ch(loop, *argv, driver.launch_env(profile), channel_limits(profile, ctx),
                driver.channel_protocol(), driver.inherited_fds(ctx));
     std::optional<Result<ExecResult>> out;
@@ -68,6 +73,16 @@ struct Bench {
     return (*out)->exit_code == 0 ? "" : "true exited " + std::to_string((*out)->exit_code);
   }
 
+  // The product's argv with /bin/true in place of the speaker: the launch without the channel.
+  std::string argv_once(const LeafContext& ctx, double* us) {
+    BwrapDriver driver(profile);
+    auto argv = driver.shell_argv(ctx);
+    if (!argv) return argv.error().message;
+    argv->resize(argv->size() - (ctx.run_as ? 3 : 1));  // `speaker --chdir DIR` or `speaker`
+    argv->push_back("/bin/true");
+    return run_once(*argv, driver.launch_env(profile), driver.inherited_fds(ctx), us);
+  }
+
   std::string bare_once(bool account, double* us) {
     std::vector<std::string> argv{bwrap};
     if (account)
@@ -76,19 +91,24 @@ struct Bench {
     else
       argv.insert(argv.end(), {"--unshare-all", "--unshare-user", "--disable-userns"});
     argv.insert(argv.end(), {"--ro-bind", "/", "/", "/bin/true"});
+    return run_once(argv, {"PATH=/usr/bin:/bin"}, {}, us);
+  }
+
+  std::string run_once(const std::vector<std::string>& argv, std::vector<std::string> env,
+                       std::vector<int> fds, double* us) {
     loop::Process p(loop);
     std::optional<std::int64_t> status;
     int eofs = 0;
     auto t0 = Clock::now();
     auto st = p.spawn(
-        loop::ProcessOptions{argv, {"PATH=/usr/bin:/bin"}, {}, {}},
+        loop::ProcessOptions{argv, std::move(env), {}, std::move(fds)},
         [&](std::string_view d) { eofs += d.empty(); },
         [&](std::string_view d) { eofs += d.empty(); },
         [&](std::int64_t s, int sig) { status = sig ? 128 + sig : s; });
     if (!st) return st.error().message;
     run_until([&] { return status.has_value() && eofs == 2; });
     *us = us_since(t0);
-    return *status == 0 ? "" : "bare bwrap exited " + std::to_string(*status);
+    return *status == 0 ? "" : argv[0] + " exited " + std::to_string(*status);
   }
 
   nlohmann::json measure(const std::string& mode, int n) {
@@ -109,15 +129,17 @@ struct Bench {
     LeafContext ctx{"lf_bench_open", ws};
     ctx.workspace_fd = ws_fd;
     if (account) ctx.run_as = Account{65534, 65534, {65534}, "nobody"};
-    std::vector<double> open_us, bare_us;
+    std::vector<double> open_us, bare_us, argv_us;
     std::string error;
     for (int i = 0; i < n + 2 && error.empty(); ++i) {  // the first two pairs warm caches
-      double o = 0, b = 0;
+      double o = 0, b = 0, a = 0;
       error = open_once(ctx, &o);
       if (error.empty()) error = bare_once(account, &b);
+      if (error.empty()) error = argv_once(ctx, &a);
       if (i >= 2) {
         open_us.push_back(o);
         bare_us.push_back(b);
+        argv_us.push_back(a);
       }
     }
     ::close(ws_fd);
@@ -126,6 +148,7 @@ struct Bench {
     if (!error.empty()) row["error"] = error;
     row["open_us"] = open_us;
     row["bare_us"] = bare_us;
+    row["argv_us"] = argv_us;
     return row;
   }
 };

@@ -97,6 +97,16 @@ TEST_CASE("launch: the inherited fd is reopened with an offset of its own, then 
   CHECK(none.out.empty());
 }
 
+TEST_CASE("launch: --new-session: the program leads a session of its own, with no terminal") {
+  SKIP_WITHOUT_HELPER();
+  Argv program{"/bin/sh", "-c",
+               "awk '{print ($1 == $6) ? \"leader\" : \"member\", $7}' /proc/$$/stat"};
+  auto r = run(launch({"--new-session"}, program));
+  CHECK(r.status == 0);
+  CHECK(r.out == "leader 0\n");
+  CHECK(run(launch({}, program)).out.starts_with("member"));  // the test's own session otherwise
+}
+
 TEST_CASE("launch: bad arguments and a missing program are refused") {
   SKIP_WITHOUT_HELPER();
   auto bad = run({exec_helper_path(), "--launch", "--cgroup", "/x", "--", "/bin/true"});
@@ -157,10 +167,13 @@ TEST_CASE("launch: harness-exec --chdir enters the directory first, or refuses t
 
 TEST_CASE("launch: the driver's argv — harness-exec with only the steps this leaf needs, or sh") {
   LeafContext root{"lf", "/w"};
-  CHECK(launch_argv("/hx", "", 512, root) == Argv{"/hx", "--launch", "--reopen", "4", "--"});
-  CHECK(launch_argv("/hx", "/cg", 0, root) == Argv{"/hx", "--launch", "--reopen", "4", "--"});
-  CHECK(launch_argv("/hx", "/cg", 64, root) ==
-        Argv{"/hx", "--launch", "--reopen", "4", "--cgroup", "/cg", "--pids-max", "64", "--"});
+  CHECK(launch_argv("/hx", "", 512, root) ==
+        Argv{"/hx", "--launch", "--new-session", "--reopen", "4", "--"});
+  CHECK(launch_argv("/hx", "/cg", 0, root) ==
+        Argv{"/hx", "--launch", "--new-session", "--reopen", "4", "--"});
+  CHECK(launch_argv("/hx", "/cg", 64, root) == Argv{"/hx", "--launch", "--new-session", "--reopen",
+                                                    "4", "--cgroup", "/cg", "--pids-max", "64",
+                                                    "--"});
   auto sh = launch_argv("", "/cg", 64, root);
   REQUIRE(sh.size() == 3);
   CHECK(sh[0] == "/bin/sh");
@@ -171,8 +184,8 @@ TEST_CASE("launch: the driver's argv — harness-exec with only the steps this l
 TEST_CASE("launch: dropping to an account, the launcher makes the user namespace of its maps") {
   SKIP_UNLESS(geteuid() == 0, "only a root daemon drops to an account");
   LeafContext drop{"lf", "/w", Account{65534, 65534, {}, "nobody"}};
-  CHECK(launch_argv("/hx", "", 0, drop) == Argv{"/hx", "--launch", "--reopen", "4", "--uid-map",
-                                                "0 0 1\n65534 65534 1\n", "--gid-map",
+  CHECK(launch_argv("/hx", "", 0, drop) == Argv{"/hx", "--launch", "--new-session", "--reopen", "4",
+                                                "--uid-map", "0 0 1\n65534 65534 1\n", "--gid-map",
                                                 "0 0 1\n65534 65534 1\n", "--"});
 }
 

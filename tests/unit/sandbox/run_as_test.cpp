@@ -52,10 +52,10 @@ TEST_CASE("run-as: bwrap gets a user namespace from the launcher, ends in setpri
   REQUIRE(argv.has_value());
   const Argv& a = *argv;
   // bwrap starts as root of a user namespace mapping root and the account to themselves.
-  CHECK(Argv(a.begin(), a.begin() + 9) == Argv{hx, "--launch", "--reopen", "4", "--uid-map",
-                                               "0 0 1\n65534 65534 1\n", "--gid-map",
-                                               "0 0 1\n100 100 1\n65534 65534 1\n", "--"});
-  CHECK(a[9].ends_with("bwrap"));
+  CHECK(Argv(a.begin(), a.begin() + 10) == Argv{hx, "--launch", "--new-session", "--reopen", "4",
+                                                "--uid-map", "0 0 1\n65534 65534 1\n", "--gid-map",
+                                                "0 0 1\n100 100 1\n65534 65534 1\n", "--"});
+  CHECK(a[10].ends_with("bwrap"));
   CHECK(std::find(a.begin(), a.end(), "--unshare-user") == a.end());
   CHECK(std::find(a.begin(), a.end(), "--unshare-all") == a.end());
   CHECK(has(a, {"--unshare-pid"}));
@@ -74,7 +74,8 @@ TEST_CASE("run-as: bwrap gets a user namespace from the launcher, ends in setpri
   CHECK(fds == std::vector<int>{7, *seccomp::filter_fd()});
   // Root, or no account: bwrap makes the user namespace as before.
   auto as_root = *BwrapDriver(p, "", hx).shell_argv(LeafContext{"lf", "/w"});
-  CHECK(Argv(as_root.begin(), as_root.begin() + 5) == Argv{hx, "--launch", "--reopen", "4", "--"});
+  CHECK(Argv(as_root.begin(), as_root.begin() + 6) ==
+        Argv{hx, "--launch", "--new-session", "--reopen", "4", "--"});
   CHECK(has(as_root, {"--unshare-all", "--unshare-user", "--disable-userns"}));
   CHECK(has(as_root, {"--bind", "/w", "/workspace"}));
   CHECK(as_root.back() == "/bin/sh");
