@@ -17,9 +17,9 @@
  *                 with pids.max = N, and moves this process there before anything can fork. The
  *                 daemon removes empty sbx-* cgroups when other sandboxes start, which may take
  *                 this one between mkdir and the join: retried a few times;
- *   --uid-map     moves this process into a new user namespace whose uid_map and gid_map a
- *                 forked child writes (a process cannot map ids other than its own in its own
- *                 namespace; the child, still in the parent namespace, has CAP_SETUID there).
+ *   --uid-map     moves this process into a new user namespace with these uid_map and gid_map
+ *                 (a process cannot map ids other than its own in a namespace it is in: the
+ *                 namespace is made for a child, mapped from here, then entered).
  * Any failure: a message on stderr and exit 97, nothing started. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -31,6 +31,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -129,33 +130,37 @@ static int join_cgroup(const char* base, const char* pids_max, char* dir, size_t
   return -1;
 }
 
-/* The child writes our maps once we are in the new namespace (one byte on the pipe), then
- * exits 0 when both were written. */
+/* A child is cloned straight into a new user namespace; we write its maps (from the parent
+ * namespace, where we hold CAP_SETUID) and enter it with setns (its owner, we hold every
+ * capability in it). Nothing waits for the child to be scheduled: it blocks on a pipe whose
+ * write end closes when we exec (or exit), and the program we become reaps it. */
 static int enter_userns(const char* uid_map, const char* gid_map) {
   int p[2];
   if (pipe2(p, O_CLOEXEC) != 0) return -1;
-  pid_t self = getpid();
-  pid_t child = fork();
+  pid_t child = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0);
   if (child < 0) return -1;
   if (child == 0) {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    close(p[1]);
     char c;
-    if (read(p[0], &c, 1) != 1) _exit(1);
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%ld/uid_map", (long)self);
-    if (write_file(path, uid_map) != 0) _exit(1);
-    snprintf(path, sizeof path, "/proc/%ld/gid_map", (long)self);
-    _exit(write_file(path, gid_map) == 0 ? 0 : 1);
+    close(p[1]);
+    while (read(p[0], &c, 1) < 0 && errno == EINTR) {
+    }
+    _exit(0);
   }
   close(p[0]);
-  int rc = unshare(CLONE_NEWUSER);
-  if (rc == 0 && write(p[1], "u", 1) != 1) rc = -1;
-  close(p[1]); /* without the byte the child exits 1 */
-  int status = 0;
-  while (waitpid(child, &status, 0) < 0)
-    if (errno != EINTR) return -1;
-  return rc == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%ld/uid_map", (long)child);
+  int rc = write_file(path, uid_map);
+  snprintf(path, sizeof path, "/proc/%ld/gid_map", (long)child);
+  if (rc == 0) rc = write_file(path, gid_map);
+  snprintf(path, sizeof path, "/proc/%ld/ns/user", (long)child);
+  int ns = rc == 0 ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+  if (ns < 0 || setns(ns, CLONE_NEWUSER) != 0) rc = -1;
+  if (ns >= 0) close(ns);
+  if (rc != 0) {
+    close(p[1]);
+    waitpid(child, NULL, 0);
+  }
+  return rc;
 }
 
 int hx_launch(int argc, char** argv) {
