@@ -130,23 +130,14 @@ static int join_cgroup(const char* base, const char* pids_max, char* dir, size_t
   return -1;
 }
 
-/* A child is cloned straight into a new user namespace; we write its maps (from the parent
- * namespace, where we hold CAP_SETUID) and enter it with setns (its owner, we hold every
- * capability in it). Nothing waits for the child to be scheduled: it blocks on a pipe whose
- * write end closes when we exec (or exit), and the program we become reaps it. */
+/* A child is cloned straight into a new user namespace and exits at once; we write its maps
+ * (from the parent namespace, where we hold CAP_SETUID), enter the namespace with setns (as its
+ * owner we hold every capability in it) and reap the child. A zombie keeps its namespace, so
+ * nothing waits for the child to be scheduled until the reaping, by when it has mostly run. */
 static int enter_userns(const char* uid_map, const char* gid_map) {
-  int p[2];
-  if (pipe2(p, O_CLOEXEC) != 0) return -1;
   pid_t child = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, 0, 0, 0, 0);
   if (child < 0) return -1;
-  if (child == 0) {
-    char c;
-    close(p[1]);
-    while (read(p[0], &c, 1) < 0 && errno == EINTR) {
-    }
-    _exit(0);
-  }
-  close(p[0]);
+  if (child == 0) _exit(0);
   char path[64];
   snprintf(path, sizeof path, "/proc/%ld/uid_map", (long)child);
   int rc = write_file(path, uid_map);
@@ -156,9 +147,7 @@ static int enter_userns(const char* uid_map, const char* gid_map) {
   int ns = rc == 0 ? open(path, O_RDONLY | O_CLOEXEC) : -1;
   if (ns < 0 || setns(ns, CLONE_NEWUSER) != 0) rc = -1;
   if (ns >= 0) close(ns);
-  if (rc != 0) {
-    close(p[1]);
-    waitpid(child, NULL, 0);
+  while (waitpid(child, NULL, 0) < 0 && errno == EINTR) {
   }
   return rc;
 }
