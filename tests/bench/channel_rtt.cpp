@@ -84,7 +84,8 @@ struct Bench {
       row["error"] = argv.error().message;
       return row;
     }
-    Channel ch(loop, *argv, (*drv)->launch_env(profile), channel_limits(profile, ctx), protocol);
+    Channel ch(loop, *argv, (*drv)->launch_env(profile), channel_limits(profile, ctx), protocol,
+               (*drv)->inherited_fds(ctx));
     auto t0 = std::chrono::steady_clock::now();
     auto first = exec(ch, "true");
     row["first_call_us"] =
