@@ -149,6 +149,7 @@ void LeafRunner::call_model() {
         if (self->m_stopped) return;
         self->guard("after the model call", [&] { self->on_model_done(std::move(r), started); });
       });
+  prestart();
 }
 
 void LeafRunner::on_model_done(Result<model::ModelResponse> r, TimeMs started) {
@@ -224,6 +225,7 @@ void LeafRunner::run_tool(const model::ToolCall& call) {
   append({{std::string(model::event::tool_started), std::move(started)}}, [this, call](
                                                                               const model::Leaf&) {
     with_channel([this, call](Status s) {
+      give_back_prestart();
       if (!s) return finish(LeafState::failed, model::reason::sandbox_error, s.error().message);
       sandbox::ToolLimits lim{m_sandbox->tool_timeout_ms, m_sandbox->output_cap_bytes};
       std::weak_ptr<LeafRunner> weak = weak_from_this();
@@ -259,40 +261,6 @@ void LeafRunner::record_result(const model::ToolCall& call, Json data, model::To
            ++m_next_call;
            run_next_call();
          });
-}
-
-// Makes the driver, lets it prepare the leaf's sandbox (create a container, lease a pod: may
-// take a while, async), then opens the channel. `next` is not called if the runner stopped.
-void LeafRunner::with_channel(std::function<void(Status)> next) {
-  if (m_channel) return next({});
-  if (!m_workspace.valid()) return open_workspace(std::move(next));
-  next = [driver = m_sandbox->driver, next = std::move(next)](Status st) {
-    count_sandbox_start(driver, st);
-    next(std::move(st));
-  };
-  auto drv = sandbox::make_driver(*m_sandbox);
-  if (!drv)
-    return next(
-        make_error(drv.error().code, "sandbox '" + m_sandbox->name + "': " + drv.error().message));
-  m_driver = std::move(*drv);
-  sandbox::LeafContext lc{m_leaf.id, m_leaf.spec.workspace, m_leaf.spec.run_as, m_workspace.get()};
-  std::weak_ptr<LeafRunner> weak = weak_from_this();
-  m_driver->prepare(m_ctx.loop, lc, [weak, lc, next = std::move(next)](Status st) {
-    auto self = weak.lock();
-    if (!self || self->m_stopped) return;
-    self->guard("after preparing the sandbox", [&] {
-      if (!st) return next(st);
-      auto argv = self->m_driver->shell_argv(lc);
-      if (!argv)
-        return next(make_error(argv.error().code,
-                               "sandbox '" + self->m_sandbox->name + "': " + argv.error().message));
-      self->m_channel = std::make_unique<sandbox::Channel>(
-          self->m_ctx.loop, std::move(*argv), self->m_driver->launch_env(*self->m_sandbox),
-          sandbox::channel_limits(*self->m_sandbox, lc), self->m_driver->channel_protocol(),
-          self->m_driver->inherited_fds(lc));
-      next({});
-    });
-  });
 }
 
 std::string LeafRunner::persisted_text(const char* key, std::string fallback) const {
@@ -345,6 +313,7 @@ void LeafRunner::halt() {
 void LeafRunner::release() {
   if (m_released) return;
   m_released = true;
+  give_back_prestart();
   if (m_on_done) m_on_done(m_leaf.id);
 }
 

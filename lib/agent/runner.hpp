@@ -22,6 +22,7 @@
 
 #include "lib/agent/history.hpp"
 #include "lib/agent/journal.hpp"
+#include "lib/agent/prestart.hpp"
 #include "lib/base/unique_fd.hpp"
 #include "lib/config/config.hpp"
 #include "lib/loop/timer.hpp"
@@ -46,6 +47,8 @@ struct AgentContext {
   std::function<void(const std::string& leaf_id, std::string_view step)> on_continue;
   // Told of every gate this daemon opens (null: nobody is). Outlives the runners.
   Notifier* notifier = nullptr;
+  // Speculative sandbox starts (prestart.hpp); null: sandboxes open with the first tool call.
+  PrestartBudget* prestarts = nullptr;
 };
 
 // How a runner begins: a queued leaf starts; a leaf that was running when the daemon stopped is
@@ -93,9 +96,17 @@ class LeafRunner : public std::enable_shared_from_this<LeafRunner> {
   void open_gate_with(const model::ToolCall& call, model::Json gate);
   void park();
   void record_result(const model::ToolCall& call, model::Json data, model::ToolResult result);
+  // Calls `next` once the channel exists, opening it first if needed (one opening at a time:
+  // callers that arrive while it opens wait for it).
   void with_channel(std::function<void(Status)> next);
-  // Opens the workspace without following symlinks (off the loop), then with_channel(next).
+  // Makes the driver, prepares the sandbox and creates the channel, then `done`.
+  void open_channel(std::function<void(Status)> done);
+  // Opens the workspace without following symlinks (off the loop), then open_channel(next).
   void open_workspace(std::function<void(Status)> next);
+  // While the first model call is in flight: opens the bwrap sandbox ahead of the first tool
+  // call, if the budget (AgentContext::prestarts) has room. Failures are left to that call.
+  void prestart();
+  void give_back_prestart();
   void finish(model::LeafState state, std::string_view reason, std::string message,
               std::optional<std::string> result = std::nullopt);
   // Marks the runner stopped and lets go of its timers, model call, channel and sandbox.
@@ -144,6 +155,9 @@ class LeafRunner : public std::enable_shared_from_this<LeafRunner> {
   UniqueFd m_workspace;  // open while the leaf runs: its sandbox binds exactly this directory
   std::unique_ptr<sandbox::Driver> m_driver;
   std::unique_ptr<sandbox::Channel> m_channel;
+  std::vector<std::function<void(Status)>> m_channel_waiters;  // while the channel opens
+  bool m_prestart_tried = false;
+  bool m_prestart_slot = false;  // holds one of AgentContext::prestarts
   loop::Timer m_deadline;
   loop::Timer m_inactivity;  // SPEC §4 inactivity; restarted by touch()
   loop::Timer m_retry;       // the next attempt of a write the store refused for now

@@ -23,7 +23,7 @@ void LeafRunner::open_workspace(std::function<void(Status)> next) {
             return next(make_error(ErrorCode::unavailable,
                                    "workspace " + path + ": " + opened->error().message));
           self->m_workspace = std::move(**opened);
-          self->with_channel(std::move(next));
+          self->open_channel(std::move(next));
         });
       });
 }

@@ -93,6 +93,7 @@ struct Daemon::Parts {
   std::unique_ptr<http::HttpClient> http_client;
   std::unique_ptr<model_api::ModelClient> models;
   std::unique_ptr<agent::Notifier> notifier;  // after http_client: destroyed before it
+  agent::PrestartBudget prestarts;            // before leaves: outlives the runners
   std::unique_ptr<agent::LeafManager> leaves;
   Watchers watchers;
   SystemClock clock;
@@ -159,6 +160,7 @@ int Daemon::run() {
   p.notifier = std::make_unique<agent::Notifier>(&m_loop, *p.http_client, *p.journal, m_cfg);
   agent::AgentContext ctx{&m_loop, m_cfg, p.journal.get(), p.models.get(), nullptr};
   ctx.notifier = p.notifier.get();
+  ctx.prestarts = &p.prestarts;
   p.leaves = std::make_unique<agent::LeafManager>(ctx);
   auto configured = config_schedules(*m_cfg, p.clock.now_ms());
   if (!configured) return fail(configured.error().message);

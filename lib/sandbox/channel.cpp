@@ -73,6 +73,10 @@ void Channel::exec(ExecRequest req, Done done) {
   pump();
 }
 
+void Channel::start() {
+  if (!m_proc) (void)open_shell();
+}
+
 void Channel::close() {
   retire_shell();
   m_backstop.stop();

@@ -41,6 +41,9 @@ class Channel {
   // the sandbox could not start or died (message says why, incl. the shell's stderr); a command's
   // own failure is an ExecResult with its exit code; timed_out when the deadline passed.
   void exec(ExecRequest req, Done done);
+  // Starts the shell now rather than with the first exec(), so that exec finds it ready. A shell
+  // that cannot start is not reported here: the first exec() tries again and says why.
+  void start();
   // Kills the shell; pending execs complete with unavailable. Idempotent; a later exec reopens.
   void close();
   bool is_open() const { return m_proc != nullptr; }
