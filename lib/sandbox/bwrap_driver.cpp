@@ -110,7 +110,8 @@ harness::Result<std::vector<std::string>> BwrapDriver::shell_argv(const LeafCont
   a.insert(a.end(), {"--seccomp", "4", "--die-with-parent"});
   if (!launch_sets_session(m_launcher)) a.push_back("--new-session");
   a.insert(a.end(), {"--cap-drop", "ALL", "--clearenv"});
-  // setpriv needs these to drop to the account; it leaves no capability in any set.
+  // setpriv or harness-exec --drop needs these to drop to the account; it leaves no capability
+  // in any set.
   if (!drop.empty())
     a.insert(a.end(),
              {"--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--cap-add", "CAP_SETPCAP"});
@@ -149,13 +150,21 @@ harness::Result<std::vector<std::string>> BwrapDriver::shell_argv(const LeafCont
                        "/run/harness", "--ro-bind", m_exec_helper, k_exec_helper_in_sandbox});
   // The root itself is bwrap's tmpfs: make it read-only so only /workspace and /tmp take writes.
   a.insert(a.end(), {"--remount-ro", "/", "--remount-ro", "/dev", "--hostname", "sandbox"});
-  // What speaks the channel: harness-exec, or a POSIX shell. When dropping it starts only after
-  // the account change, so it runs as the account, never as root.
+  // What speaks the channel: harness-exec, or a POSIX shell. When dropping, harness-exec becomes
+  // the account before it reads a byte, the shell starts only after setpriv's account change:
+  // neither ever runs a command as root.
   std::string speaker = m_exec_helper.empty() ? "/bin/sh" : k_exec_helper_in_sandbox;
+  // harness-exec drops to the account itself (as setpriv would, without its exec), then enters
+  // the workspace; the shell of the sh protocol is started by setpriv.
+  if (!drop.empty() && !m_exec_helper.empty()) {
+    a.push_back(speaker);
+    auto own = exec_helper_drop_args(ctx);
+    a.insert(a.end(), own.begin(), own.end());
+    a.insert(a.end(), {"--chdir", workspace_path()});
+    return a;
+  }
   a.insert(a.end(), drop.begin(), drop.end());
-  if (!drop.empty() && !m_exec_helper.empty())
-    a.insert(a.end(), {speaker, "--chdir", workspace_path()});
-  else if (!drop.empty())
+  if (!drop.empty())
     a.insert(a.end(),
              {"/bin/sh", "-c",
               "cd " + workspace_path() +

@@ -24,6 +24,14 @@ std::vector<std::string> drop_argv(const LeafContext& ctx) {
           "--"};
 }
 
+std::vector<std::string> exec_helper_drop_args(const LeafContext& ctx) {
+  if (!drops_privileges(ctx)) return {};
+  const Account& a = *ctx.run_as;
+  std::string groups;
+  for (auto g : a.groups) groups += (groups.empty() ? "" : ",") + std::to_string(g);
+  return {"--drop", std::to_string(a.uid), std::to_string(a.gid), groups.empty() ? "-" : groups};
+}
+
 std::string uid_map(const Account& a) {
   return "0 0 1\n" + std::to_string(a.uid) + " " + std::to_string(a.uid) + " 1\n";
 }

@@ -19,6 +19,10 @@ bool drops_privileges(const LeafContext& ctx);
 // before a command, or {} when drops_privileges(ctx) is false.
 std::vector<std::string> drop_argv(const LeafContext& ctx);
 
+// The same drop done by harness-exec itself in a bwrap sandbox, without setpriv's exec:
+// `--drop UID GID G1,G2` ("-" for no groups), or {} when drops_privileges(ctx) is false.
+std::vector<std::string> exec_helper_drop_args(const LeafContext& ctx);
+
 // The id maps of the user namespace a root daemon makes for bwrap when it drops privileges
 // (bwrap_launch.hpp), one "INSIDE OUTSIDE 1\n" line per id: uid 0 and the account's uid; gid 0,
 // the account's gid and groups — each mapped to itself. Inside it bwrap is root over its own

@@ -8,10 +8,10 @@ bounded tmpfs, the workspace by fd, harness-exec when built — timed from Chann
 to its reply, and (bare) `bwrap <the same namespaces> --ro-bind / / /bin/true` to its exit. Both
 are spawned by libuv on one loop and timed with CLOCK_MONOTONIC. Modes: `root` (the leaf runs as
 the daemon; bwrap makes its user namespace) and, for a root daemon, `account` (dropping to
-nobody: a user namespace made for bwrap, setpriv inside; the bare side unshares the user
+nobody: a user namespace made for bwrap, harness-exec dropping to the account inside; the bare side unshares the user
 namespace itself). Medians in ms; delta = open - bare; `--check` exits 1 when a delta is over
 the target. For the breakdown, `argv` is the product's argv with /bin/true in place of the
-channel's speaker (launcher, bwrap with all its mounts, setpriv; no channel).
+channel's helper (launcher, bwrap with all its mounts; no account drop, no channel).
 
 Run: python3 tests/bench/bench_sandbox_open.py [--check]
      (env: BENCH_N=40; BENCH_SANDBOX_OPEN, else found beside $HARNESSD's build tree or in ./build)

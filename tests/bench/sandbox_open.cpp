@@ -4,20 +4,21 @@
 //   bench_sandbox_open N MODE...
 //
 // MODE `root`: the leaf runs as the daemon (bwrap makes its own user namespace); `account`: a
-// root daemon dropping to nobody (a user namespace made for bwrap, setpriv inside). For each
-// mode, N alternating pairs, both spawned with uv_spawn on the same loop and timed with
+// root daemon dropping to nobody (a user namespace made for bwrap, harness-exec --drop inside). For
+// each mode, N alternating pairs, both spawned with uv_spawn on the same loop and timed with
 // steady_clock (CLOCK_MONOTONIC):
 //   open: BwrapDriver::shell_argv + a Channel (harness-exec where built) with the default
 //         profile (pids cgroup, seccomp, tmpfs sizes) and an fd workspace as the runner hands
 //         it, from Channel::exec("true") to its reply; then the channel is closed;
 //   bare: bwrap with the same namespaces, `--ro-bind / /`, running /bin/true, to its exit;
-//   argv: (for the breakdown) the product's argv with /bin/true instead of the channel's speaker,
-//         to its exit: launcher, bwrap and its mounts, setpriv, but no channel.
+//   argv: (for the breakdown) the product's argv with /bin/true instead of harness-exec, to its
+//         exit: launcher, bwrap and its mounts, but no account drop and no channel.
 // Prints one JSON object per mode on stdout.
 #include <fcntl.h>
 #include <unistd.h>
 #include <uv.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -78,7 +79,9 @@ struct Bench {
     BwrapDriver driver(profile);
     auto argv = driver.shell_argv(ctx);
     if (!argv) return argv.error().message;
-    argv->resize(argv->size() - (ctx.run_as ? 3 : 1));  // `speaker --chdir DIR` or `speaker`
+    auto speaker = std::find(argv->rbegin(), argv->rend(), k_exec_helper_in_sandbox);
+    if (speaker == argv->rend()) return "harness-exec is not built";
+    argv->erase(std::prev(speaker.base()), argv->end());  // the helper and its --drop/--chdir
     argv->push_back("/bin/true");
     return run_once(*argv, driver.launch_env(profile), driver.inherited_fds(ctx), us);
   }

@@ -157,6 +157,19 @@ TEST_CASE("launch: the program runs in a new user namespace with exactly the giv
   CHECK(bad.err.find("cannot create the sandbox's user namespace") != std::string::npos);
 }
 
+TEST_CASE("launch: harness-exec --drop refuses a malformed or root account before speaking") {
+  SKIP_WITHOUT_HELPER();
+  for (Argv bad : {Argv{"0", "0", "-"}, Argv{"x", "1", "-"}, Argv{"-1", "1", "-"},
+                   Argv{"5", "5", "1,,2"}, Argv{"5", "5", ""}}) {
+    Argv argv{exec_helper_path(), "--drop"};
+    argv.insert(argv.end(), bad.begin(), bad.end());
+    auto r = run(argv);
+    CHECK(r.status == 97);
+    CHECK(r.out.empty());  // no hello
+    CHECK(r.err.find("--drop: bad account") != std::string::npos);
+  }
+}
+
 TEST_CASE("launch: harness-exec --chdir enters the directory first, or refuses to speak") {
   SKIP_WITHOUT_HELPER();
   auto r = run({exec_helper_path(), "--chdir", "/nonexistent-workspace"});

@@ -28,6 +28,15 @@ bool has(const Argv& a, const Argv& seq) {
   return std::search(a.begin(), a.end(), seq.begin(), seq.end()) != a.end();
 }
 
+// Ids, groups and capability sets of a command and of its parent (the channel's helper).
+constexpr const char* k_ids_and_caps =
+    "for p in self $PPID; do grep -E '^(Uid|Gid|Groups|Cap...|NoNewPrivs):' /proc/$p/status "
+    "| tr -s '\\t ' ' '; done";
+const std::string k_account_ids =
+    "Uid: 65534 65534 65534 65534\nGid: 65534 65534 65534 65534\nGroups: 65534 \n"
+    "CapInh: 0000000000000000\nCapPrm: 0000000000000000\nCapEff: 0000000000000000\n"
+    "CapBnd: 0000000000000000\nCapAmb: 0000000000000000\nNoNewPrivs: 1\n";
+
 #define SKIP_UNLESS_ROOT() \
   SKIP_UNLESS(geteuid() == 0, "dropping to another account needs a root daemon")
 
@@ -42,7 +51,7 @@ TEST_CASE("run-as: setpriv drops every id and capability, only for a non-root ac
   CHECK(drop_argv(LeafContext{"lf", "/w"}).empty());
 }
 
-TEST_CASE("run-as: bwrap gets a user namespace from the launcher, ends in setpriv; fd workspace") {
+TEST_CASE("run-as: bwrap gets a user namespace from the launcher, ends in the drop; fd workspace") {
   SKIP_UNLESS_ROOT();
   model::SandboxProfile p;
   p.name = "t";
@@ -65,10 +74,11 @@ TEST_CASE("run-as: bwrap gets a user namespace from the launcher, ends in setpri
   CHECK(has(a, {"--cap-drop", "ALL", "--clearenv", "--cap-add", "CAP_SETUID"}));
   CHECK(has(a, {"--perms", "1777", "--tmpfs", "/tmp"}));
   CHECK(has(a, {"--chdir", "/"}));
-  // harness-exec enters the workspace itself once it is the account; its directories are 0755.
-  CHECK(Argv(a.end() - 10, a.end()) ==
-        Argv{"setpriv", "--reuid=65534", "--regid=65534", "--groups=100,65534", "--inh-caps=-all",
-             "--bounding-set=-all", "--", "/run/harness/exec", "--chdir", "/workspace"});
+  // harness-exec becomes the account itself (no setpriv), then enters the workspace; its
+  // directories are 0755.
+  CHECK(std::find(a.begin(), a.end(), "setpriv") == a.end());
+  CHECK(Argv(a.end() - 7, a.end()) == Argv{"/run/harness/exec", "--drop", "65534", "65534",
+                                           "100,65534", "--chdir", "/workspace"});
   CHECK(has(a, {"--perms", "0755", "--dir", "/run/harness", "--ro-bind", hx, "/run/harness/exec"}));
   auto fds = BwrapDriver(p).inherited_fds(LeafContext{"lf", "/w", nobody(), 7});
   CHECK(fds == std::vector<int>{7, *seccomp::filter_fd()});
@@ -132,6 +142,11 @@ TEST_CASE("run-as: inside bwrap the tools are the account, own their files, have
       "echo t >/tmp/t && echo tmp-ok; unshare -U true 2>/dev/null || echo no-userns");
   REQUIRE_MESSAGE(r.has_value(), r.error().message);
   CHECK(r->out == "65534\n65534\n65534\nCapEff:\t0000000000000000\ntmp-ok\nno-userns\n");
+  // The command and the helper that started it: every id the account, no group but its own, no
+  // capability in any set.
+  auto ids = f.exec(k_ids_and_caps);
+  REQUIRE(ids.has_value());
+  CHECK(ids->out == k_account_ids + k_account_ids);
   struct stat st {};
   REQUIRE(::stat((f.workspace + "/made").c_str(), &st) == 0);
   CHECK(st.st_uid == k_nobody);
@@ -175,9 +190,12 @@ TEST_CASE("run-as: started by shells instead of harness-exec, the drop and the c
   REQUIRE((*argv)[0] == "/bin/sh");
   f.protocol = ChannelProtocol::sh;
   f.open(*argv, sandbox_env(f.profile), shells.inherited_fds(ctx));
-  auto r = f.exec("id -u; pwd; grep CapEff /proc/self/status");
+  auto r = f.exec("id -u; pwd");
   REQUIRE_MESSAGE(r.has_value(), r.error().message);
-  CHECK(r->out == "65534\n/workspace\nCapEff:\t0000000000000000\n");
+  CHECK(r->out == "65534\n/workspace\n");
+  auto ids = f.exec(k_ids_and_caps);
+  REQUIRE(ids.has_value());
+  CHECK(ids->out.starts_with(k_account_ids));  // the command; its parent is the channel's shell
   auto bomb = f.exec("i=0; while [ $i -lt 100 ]; do sleep 30 & i=$((i+1)); done");
   REQUIRE(bomb.has_value());
   CHECK(bomb->exit_code != 0);
