@@ -3,8 +3,9 @@
 // disabled), read-only system binds, the workspace read-write at /workspace, a private size-bound
 // /tmp, capabilities dropped, a new session, the seccomp filter of seccomp.hpp, and for a root
 // daemon a pids cgroup per sandbox. A root daemon running a leaf as another account has bwrap
-// create no user namespace (the launcher makes one for it, bwrap_launch.hpp) and has setpriv drop
-// to that account just before the speaker (run_as.hpp). The
+// create no user namespace (the launcher makes one for it, bwrap_launch.hpp); harness-exec drops
+// to that account itself before it speaks (`--drop`), the sh protocol's shell is started by
+// setpriv (run_as.hpp). The
 // ulimits (memory, file size, CPU, and processes when not root) are set by the channel's
 // bootstrap; docs/sandbox.md says what each measure contains.
 
