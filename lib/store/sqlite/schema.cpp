@@ -117,13 +117,16 @@ Result<int> user_version(Db& db) {
   return row ? static_cast<int>(st.int64(0)) : 0;
 }
 
-Status migrate_to(Db& db, int version) {
+// Every pending migration in one transaction: one COMMIT (one fsync) for a fresh database, and
+// an upgrade is all or nothing.
+Status migrate(Db& db) {
   HARNESS_TRY_ASSIGN(Tx tx, Tx::begin(db, true));
   // Another process may have migrated while we waited for the write lock.
   HARNESS_TRY_ASSIGN(int current, user_version(db));
-  if (current >= version) return {};
-  HARNESS_TRY(db.exec(k_migrations[static_cast<size_t>(version - 1)]));
-  HARNESS_TRY(db.exec("PRAGMA user_version = " + std::to_string(version)));
+  if (current >= schema_version()) return {};
+  for (int v = current + 1; v <= schema_version(); ++v)
+    HARNESS_TRY(db.exec(k_migrations[static_cast<size_t>(v - 1)]));
+  HARNESS_TRY(db.exec("PRAGMA user_version = " + std::to_string(schema_version())));
   return tx.commit();
 }
 
@@ -141,8 +144,8 @@ Status prepare_unlabelled(Db& db) {
                                                   " is newer than this harnessd supports (" +
                                                   std::to_string(schema_version()) +
                                                   "); upgrade harnessd");
-  for (int v = current + 1; v <= schema_version(); ++v) HARNESS_TRY(migrate_to(db, v));
-  return {};
+  if (current == schema_version()) return {};
+  return migrate(db);
 }
 
 }  // namespace
