@@ -205,6 +205,18 @@ void LeafManager::decide(const model::Leaf& leaf, VerdictRequest req,
                                                who +
                                                (req.message.empty() ? "" : ": " + req.message)));
   }
+  auto append = [this, leaf_id, req, gate, verdict, stop, cb](std::vector<model::EventDraft> d) {
+    guarded(
+        leaf_id, [&](Error e) { cb(std::move(e)); },
+        [&] { append_verdict(leaf_id, std::move(d), req, gate, verdict, stop, cb); });
+  };
+  if (stop) return with_workspace_changes(leaf, std::move(drafts), append);
+  append(std::move(drafts));
+}
+
+void LeafManager::append_verdict(const std::string& leaf_id, std::vector<model::EventDraft> drafts,
+                                 const VerdictRequest& req, int gate, const model::Json& verdict,
+                                 bool stop, store::Callback<VerdictResult> cb) {
   m_ctx.journal->append(
       leaf_id, std::move(drafts),
       [this, leaf_id, req, gate, verdict, stop, cb](Result<store::AppendResult> a) {

@@ -84,6 +84,12 @@ class LeafManager {
   // Ends leaf `id` with `draft` (cancel, or a failure), stops its runner if any, writes its
   // envelope, then answers the updated leaf.
   void end_leaf(const std::string& id, model::EventDraft draft, store::Callback<model::Leaf> cb);
+  void append_end(const std::string& id, std::vector<model::EventDraft> drafts,
+                  store::Callback<model::Leaf> cb);
+  // `drafts` end with `leaf`'s leaf_finished: adds its workspace_changes before it (off the
+  // loop; workspace_changes.hpp), then `next`, which must not throw.
+  void with_workspace_changes(const model::Leaf& leaf, std::vector<model::EventDraft> drafts,
+                              std::function<void(std::vector<model::EventDraft>)> next);
   // Runs a continuation of leaf `id` off a store callback: an exception inside fails the leaf
   // and is answered with internal instead of reaching the event loop (leaf_stop.cpp).
   void guarded(const std::string& id, const std::function<void(Error)>& answer,
@@ -92,6 +98,9 @@ class LeafManager {
   void watch_gate(const model::Leaf& leaf);
   void arm_gate_timer();
   void expire_gates();
+  void append_verdict(const std::string& leaf_id, std::vector<model::EventDraft> drafts,
+                      const VerdictRequest& req, int gate, const model::Json& verdict, bool stop,
+                      store::Callback<VerdictResult> cb);
   void explain_decided(const std::string& leaf_id, const VerdictRequest& req, int gate,
                        store::Callback<VerdictResult> cb);
   void explain_verdicts(const model::Leaf& leaf, const VerdictRequest& req, int gate,

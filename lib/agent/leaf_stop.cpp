@@ -4,6 +4,7 @@
 
 #include "lib/agent/envelope.hpp"
 #include "lib/agent/leaf_manager.hpp"
+#include "lib/agent/workspace_changes.hpp"
 #include "lib/loop/defer.hpp"
 
 namespace harness::agent {
@@ -34,9 +35,37 @@ void LeafManager::cancel(const std::string& id, store::Callback<model::Leaf> cb)
            std::move(cb));
 }
 
+// The leaf is read first: its row says whether and where to list its workspace's changes,
+// which go in the same append, before the leaf_finished.
 void LeafManager::end_leaf(const std::string& id, model::EventDraft draft,
                            store::Callback<model::Leaf> cb) {
-  m_ctx.journal->append(id, {std::move(draft)}, [this, id, cb](Result<store::AppendResult> r) {
+  m_ctx.journal->store().get_leaf(id, [this, id, draft, cb](Result<model::Leaf> l) {
+    if (!l) return cb(l.error());
+    guarded(
+        id, [&](Error e) { cb(std::move(e)); },
+        [&] {
+          // Already ended: the append answers conflict, naming how; nothing to walk for that.
+          if (model::is_terminal(l->state)) return append_end(id, {draft}, cb);
+          with_workspace_changes(*l, {draft}, [this, id, cb](std::vector<model::EventDraft> d) {
+            guarded(
+                id, [&](Error e) { cb(std::move(e)); }, [&] { append_end(id, std::move(d), cb); });
+          });
+        });
+  });
+}
+
+void LeafManager::with_workspace_changes(const model::Leaf& leaf,
+                                         std::vector<model::EventDraft> drafts,
+                                         std::function<void(std::vector<model::EventDraft>)> next) {
+  const auto& sandboxes = m_ctx.config->sandboxes;
+  auto it = sandboxes.find(leaf.spec.sandbox);
+  agent::with_workspace_changes(m_ctx.loop, leaf, it == sandboxes.end() ? nullptr : &it->second,
+                                m_ctx.config->node, std::move(drafts), std::move(next));
+}
+
+void LeafManager::append_end(const std::string& id, std::vector<model::EventDraft> drafts,
+                             store::Callback<model::Leaf> cb) {
+  m_ctx.journal->append(id, std::move(drafts), [this, id, cb](Result<store::AppendResult> r) {
     if (!r) return cb(r.error());
     guarded(
         id, [&](Error e) { cb(std::move(e)); },

@@ -5,6 +5,7 @@
 #include "lib/agent/event_metrics.hpp"
 #include "lib/agent/gates.hpp"
 #include "lib/agent/limits.hpp"
+#include "lib/agent/workspace_changes.hpp"
 #include "lib/loop/defer.hpp"
 #include "lib/sandbox/tools.hpp"
 
@@ -284,8 +285,24 @@ void LeafRunner::finish(LeafState state, std::string_view reason, std::string me
                         std::optional<std::string> result) {
   if (m_stopped) return;
   halt();
-  record_end(std::make_shared<const std::vector<EventDraft>>(
-      std::vector<EventDraft>{model::finished_event(state, reason, message, result)}));
+  auto self = shared_from_this();  // alive until its end is recorded (or given up)
+  with_workspace_changes(
+      m_ctx.loop, m_leaf, m_sandbox, m_ctx.config->node,
+      {model::finished_event(state, reason, message, result)},
+      [self](std::vector<EventDraft> drafts) {
+        if (self->m_released) return;  // stopped meanwhile: cancelled, or the daemon stops
+        try {
+          self->record_end(std::make_shared<const std::vector<EventDraft>>(std::move(drafts)));
+        } catch (const std::exception& e) {
+          // From a libuv callback: nothing may escape. The leaf resumes after the next start.
+          spdlog::error("leaf {}: cannot record its end: {}", self->m_leaf.id, e.what());
+          try {
+            self->release();
+          } catch (...) {
+            // Nothing else can be done; the leaf is recovered after the next start.
+          }
+        }
+      });
 }
 
 void LeafRunner::stop() {

@@ -1,8 +1,10 @@
 // submit, run, resume and fork: build the request, post it, then optionally follow and/or wait,
 // and write the --record file.
+#include "lib/client/changes_format.hpp"
 #include "lib/client/commands.hpp"
 #include "lib/client/exit_codes.hpp"
 #include "lib/client/interrupt.hpp"
+#include "lib/client/json_fields.hpp"
 #include "lib/client/leaf_watch.hpp"
 #include "lib/client/record.hpp"
 #include "lib/client/spinner.hpp"
@@ -15,23 +17,29 @@ std::string id_of(const Json& leaf) {
 }
 
 // Streams the leaf's events as live progress on stderr; returns the final leaf when the stream
-// delivered it, nullopt when it dropped.
-Result<std::optional<Json>> live_view(Context& ctx, ApiClient& client, const std::string& id) {
+// delivered it, nullopt when it dropped. The workspace_changes event is kept for the end.
+Result<std::optional<Json>> live_view(Context& ctx, ApiClient& client, const std::string& id,
+                                      Json& changes) {
   Style st = ctx.err_style();
   Spinner spinner(ctx.io.err, ctx.io.err_tty && !ctx.json());
   return follow_events(client, id, 0, [&](const Json& e) {
+    if (field(e, "type") == "workspace_changes") changes = jf::obj(e, "data");
     spinner.print(format_event(e, st));
     if (auto activity = activity_of(e)) spinner.set(*activity);
   });
 }
 
-int finish(Context& ctx, const Json& leaf, const SubmitOptions& o, bool run_mode) {
+// The answer on stdout; the summary and the files the leaf changed (when the live view saw
+// them) on stderr.
+int finish(Context& ctx, const Json& leaf, const SubmitOptions& o, bool run_mode,
+           const Json& changes) {
   if (ctx.json()) {
     print_json(ctx.io.out, leaf);
   } else if (!o.quiet) {
     std::string result = field(leaf, "result");
-    if ((o.follow || run_mode) && !result.empty()) ctx.io.out << result << "\n";
+    if ((o.follow || run_mode) && !result.empty()) ctx.io.out << result << "\n" << std::flush;
     ctx.io.err << format_summary(leaf, ctx.err_style()) << "\n";
+    ctx.io.err << format_workspace_changes(changes, ctx.err_style()) << std::flush;
   }
   if (!o.wait) return exit_code::succeeded;
   return leaf_exit_code(leaf);
@@ -81,8 +89,9 @@ int cmd_submit(Context& ctx, const SubmitOptions& opts, bool run_mode) {
   if (!o.follow && !o.wait) return exit_code::succeeded;
 
   std::optional<Json> final_leaf;
+  Json changes = Json::object();
   if (o.follow && !o.quiet) {
-    auto followed = live_view(ctx, client, id);
+    auto followed = live_view(ctx, client, id, changes);
     if (!followed) return report_error(ctx, followed.error());
     final_leaf = *followed;
     if (!final_leaf)
@@ -102,7 +111,7 @@ int cmd_submit(Context& ctx, const SubmitOptions& opts, bool run_mode) {
       ctx.io.err << "recorded " << *n << " model response" << (*n == 1 ? "" : "s") << " to "
                  << o.record << "\n";
   }
-  return finish(ctx, *final_leaf, o, run_mode);
+  return finish(ctx, *final_leaf, o, run_mode, changes);
 }
 
 }  // namespace harness::client

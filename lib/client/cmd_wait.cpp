@@ -1,4 +1,7 @@
 // wait and logs: the blocking commands. Both return 130 on Ctrl-C; the leaf keeps running.
+#include <utility>
+
+#include "lib/client/changes_format.hpp"
 #include "lib/client/commands.hpp"
 #include "lib/client/exit_codes.hpp"
 #include "lib/client/interrupt.hpp"
@@ -9,12 +12,14 @@
 namespace harness::client {
 namespace {
 // Prints one event in the chosen format; remembers the last seq for a resume hint. In the human
-// format the leaf's final answer (leaf_finished's result) follows its last line, as `run` ends;
+// format the leaf's final answer (leaf_finished's result) follows its last line, then the files
+// it changed in its workspace (workspace_changes, which comes just before), as `run` ends;
 // with a spinner (logs -f on a terminal) it shows what the leaf waits on between lines.
 struct EventPrinter {
   Context& ctx;
   std::int64_t last_seq = 0;
   Spinner* spinner = nullptr;
+  Json changes = Json::object();
   void operator()(const Json& e) {
     last_seq = jf::num(e, "seq", last_seq);
     if (ctx.json()) {
@@ -22,10 +27,13 @@ struct EventPrinter {
       ctx.io.out << std::flush;
       return;
     }
+    std::string type = jf::str(e, "type");
+    if (type == "workspace_changes") changes = jf::obj(e, "data");
     std::string text = format_event(e, ctx.out_style());
-    if (jf::str(e, "type") == "leaf_finished") {
+    if (type == "leaf_finished") {
       std::string answer = jf::str(jf::obj(e, "data"), "result");
       if (!answer.empty()) text += answer + (answer.back() == '\n' ? "" : "\n");
+      text += format_workspace_changes(std::exchange(changes, Json::object()), ctx.out_style());
     }
     if (spinner) {
       spinner->print(text);

@@ -190,7 +190,10 @@ std::string format_event(const Json& e, const Style& st) {
     std::string msg = str(d, "message");
     return line + (msg.empty() ? "" : ": " + first_line(msg, 200)) + "\n";
   }
-  if (type == "heartbeat" || type == "model_request" || type == "end" || type.empty()) return "";
+  // workspace_changes: `run` and `logs` show it last, after the answer (changes_format.hpp).
+  if (type == "heartbeat" || type == "model_request" || type == "end" ||
+      type == "workspace_changes" || type.empty())
+    return "";
   return st.dim(type) + "\n";  // a newer event type: name it, never fail on it
 }
 

@@ -214,7 +214,13 @@ void check_durability(const std::shared_ptr<Run>& run, store::Store& store, std:
 
 void report_sandbox(const std::shared_ptr<Run>& run, const model::SandboxProfile& p,
                     std::size_t slot, const Result<sandbox::ExecResult>& r, std::int64_t ms,
-                    sandbox::ChannelProtocol protocol) {
+                    const sandbox::Driver& driver) {
+  // "channel harness-exec (copied in at /tmp/.harness-exec-…)", "channel sh (sh: <why>)".
+  std::string channel = sandbox::protocol_name(driver.channel_protocol());
+  std::string note = driver.channel_note();
+  if (note.starts_with("sh: ")) note.erase(0, 4);
+  if (note.starts_with("harness-exec ")) note.erase(0, 13);
+  if (!note.empty()) channel += " (" + note + ")";
   if (!r) {
     run->slots[slot] =
         check("sandbox", p.name, false, r.error().message, sandbox_fix(p, r.error().message));
@@ -224,10 +230,9 @@ void report_sandbox(const std::shared_ptr<Run>& run, const model::SandboxProfile
                                          ": " + r->out + r->err;
     run->slots[slot] = check("sandbox", p.name, false, why, sandbox_fix(p, why));
   } else {
-    run->slots[slot] =
-        check("sandbox", p.name, true,
-              p.driver + ": started, `echo ok` answered in " + std::to_string(ms) + " ms (" +
-                  limits_summary(p) + "; channel " + sandbox::protocol_name(protocol) + ")");
+    run->slots[slot] = check("sandbox", p.name, true,
+                             p.driver + ": started, `echo ok` answered in " + std::to_string(ms) +
+                                 " ms (" + limits_summary(p) + "; channel " + channel + ")");
   }
 }
 
@@ -266,7 +271,7 @@ void check_sandbox(const std::shared_ptr<Run>& run, const model::SandboxProfile&
       auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                     std::chrono::steady_clock::now() - started)
                     .count();
-      report_sandbox(run, p, slot, r, ms, driver->channel_protocol());
+      report_sandbox(run, p, slot, r, ms, *driver);
       // Not inside the channel's own callback: close it and finish the driver on the next tick.
       loop::defer(run->loop, [run, driver, ch] {
         ch->close();

@@ -128,6 +128,7 @@ inline constexpr std::string_view tool_started = "tool_started";
 inline constexpr std::string_view tool_finished = "tool_finished";
 inline constexpr std::string_view gate_opened = "gate_opened";
 inline constexpr std::string_view gate_decided = "gate_decided";
+inline constexpr std::string_view workspace_changes = "workspace_changes";
 inline constexpr std::string_view leaf_finished = "leaf_finished";
 }  // namespace event
 

@@ -37,6 +37,10 @@ class BwrapDriver final : public Driver {
   ChannelProtocol channel_protocol() const override {
     return m_exec_helper.empty() ? ChannelProtocol::sh : ChannelProtocol::exec;
   }
+  std::string channel_note() const override {
+    return m_exec_helper.empty() ? "sh: harness-exec is not installed beside harnessd"
+                                 : "harness-exec bound read-only";
+  }
 
  private:
   model::SandboxProfile m_profile;

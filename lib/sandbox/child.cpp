@@ -54,6 +54,10 @@ void ChildRun::start(std::vector<std::string> argv, std::vector<std::string> env
   }
 }
 
+void ChildRun::close_stdin() {
+  if (m_proc) m_proc->close_stdin();
+}
+
 void ChildRun::maybe_done() {
   if (!m_exited || !m_out_eof || !m_err_eof || !m_done) return;
   m_grace.stop();

@@ -35,6 +35,8 @@ class ChildRun {
   // cannot start. `done` may destroy this ChildRun. `extra_fds` as loop::ProcessOptions.
   void start(std::vector<std::string> argv, std::vector<std::string> env, Done done,
              std::vector<int> extra_fds = {});
+  // Ends the child's stdin (an open pipe until then): a command that reads stdin sees EOF.
+  void close_stdin();
 
  private:
   void maybe_done();

@@ -42,6 +42,11 @@ harness::Result<std::unique_ptr<Driver>> make_driver(const model::SandboxProfile
   return make_error(ErrorCode::invalid, "driver " + profile.driver + " is not supported yet");
 }
 
+bool workspace_on_host(const model::SandboxProfile& profile) {
+  if (profile.driver == "bwrap") return true;
+  return (profile.driver == "podman" || profile.driver == "docker") && !profile.image.empty();
+}
+
 std::vector<std::string> Driver::launch_env(const model::SandboxProfile& profile) const {
   return sandbox_env(profile);
 }

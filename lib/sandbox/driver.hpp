@@ -66,8 +66,12 @@ class Driver {
     return {};
   }
   // What the process shell_argv starts speaks: harness-exec where the driver places the helper,
-  // else the POSIX sh protocol. Fixed for the driver's life.
+  // else the POSIX sh protocol. Final once prepare() succeeded (an existing container or pod
+  // decides in prepare(): helper_placer.hpp).
   virtual ChannelProtocol channel_protocol() const { return ChannelProtocol::sh; }
+  // How channel_protocol() came about, for `doctor`: "harness-exec bound read-only", "harness-exec
+  // copied in at PATH", "sh: <why not the helper>".
+  virtual std::string channel_note() const { return ""; }
   // Path of the workspace inside the sandbox ("/workspace"); final once prepare() succeeded.
   virtual std::string workspace_path() const = 0;
   // The complete environment of the process shell_argv starts. Default (bwrap):
@@ -80,6 +84,11 @@ class Driver {
 // process_pod_leases() (lease.hpp); it must outlive the driver.
 harness::Result<std::unique_ptr<Driver>> make_driver(const model::SandboxProfile& profile,
                                                      PodLeases* leases = nullptr);
+
+// True when the sandbox's /workspace is the host directory itself (bwrap binds it, a per-leaf
+// podman/docker container mounts it), so what the tools write is there on the host when the leaf
+// ends. False when the workspace is copied into an existing container or a pod and stays there.
+bool workspace_on_host(const model::SandboxProfile& profile);
 
 // The complete environment of a sandbox of this profile: PATH, HOME=/workspace, LANG, TERM and
 // the profile's NAME=VALUE allowlist. Nothing of the daemon's own environment.

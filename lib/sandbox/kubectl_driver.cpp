@@ -65,8 +65,9 @@ harness::Result<std::vector<std::string>> KubectlDriver::shell_argv(const LeafCo
   if (m_pod.empty())
     return make_error(ErrorCode::unavailable, name() + ": no pod leased (prepare() first)");
   auto a = exec_prefix(m_pod);
-  HARNESS_TRY_ASSIGN(auto sh,
-                     remote_shell(ctx, "/workspace/" + ctx.leaf_id, sandbox_env(m_profile)));
+  std::string helper = m_decision.protocol == ChannelProtocol::exec ? m_decision.path : "";
+  HARNESS_TRY_ASSIGN(
+      auto sh, remote_shell(ctx, "/workspace/" + ctx.leaf_id, sandbox_env(m_profile), helper));
   a.insert(a.end(), sh.begin(), sh.end());
   return a;
 }
@@ -79,6 +80,10 @@ std::string KubectlDriver::pool() const {
   return m_profile.kubeconfig + "|" + m_profile.context + "|" + m_profile.kube_namespace;
 }
 
+std::string KubectlDriver::placement_key() const {
+  return pool() + "|" + m_pod + "|" + m_profile.container;
+}
+
 std::string KubectlDriver::name() const {
   return "sandbox '" + m_profile.name + "' (kubectl)";
 }
@@ -88,7 +93,7 @@ void KubectlDriver::prepare(uv_loop_t* loop, const LeafContext& ctx, PrepareDone
   m_ctx = ctx;
   m_leaf_id = ctx.leaf_id;
   m_done = std::move(done);
-  if (m_profile.selector.empty()) return copy_in();
+  if (m_profile.selector.empty()) return place_helper();
   list_and_lease();
 }
 
@@ -133,7 +138,7 @@ void KubectlDriver::on_leased(harness::Result<std::optional<std::string>> pod) {
   if (*pod) {
     m_pod = **pod;
     m_leased = true;
-    return copy_in();
+    return place_helper();
   }
   // Every pod is at the cap: queue for the next release, then list again (pods may have come
   // or gone meanwhile). The wake-up comes from inside release(): continue on a later turn.
@@ -146,16 +151,36 @@ void KubectlDriver::on_leased(harness::Result<std::optional<std::string>> pod) {
   });
 }
 
+void KubectlDriver::place_helper() {
+  m_placer = std::make_unique<HelperPlacer>(HelperPlacements::process_wide(), placement_key(),
+                                            "'" + m_profile.name + "' pod " + m_pod);
+  m_placer->place(m_loop, exec_prefix(m_pod), [this](HelperDecision d) {
+    m_decision = std::move(d);
+    copy_in();
+  });
+}
+
+// Also checks that a helper placed earlier is still there (a pod recreated under its name):
+// if not, it is placed again.
 void KubectlDriver::copy_in() {
+  std::string helper = m_decision.protocol == ChannelProtocol::exec ? m_decision.path : "";
   m_child = std::make_unique<ChildRun>(m_loop);
   m_child->start(
-      copy_in_argv(m_ctx, exec_prefix(m_pod), workspace_path()), client_env(),
+      copy_in_argv(m_ctx, exec_prefix(m_pod), workspace_path(), helper), client_env(),
       [this](harness::Result<ChildResult> r) {
         loop::defer_destroy(m_loop, std::move(m_child));
         std::string what = name() + ": cannot copy the workspace into pod " + m_pod;
         if (!r) return fail(make_error(ErrorCode::unavailable, what + ": " + r.error().message));
         if (r->exit_code != 0)
           return fail(make_error(ErrorCode::unavailable, what + ": " + failure_text(*r)));
+        if (r->out.find(k_helper_missing) != std::string::npos) {
+          m_placer->forget();
+          return m_placer->place(m_loop, exec_prefix(m_pod), [this](HelperDecision d) {
+            m_decision = std::move(d);
+            auto done = std::move(m_done);
+            done({});
+          });
+        }
         auto done = std::move(m_done);
         done({});
       },
@@ -179,6 +204,7 @@ void KubectlDriver::give_back() {
 void KubectlDriver::finish(uv_loop_t*, std::function<void()> done) {
   m_finished = true;
   m_child.reset();
+  m_placer.reset();
   give_back();
   done();
 }

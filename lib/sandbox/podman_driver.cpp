@@ -19,7 +19,26 @@ PodmanDriver::PodmanDriver(model::SandboxProfile profile, std::string exec_helpe
       m_exec_helper(m_profile.image.empty() ? "" : std::move(exec_helper)) {}
 
 ChannelProtocol PodmanDriver::channel_protocol() const {
+  if (m_profile.image.empty()) return m_decision.protocol;
   return m_exec_helper.empty() ? ChannelProtocol::sh : ChannelProtocol::exec;
+}
+
+std::string PodmanDriver::channel_note() const {
+  if (m_profile.image.empty()) return m_decision.note;
+  return m_exec_helper.empty() ? "sh: harness-exec is not installed beside harnessd"
+                               : "harness-exec bound read-only";
+}
+
+std::string PodmanDriver::placement_key() const {
+  std::string key;
+  for (const auto& w : base_argv()) key += w + '\x1f';
+  return key + m_profile.container;
+}
+
+std::vector<std::string> PodmanDriver::exec_prefix() const {
+  auto a = base_argv();
+  a.insert(a.end(), {"exec", "-i", m_profile.container});
+  return a;
 }
 
 PodmanDriver::~PodmanDriver() {
@@ -83,7 +102,9 @@ harness::Result<std::vector<std::string>> PodmanDriver::shell_argv(const LeafCon
   auto a = base_argv();
   a.insert(a.end(), {"exec", "-i", container_for(ctx.leaf_id)});
   std::string workdir = m_profile.image.empty() ? "/workspace/" + ctx.leaf_id : "/workspace";
-  std::string helper = m_exec_helper.empty() ? "" : k_exec_helper_in_sandbox;
+  std::string helper = !m_profile.image.empty()
+                           ? (m_exec_helper.empty() ? "" : k_exec_helper_in_sandbox)
+                           : (m_decision.protocol == ChannelProtocol::exec ? m_decision.path : "");
   HARNESS_TRY_ASSIGN(auto sh, remote_shell(ctx, workdir, sandbox_env(m_profile), helper));
   a.insert(a.end(), sh.begin(), sh.end());
   return a;
@@ -111,11 +132,14 @@ void PodmanDriver::prepare(uv_loop_t* loop, const LeafContext& ctx, PrepareDone 
   m_host_workspace = ctx.workspace;
   std::string name = "sandbox '" + m_profile.name + "' (" + m_profile.driver + ")";
   if (m_profile.image.empty()) {
-    auto prefix = base_argv();
-    prefix.insert(prefix.end(), {"exec", "-i", m_profile.container});
-    return step(copy_in_argv(ctx, prefix, workspace_path()),
-                name + ": cannot copy the workspace into container " + m_profile.container,
-                std::move(done), copy_in_fds(ctx));
+    m_placer =
+        std::make_unique<HelperPlacer>(HelperPlacements::process_wide(), placement_key(),
+                                       "'" + m_profile.name + "' container " + m_profile.container);
+    return m_placer->place(loop, exec_prefix(),
+                           [this, ctx, done = std::move(done)](HelperDecision d) mutable {
+                             m_decision = std::move(d);
+                             copy_into_container(ctx, std::move(done));
+                           });
   }
   // A container left by a crashed daemon for this leaf is replaced (its workspace is the host's).
   auto create = [this, ctx, name, done = std::move(done)](harness::Status) mutable {
@@ -125,11 +149,36 @@ void PodmanDriver::prepare(uv_loop_t* loop, const LeafContext& ctx, PrepareDone 
   step(remove_argv(ctx.leaf_id), "", std::move(create));
 }
 
+void PodmanDriver::copy_into_container(const LeafContext& ctx, PrepareDone done) {
+  std::string what = "sandbox '" + m_profile.name + "' (" + m_profile.driver +
+                     "): cannot copy the workspace into container " + m_profile.container;
+  std::string helper = m_decision.protocol == ChannelProtocol::exec ? m_decision.path : "";
+  m_child = std::make_unique<ChildRun>(m_loop);
+  m_child->start(
+      copy_in_argv(ctx, exec_prefix(), workspace_path(), helper), client_env(),
+      [this, what = std::move(what), done = std::move(done)](auto r) mutable {
+        loop::defer_destroy(m_loop, std::move(m_child));
+        if (!r) return done(make_error(ErrorCode::unavailable, what + ": " + r.error().message));
+        if (r->exit_code != 0)
+          return done(make_error(ErrorCode::unavailable, what + ": " + failure_text(*r)));
+        if (r->out.find(k_helper_missing) == std::string::npos) return done({});
+        // The helper placed earlier is gone (the container was recreated): place it again.
+        m_placer->forget();
+        m_placer->place(m_loop, exec_prefix(),
+                        [this, done = std::move(done)](HelperDecision d) mutable {
+                          m_decision = std::move(d);
+                          done({});
+                        });
+      },
+      copy_in_fds(ctx));
+}
+
 void PodmanDriver::finish(uv_loop_t* loop, std::function<void()> done) {
   if (!m_profile.image.empty() && m_loop && !m_finished)
     run_detached(loop, remove_argv(m_leaf_id), client_env());
   m_finished = true;
   m_child.reset();
+  m_placer.reset();
   done();
 }
 

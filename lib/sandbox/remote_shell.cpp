@@ -48,13 +48,19 @@ harness::Result<std::vector<std::string>> remote_shell(const LeafContext& ctx,
 
 std::vector<std::string> copy_in_argv(const LeafContext& ctx,
                                       const std::vector<std::string>& exec_prefix,
-                                      const std::string& workdir) {
+                                      const std::string& workdir, const std::string& helper) {
   std::string drop;
   for (const auto& word : drop_argv(ctx)) drop += single_quoted(word) + " ";
   std::string from = ctx.workspace_fd >= 0 ? "/proc/self/fd/3" : ctx.workspace;
   std::vector<std::string> a{"sh", "-c", "cd -- \"$0\" && " + drop + "tar -cf - . | \"$@\"", from};
   a.insert(a.end(), exec_prefix.begin(), exec_prefix.end());
-  a.insert(a.end(), {"sh", "-c", "mkdir -p \"$1\" && tar -xf - -C \"$1\"", "sh", workdir});
+  std::string unpack = "mkdir -p \"$1\" && tar -xf - -C \"$1\"";
+  if (helper.empty()) {
+    a.insert(a.end(), {"sh", "-c", unpack, "sh", workdir});
+    return a;
+  }
+  unpack += " && { [ -f \"$2\" ] && [ -x \"$2\" ] || echo " + std::string(k_helper_missing) + "; }";
+  a.insert(a.end(), {"sh", "-c", unpack, "sh", workdir, helper});
   return a;
 }
 

@@ -27,10 +27,13 @@ harness::Result<std::vector<std::string>> remote_shell(const LeafContext& ctx,
 // workspace fd as the command's fd 3 (copy_in_fds) when the context has one, else its path;
 // DROP (run_as.hpp) makes the host tar read as the leaf's account. tar archives symlinks as
 // symlinks and never follows them. `exec_prefix` is the client's argv up to the command it runs
-// in the sandbox (e.g. "podman exec -i ctr").
+// in the sandbox (e.g. "podman exec -i ctr"). With `helper` (a harness-exec path the daemon
+// placed there earlier) the command then prints k_helper_missing when that is no executable file
+// any more (the container was recreated): one exec checks it for free.
 std::vector<std::string> copy_in_argv(const LeafContext& ctx,
                                       const std::vector<std::string>& exec_prefix,
-                                      const std::string& workdir);
+                                      const std::string& workdir, const std::string& helper = "");
+inline constexpr const char* k_helper_missing = "harness-exec-missing";
 // The descriptors copy_in_argv's command inherits (ChildRun::start's extra_fds).
 std::vector<int> copy_in_fds(const LeafContext& ctx);
 

@@ -11,9 +11,9 @@ On a busy machine both sides have a heavy tail (a preempted run costs millisecon
 delta of the 10th percentiles is printed too: the cost without the machine's noise.
 
 bwrap is measured over both protocols: harness-exec (what it uses) and the POSIX sh protocol
-(the fallback, for reference). The container drivers are measured over the protocol they speak:
-podman/docker with `image` (a container per leaf, harness-exec bound in) harness-exec; with
-`container` (exec into an existing one) and kubectl the sh protocol.
+(the fallback, for reference). Podman/docker with `image` (a container per leaf, harness-exec
+bound in) over harness-exec; with `container` (exec into an existing one) and kubectl over both:
+harness-exec copied in (what they use where it can run) and the sh protocol (their fallback).
 The target applies to each driver's own protocol; `--check` exits 1 when one misses it. The
 kubectl figures use the stand-in tests/e2e/fake_kubectl (a python3 script + bwrap): no cluster.
 
@@ -113,7 +113,8 @@ def measure(tmp, profile, env, protocols, rtt, direct):
                        text=True, env=env, timeout=900)
     if r.returncode != 0 and not r.stdout:
         raise RuntimeError(f"bench_channel_rtt failed: {r.stderr[-500:]}")
-    return [json.loads(line) for line in r.stdout.splitlines() if line.strip()]
+    # Lines of the daemon code's log (spdlog writes to stdout) are not results.
+    return [json.loads(line) for line in r.stdout.splitlines() if line.startswith("{")]
 
 
 def main():

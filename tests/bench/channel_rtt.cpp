@@ -3,12 +3,13 @@
 //
 //   bench_channel_rtt CONFIG.toml PROFILE N DIRECT_EXEC PROTOCOL...
 //
-// For each PROTOCOL (sh, exec): makes the profile's driver speak it (bwrap either; the container
-// drivers only their own), prepares a fresh workspace holding DIRECT_EXEC (tests/bench/
-// direct_exec.c), opens a channel, and in rounds of 10 times 10 channel calls of `echo x`
-// (Channel::exec to its callback, steady_clock = CLOCK_MONOTONIC) and then, through the same
-// channel, DIRECT_EXEC running `echo x` 10 times inside the sandbox and timing each run with
-// CLOCK_MONOTONIC itself. Prints one JSON object per protocol on stdout.
+// For each PROTOCOL (sh, exec): makes the profile's driver speak it (bwrap either; per-leaf
+// podman containers only their own; an existing container or pod harness-exec copied in, or sh
+// by a decision put in the daemon's placement table beforehand), prepares a fresh workspace holding
+// DIRECT_EXEC (tests/bench/ direct_exec.c), opens a channel, and in rounds of 10 times 10 channel
+// calls of `echo x` (Channel::exec to its callback, steady_clock = CLOCK_MONOTONIC) and then,
+// through the same channel, DIRECT_EXEC running `echo x` 10 times inside the sandbox and timing
+// each run with CLOCK_MONOTONIC itself. Prints one JSON object per protocol on stdout.
 #include <uv.h>
 
 #include <chrono>
@@ -23,6 +24,8 @@
 #include "lib/sandbox/bwrap_driver.hpp"
 #include "lib/sandbox/channel.hpp"
 #include "lib/sandbox/exec_helper.hpp"
+#include "lib/sandbox/kubectl_driver.hpp"
+#include "lib/sandbox/podman_driver.hpp"
 
 using namespace harness;
 using namespace harness::sandbox;
@@ -57,17 +60,24 @@ struct Bench {
       return std::unique_ptr<Driver>(new BwrapDriver(
           profile, protocol == ChannelProtocol::exec ? exec_helper_path() : std::string()));
     HARNESS_TRY_ASSIGN(auto d, make_driver(profile));
-    if (d->channel_protocol() != protocol)
-      return make_error(ErrorCode::unavailable,
-                        "the driver speaks " + std::string(protocol_name(d->channel_protocol())));
+    // A container the daemon did not create: decided in prepare(), from the placement table.
+    std::string key;
+    if (auto* k = dynamic_cast<KubectlDriver*>(d.get())) key = k->placement_key();
+    if (auto* p = dynamic_cast<PodmanDriver*>(d.get()); p && profile.image.empty())
+      key = p->placement_key();
+    if (key.empty()) return d;
+    auto& table = HelperPlacements::process_wide();
+    table.forget(key);
+    if (protocol == ChannelProtocol::sh)
+      table.settle(key, {ChannelProtocol::sh, "", "sh: the benchmark's choice"});
     return d;
   }
 
   nlohmann::json measure(ChannelProtocol protocol, int n, const std::string& direct) {
     nlohmann::json row{{"protocol", protocol_name(protocol)}, {"driver", profile.driver}};
     auto drv = driver(protocol);
-    if (!drv || (protocol == ChannelProtocol::exec && (*drv)->channel_protocol() != protocol)) {
-      row["skipped"] = drv ? "harness-exec is not built" : drv.error().message;
+    if (!drv) {
+      row["skipped"] = drv.error().message;
       return row;
     }
     std::string ws =
@@ -78,6 +88,15 @@ struct Bench {
     std::optional<Status> prepared;
     (*drv)->prepare(loop, ctx, [&](Status st) { prepared = st; });
     run_until([&] { return prepared.has_value(); });
+    if (*prepared && (*drv)->channel_protocol() != protocol) {
+      row["skipped"] = "the driver speaks " +
+                       std::string(protocol_name((*drv)->channel_protocol())) + " (" +
+                       (*drv)->channel_note() + ")";
+      std::optional<bool> finished;
+      (*drv)->finish(loop, [&] { finished = true; });
+      run_until([&] { return finished.has_value(); });
+      return row;
+    }
     auto argv =
         *prepared ? (*drv)->shell_argv(ctx) : Result<std::vector<std::string>>(prepared->error());
     if (!argv) {

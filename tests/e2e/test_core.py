@@ -95,8 +95,10 @@ def test_logs_end_with_the_final_answer(daemon, fake, workdir):
         code, out, err = daemon.ctl("logs", leaf_id, *follow)
         assert code == 0, err
         lines = out.rstrip("\n").split("\n")
-        assert "succeeded (completed)" in lines[-3], out
-        assert lines[-2:] == ["line one of the answer", "line two"], out
+        # The end line, the answer, then what the leaf changed in its workspace, as `run` ends.
+        assert "succeeded (completed)" in lines[-5], out
+        assert lines[-4:-2] == ["line one of the answer", "line two"], out
+        assert lines[-2:] == ["1 file changed in the workspace (+ created):", "  + out.txt (6 B)"], out
     # -o json stays one event per line: no answer appended.
     code, out, _ = daemon.ctl("logs", leaf_id, "-o", "json")
     assert code == 0

@@ -62,6 +62,10 @@ def test_three_turn_leaf_in_a_pod(make_daemon, fake, workdir, cluster, mode):
     pods = [p for p in ("sandbox-0", "sandbox-1") if (cluster / "pods" / p / leaf_id / "out.txt").exists()]
     assert len(pods) == 1 and (mode == "selector" or pods == ["sandbox-1"])
     assert not (workdir / "out.txt").exists()
+    # So the daemon lists no workspace changes: the host's workspace is not where the tools wrote.
+    assert "workspace_changes" not in d.event_types(leaf_id)
+    code, out, _ = d.ctl("logs", leaf_id)
+    assert code == 0 and ANSWER in out and "changed in the workspace" not in out
     execs = [c for c in calls(cluster) if "exec" in c]
     assert execs and all(c[:6] == ["--kubeconfig", str(cluster / "kubeconfig"), "--context", "test",
                                    "-n", "agents"] for c in execs)

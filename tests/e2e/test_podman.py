@@ -54,14 +54,29 @@ def image(tmp_path_factory):
     return IMAGE
 
 
+def start_sandbox0(image, *extra):
+    name = f"sandbox-0-{uuid.uuid4().hex[:8]}"
+    r = podman("run", "-d", "--name", name, *ULIMITS, "--network", "none", *extra, image,
+               "sh", "-c", "trap 'exit 0' TERM; while :; do sleep 3600 & wait $!; done")
+    assert r.returncode == 0, r.stderr
+    return name
+
+
 @pytest.fixture
 def sandbox0(image):
     """A long-running container to exec into, like a user's sandbox-0."""
-    name = f"sandbox-0-{uuid.uuid4().hex[:8]}"
-    r = podman("run", "-d", "--name", name, *ULIMITS, "--network", "none", image,
-               "sh", "-c", "trap 'exit 0' TERM; while :; do sleep 3600 & wait $!; done")
-    assert r.returncode == 0, r.stderr
+    name = start_sandbox0(image)
     yield name
+    podman("rm", "-f", name)
+
+
+@pytest.fixture(params=["harness-exec", "sh"])
+def sandbox0_over(request, image):
+    """sandbox-0 and the channel protocol leaves speak in it: harness-exec copied in, or sh
+    (a noexec /tmp, where the helper cannot run)."""
+    extra = ("--tmpfs", "/tmp:rw,noexec,mode=1777") if request.param == "sh" else ()
+    name = start_sandbox0(image, *extra)
+    yield name, request.param
     podman("rm", "-f", name)
 
 
@@ -91,6 +106,7 @@ def test_exec_into_existing_container(make_daemon, fake, workdir, sandbox0):
     r = podman("exec", sandbox0, "cat", f"/workspace/{leaf_id}/out.txt")
     assert r.returncode == 0 and r.stdout == "hello\n"
     assert not (workdir / "out.txt").exists()
+    assert "workspace_changes" not in d.event_types(leaf_id)  # nothing changed on the host
 
 
 def test_container_per_leaf_from_image(make_daemon, fake, workdir, image):
@@ -98,6 +114,8 @@ def test_container_per_leaf_from_image(make_daemon, fake, workdir, image):
     d = podman_daemon(make_daemon, image=image, create_args=ULIMITS, memory_mb=256, pids_max=64)
     leaf_id = run_three_turns(d, fake, workdir)
     assert (workdir / "out.txt").read_text() == "hello\n"  # bind-mounted workspace
+    [changes] = [e["data"] for e in d.events(leaf_id) if e["type"] == "workspace_changes"]
+    assert [f["path"] for f in changes["files"]] == ["out.txt"]
     name = f"harness-{leaf_id}"
 
     def gone():
@@ -142,9 +160,11 @@ def test_missing_container_fails_sandbox_error(make_daemon, fake, workdir, image
     assert leaf["reason"] == "sandbox_error" and "harness-no-such-container" in leaf["message"]
 
 
-def test_commands_left_running_by_a_crash_are_killed(make_daemon, fake, workdir, sandbox0):
-    """kill -9 of harnessd while a command runs in an existing container: the command survives
-    its exec client; the recovered leaf's new shell finds it by the leaf's marker and kills it."""
+def test_commands_left_running_by_a_crash_are_killed(make_daemon, fake, workdir, sandbox0_over):
+    """kill -9 of harnessd while a command runs in an existing container. harness-exec sees its
+    stdin end with the exec client and kills the command itself. Under sh the command survives its
+    exec client; the recovered leaf's new shell finds it by the leaf's marker and kills it."""
+    sandbox0, protocol = sandbox0_over
     d = podman_daemon(make_daemon, container=sandbox0)
     marker = f"lingering-{uuid.uuid4().hex[:6]}"
     fake.set_script([
@@ -159,8 +179,11 @@ def test_commands_left_running_by_a_crash_are_killed(make_daemon, fake, workdir,
         return r.stdout.strip() not in ("", "0")
     he.wait_until(sleeping, 30, what="the command to run in the container")
     d.kill9()
-    time.sleep(1)
-    assert sleeping(), "the command died with its exec client: nothing to clean up"
+    if protocol == "harness-exec":
+        he.wait_until(lambda: not sleeping(), 30, what="harness-exec to kill the command")
+    else:
+        time.sleep(1)
+        assert sleeping(), "the command died with its exec client: nothing to clean up"
     d.restart()
     leaf = d.wait_leaf(leaf_id, timeout=60)
     assert leaf["state"] == "succeeded", leaf

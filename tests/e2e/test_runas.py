@@ -157,6 +157,11 @@ def test_tools_run_as_the_caller_and_what_they_write_is_theirs(daemon_factory, a
     code, out, err = ctl_as(a.alice, d, shared, "run", "write some files", "--workdir", work,
                             "--input", shared / "notes.txt")
     assert code == 0, f"run as alice exited {code}: {err}"
+    # The daemon lists what alice's tools wrote, walking her workdir as alice; the input was
+    # copied in before the leaf started.
+    listed = err[err.index("files changed in the workspace"):]
+    assert all(f"+ {n} (" in listed for n in ("groups.txt", "sub/made.txt", "uid.txt", "written.txt")), err
+    assert "notes.txt" not in listed, err
     uid, gid = a.uid(a.alice), a.gid(a.alice)
     assert (work / "uid.txt").read_text().split() == [str(uid)], "the tools did not run as alice"
     groups = (work / "groups.txt").read_text().split()

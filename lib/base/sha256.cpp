@@ -1,9 +1,9 @@
-#include "lib/config/sha256.hpp"
+#include "lib/base/sha256.hpp"
 
 #include <array>
 #include <cstdint>
 
-namespace harness::config {
+namespace harness {
 namespace {
 
 constexpr std::array<std::uint32_t, 64> k_round = {
@@ -100,4 +100,4 @@ std::string hmac_sha256_hex(std::string_view key, std::string_view message) {
   return to_hex(hmac_sha256(key, message));
 }
 
-}  // namespace harness::config
+}  // namespace harness
