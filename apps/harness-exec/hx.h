@@ -71,4 +71,12 @@ struct hx_request {
  * meanwhile (the command's group is killed; the caller exits). */
 int hx_run(const struct hx_setup* setup, const struct hx_request* req, struct hx_buf* out);
 
+/* `harness-exec --launch ...` (launch.c): argv after "--launch". Returns an exit status only
+ * when it could not exec the program. */
+int hx_launch(int argc, char** argv);
+
+/* `harness-exec --drop UID GID GROUPS` (drop.c): become the account with no capability left;
+ * 0, or 97 with a message on stderr. */
+int hx_drop(const char* uid, const char* gid, const char* groups);
+
 #endif

@@ -3,12 +3,18 @@
  * protocol is lib/sandbox/exec_wire.h). Runs no helper process of its own: one fork + exec of
  * /bin/sh per command. Exits 0 when stdin ends; 2 on a malformed frame (reason on stderr).
  *
- * Usage: harness-exec [NAME] | --version. --version prints "harness-exec protocol N" and exits:
- * the container drivers run it once after copying the helper in, to see that it executes there
- * (lib/sandbox/helper_placement.cpp). NAME becomes $0 of every command (`sh -c COMMAND NAME`). The
- * container drivers pass the leaf's marker /tmp/.harness/LEAF/, so the helper's and its
- * commands' command lines carry it: a later shell of the same leaf finds and kills what a lost
- * one left running (lib/sandbox/remote_shell.cpp). */
+ * Usage: harness-exec [--drop UID GID GROUPS] [--chdir DIR] [NAME] | --version. --version
+ * prints "harness-exec protocol N" and exits: the container drivers run it once after copying the
+ * helper in, to see that it executes there (lib/sandbox/helper_placement.cpp). NAME becomes $0 of
+ * every command (`sh -c COMMAND NAME`). The container drivers pass the leaf's marker
+ * /tmp/.harness/LEAF/, so the helper's and its commands' command lines carry it: a later shell of
+ * the same leaf finds and kills what a lost one left running (lib/sandbox/remote_shell.cpp).
+ * --drop: first become that account, with no capability left (drop.c; a bwrap sandbox of a root
+ * daemon running the leaf as another account). --chdir: then enter DIR (bwrap itself could not
+ * enter that account's workspace). Either failing: exit 97 with a message, before the greeting.
+ *
+ * `harness-exec --launch ...` is something else: the host-side start of a bwrap sandbox
+ * (launch.c). */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <signal.h>
@@ -59,6 +65,21 @@ int main(int argc, char** argv) {
   if (argc == 2 && strcmp(argv[1], "--version") == 0) {
     printf("harness-exec protocol %u\n", HX_VERSION);
     return 0;
+  }
+  if (argc > 1 && strcmp(argv[1], "--launch") == 0) return hx_launch(argc - 2, argv + 2);
+  if (argc > 4 && strcmp(argv[1], "--drop") == 0) {
+    int rc = hx_drop(argv[2], argv[3], argv[4]);
+    if (rc != 0) return rc;
+    argc -= 4;
+    argv += 4;
+  }
+  if (argc > 2 && strcmp(argv[1], "--chdir") == 0) {
+    if (chdir(argv[2]) != 0) {
+      fprintf(stderr, "cannot enter the workspace %s\n", argv[2]);
+      return 97;
+    }
+    argc -= 2;
+    argv += 2;
   }
   ensure_std_fds();
   signal(SIGPIPE, SIG_IGN);

@@ -1,12 +1,11 @@
 #include "lib/sandbox/bwrap_driver.hpp"
 
-#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
-#include <fstream>
 
+#include "lib/sandbox/bwrap_launch.hpp"
 #include "lib/sandbox/run_as.hpp"
 #include "lib/sandbox/seccomp.hpp"
 
@@ -36,60 +35,6 @@ std::vector<std::string> root_layout_args() {
     }
   }
   return args;
-}
-
-// Where a root daemon can cap a sandbox's processes: RLIMIT_NPROC never applies to host uid 0
-// (the kernel exempts root's user_struct, user namespace or not), so for root the cap is a pids
-// cgroup. A v1 pids hierarchy or a v2 root offering the pids controller; "" when neither is
-// writable (then only the rlimit, which does hold for a non-root daemon).
-std::string pids_cgroup_base() {
-  if (geteuid() != 0) return "";
-  if (access("/sys/fs/cgroup/pids/cgroup.procs", W_OK) == 0) return "/sys/fs/cgroup/pids/harness";
-  std::ifstream ctl("/sys/fs/cgroup/cgroup.subtree_control");
-  std::string word;
-  while (ctl >> word)
-    if (word == "pids" && access("/sys/fs/cgroup", W_OK) == 0) return "/sys/fs/cgroup/harness";
-  return "";
-}
-
-// Shell lines that move the wrapper (and so bwrap and everything in the sandbox) into a fresh
-// pids cgroup before exec, so no fork escapes the cap. The daemon sweeps empty cgroups when
-// other sandboxes start, which can remove this one between mkdir and the join: hence the retry.
-// Removes the empty cgroups of sandboxes that have ended (busy ones refuse rmdir). Done here, with
-// a few in-memory cgroupfs syscalls, rather than by an rmdir process per cgroup in every
-// sandbox's start-up script.
-void sweep_pids_cgroups(const std::string& base) {
-  if (base.empty()) return;
-  DIR* dir = opendir(base.c_str());
-  if (!dir) return;
-  while (dirent* e = readdir(dir)) {
-    if (std::string_view(e->d_name).substr(0, 4) == "sbx-") rmdir((base + "/" + e->d_name).c_str());
-  }
-  closedir(dir);
-}
-
-std::string join_pids_cgroup(const std::string& base, std::int64_t pids_max) {
-  if (base.empty() || pids_max <= 0) return "";
-  return "PATH=/usr/sbin:/usr/bin:/sbin:/bin; b=" + base +
-         "; c=$b/sbx-$$\n"
-         "mkdir -p $b && { [ ! -e $b/cgroup.subtree_control ] || "
-         "echo +pids >$b/cgroup.subtree_control; } 2>/dev/null\n"
-         "n=0; until mkdir -p $c 2>/dev/null && echo " +
-         std::to_string(pids_max) +
-         " >$c/pids.max 2>/dev/null && echo $$ >$c/cgroup.procs 2>/dev/null; do\n"
-         "  n=$((n+1)); [ $n -lt 5 ] || { echo \"cannot join the pids cgroup $c\" >&2; exit 97; }\n"
-         "done\n";
-}
-
-// Reopens the inherited seccomp program (fd 4, see inherited_fds) with a read offset of its own
-// and becomes bwrap ("$0" is bwrap, "$@" its arguments). Dropping privileges, bwrap starts inside
-// the user namespace of userns_script() (fd 5, closed again before bwrap runs).
-std::string exec_with_filter(bool drop) {
-  std::string redirect = " 4</proc/self/fd/4";
-  if (!drop) return "exec \"$0\" \"$@\"" + redirect;
-  return "exec nsenter --user=/proc/self/fd/5 -- /bin/sh -c 'exec \"$0\" \"$@\" 5<&-' \"$0\" "
-         "\"$@\"" +
-         redirect;
 }
 
 // The namespaces. Dropping to the leaf's account, bwrap runs as root of a user namespace made for
@@ -139,10 +84,12 @@ std::vector<int> BwrapDriver::inherited_fds(const LeafContext& ctx) const {
   return {ctx.workspace_fd, filter ? *filter : -1};
 }
 
-BwrapDriver::BwrapDriver(model::SandboxProfile profile, std::string exec_helper)
+BwrapDriver::BwrapDriver(model::SandboxProfile profile, std::string exec_helper,
+                         std::string launcher)
     : m_profile(std::move(profile)),
       m_root_args(root_layout_args()),
-      m_exec_helper(std::move(exec_helper)) {}
+      m_exec_helper(std::move(exec_helper)),
+      m_launcher(std::move(launcher)) {}
 
 harness::Result<std::vector<std::string>> BwrapDriver::shell_argv(const LeafContext& ctx) const {
   if (ctx.workspace.empty() || ctx.workspace.front() != '/') {
@@ -151,19 +98,20 @@ harness::Result<std::vector<std::string>> BwrapDriver::shell_argv(const LeafCont
   }
   HARNESS_TRY_ASSIGN(std::string bwrap, find_bwrap(m_profile));
   HARNESS_TRY(seccomp::filter_fd());
-  static const std::string cgroup_base = pids_cgroup_base();
+  const std::string& cgroup_base = pids_cgroup_base();
   if (m_profile.pids_max > 0) sweep_pids_cgroups(cgroup_base);
-  // The wrapper inherits the workspace (if any) as fd 3 and the filter as fd 4 (inherited_fds).
+  // The launcher inherits the workspace (if any) as fd 3 and the filter as fd 4 (inherited_fds)
+  // and becomes bwrap (bwrap_launch.hpp).
   bool by_fd = ctx.workspace_fd >= 0;
   auto drop = drop_argv(ctx);
-  std::vector<std::string> a{"/bin/sh", "-c",
-                             join_pids_cgroup(cgroup_base, m_profile.pids_max) +
-                                 userns_script(ctx) + exec_with_filter(!drop.empty()),
-                             bwrap};
+  auto a = launch_argv(m_launcher, cgroup_base, m_profile.pids_max, ctx);
+  a.push_back(bwrap);
   add_namespaces(a, !drop.empty(), m_profile.network);
-  a.insert(a.end(), {"--seccomp", "4", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-                     "--clearenv"});
-  // setpriv needs these to drop to the account; it leaves no capability in any set.
+  a.insert(a.end(), {"--seccomp", "4", "--die-with-parent"});
+  if (!launch_sets_session(m_launcher)) a.push_back("--new-session");
+  a.insert(a.end(), {"--cap-drop", "ALL", "--clearenv"});
+  // setpriv or harness-exec --drop needs these to drop to the account; it leaves no capability
+  // in any set.
   if (!drop.empty())
     a.insert(a.end(),
              {"--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--cap-add", "CAP_SETPCAP"});
@@ -193,7 +141,7 @@ harness::Result<std::vector<std::string>> BwrapDriver::shell_argv(const LeafCont
   else
     a.insert(a.end(), {"--bind", ctx.workspace, workspace_path()});
   // Dropping: bwrap, root without CAP_DAC_*, may not enter the account's 0700 workspace, so the
-  // shell enters it once it is the account.
+  // speaker enters it once it is the account.
   a.insert(a.end(), {"--chdir", drop.empty() ? workspace_path() : "/"});
   // The channel's helper, read-only in the root tmpfs (so before that turns read-only).
   // bwrap makes missing parents 0700: an account the sandbox drops to could not reach it.
@@ -202,9 +150,19 @@ harness::Result<std::vector<std::string>> BwrapDriver::shell_argv(const LeafCont
                        "/run/harness", "--ro-bind", m_exec_helper, k_exec_helper_in_sandbox});
   // The root itself is bwrap's tmpfs: make it read-only so only /workspace and /tmp take writes.
   a.insert(a.end(), {"--remount-ro", "/", "--remount-ro", "/dev", "--hostname", "sandbox"});
-  // What speaks the channel: harness-exec, or a POSIX shell. When dropping it starts only after
-  // the account change, so it runs as the account, never as root.
+  // What speaks the channel: harness-exec, or a POSIX shell. When dropping, harness-exec becomes
+  // the account before it reads a byte, the shell starts only after setpriv's account change:
+  // neither ever runs a command as root.
   std::string speaker = m_exec_helper.empty() ? "/bin/sh" : k_exec_helper_in_sandbox;
+  // harness-exec drops to the account itself (as setpriv would, without its exec), then enters
+  // the workspace; the shell of the sh protocol is started by setpriv.
+  if (!drop.empty() && !m_exec_helper.empty()) {
+    a.push_back(speaker);
+    auto own = exec_helper_drop_args(ctx);
+    a.insert(a.end(), own.begin(), own.end());
+    a.insert(a.end(), {"--chdir", workspace_path()});
+    return a;
+  }
   a.insert(a.end(), drop.begin(), drop.end());
   if (!drop.empty())
     a.insert(a.end(),

@@ -2,8 +2,10 @@
 // The bubblewrap driver: new user/pid/ipc/uts/net/cgroup namespaces (nested user namespaces
 // disabled), read-only system binds, the workspace read-write at /workspace, a private size-bound
 // /tmp, capabilities dropped, a new session, the seccomp filter of seccomp.hpp, and for a root
-// daemon a pids cgroup per sandbox. A root daemon running a leaf as another account creates no
-// user namespace and has setpriv drop to that account just before the shell (run_as.hpp). The
+// daemon a pids cgroup per sandbox. A root daemon running a leaf as another account has bwrap
+// create no user namespace (the launcher makes one for it, bwrap_launch.hpp); harness-exec drops
+// to that account itself before it speaks (`--drop`), the sh protocol's shell is started by
+// setpriv (run_as.hpp). The
 // ulimits (memory, file size, CPU, and processes when not root) are set by the channel's
 // bootstrap; docs/sandbox.md says what each measure contains.
 
@@ -19,11 +21,14 @@ class BwrapDriver final : public Driver {
  public:
   // Reads the host's root layout once (which of /bin, /lib... are symlinks) to mirror it.
   // `exec_helper`: the host path of harness-exec to bind in and start instead of /bin/sh; ""
-  // for the POSIX sh protocol.
-  explicit BwrapDriver(model::SandboxProfile profile, std::string exec_helper = exec_helper_path());
+  // for the POSIX sh protocol. `launcher`: the host path of harness-exec to start bwrap with
+  // (`--launch`, bwrap_launch.hpp); "" for the /bin/sh script that does the same.
+  explicit BwrapDriver(model::SandboxProfile profile, std::string exec_helper = exec_helper_path(),
+                       std::string launcher = exec_helper_path());
   // unavailable when the bwrap binary cannot be found (with how to install it) or the seccomp
-  // filter cannot be built; invalid for a relative workspace. The argv is /bin/sh reopening the
-  // inherited filter as fd 4 and exec'ing bwrap: bwrap only takes its filter as an inherited fd.
+  // filter cannot be built; invalid for a relative workspace. The argv is the launcher
+  // (launch_argv: reopens the inherited filter as fd 4, joins the pids cgroup, makes the user
+  // namespace of an account drop) followed by bwrap's: bwrap only takes its filter as an fd.
   harness::Result<std::vector<std::string>> shell_argv(const LeafContext& ctx) const override;
   std::string workspace_path() const override { return "/workspace"; }
   // The workspace fd (LeafContext::workspace_fd; bound with --bind-fd) as fd 3 of the wrapper,
@@ -41,6 +46,7 @@ class BwrapDriver final : public Driver {
   model::SandboxProfile m_profile;
   std::vector<std::string> m_root_args;  // --symlink / --ro-bind for /bin, /lib, ...
   std::string m_exec_helper;
+  std::string m_launcher;
 };
 
 // The bwrap binary of `profile` resolved on the daemon's PATH (or as given when it contains a

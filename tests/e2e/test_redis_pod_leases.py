@@ -46,10 +46,13 @@ def test_a_killed_daemons_pod_lease_comes_free_after_lease_ttl(make_daemon, fake
                                                                 redis):  # noqa: F811
     one_pod(cluster)
     a, b = two_daemons(make_daemon, cluster, redis)
-    fake.set_script([{"tool_calls": [{"name": "bash", "input": {"command": "sleep 20"}}]},
+    fake.set_script([{"tool_calls": [{"name": "bash", "input": {"command": "touch /workspace/first; sleep 20"}}]},
                      {"text": "ok"}])
     first = a.submit("one", "--sandbox", "pods", "--workdir", workdir)
-    he.wait_until(lambda: open_calls(a, first), 30, what="the first leaf's tool call")
+    # Its command runs in the pod: the first daemon holds the pod's lease (tool_started alone is
+    # written before the lease is asked for, so the second daemon could still win the race).
+    he.wait_until(lambda: (cluster / "pods" / "sandbox-0" / "first").exists(), 30,
+                  what="the first leaf's command in the pod")
     mine = "echo $(date +%s.%N) > /workspace/second; echo mine"
     fake.set_script([{"tool_calls": [{"name": "bash", "input": {"command": mine}}]},
                      {"text": "ok"}])
