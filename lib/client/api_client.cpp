@@ -1,13 +1,11 @@
 #include "lib/client/api_client.hpp"
 
-#include <curl/curl.h>
-
 #include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <mutex>
 
-#include "lib/client/interrupt.hpp"
+#include "lib/client/http_exchange.hpp"
 #include "lib/client/socket_access.hpp"
 
 namespace harness::client {
@@ -20,21 +18,15 @@ struct ApiClient::Call {
   Headers headers;
   std::int64_t timeout_ms = k_request_timeout_ms;
   const LineHandler* on_line = nullptr;  // set for streams
-  // Filled while the transfer runs:
-  CURL* curl = nullptr;
+  // Filled while the exchange runs:
   long status = 0;
   std::string received;  // the whole body, or the unconsumed tail of a stream
   bool stopped_by_handler = false;
 };
 
 namespace {
-constexpr long k_connect_timeout_ms = 5'000;
-constexpr long k_stream_stall_s = 45;  // heartbeats come every 15 s
-
-void global_init() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
+constexpr std::int64_t k_connect_timeout_ms = 5'000;
+constexpr std::int64_t k_stream_stall_ms = 45'000;  // heartbeats come every 15 s
 
 // Maps a non-2xx answer back to an Error: the API's {"error":{"code","message"}} when present,
 // else the status.
@@ -59,14 +51,12 @@ Error api_error(long status, const std::string& body) {
 // Hands complete lines of a stream to the handler, keeping a partial last line buffered.
 bool drain_lines(ApiClient::Call& c);
 
-size_t on_write(char* data, size_t size, size_t n, void* user) {
-  auto& c = *static_cast<ApiClient::Call*>(user);
-  size_t len = size * n;
-  c.received.append(data, len);
-  if (c.on_line == nullptr) return len;
-  curl_easy_getinfo(c.curl, CURLINFO_RESPONSE_CODE, &c.status);
-  if (c.status < 200 || c.status >= 300) return len;  // an error body: parsed at the end
-  return drain_lines(c) ? len : 0;
+// A piece of the body: kept, and for a stream with a 2xx status handed on line by line.
+bool on_body(ApiClient::Call& c, std::string_view data) {
+  c.received.append(data);
+  if (c.on_line == nullptr) return true;
+  if (c.status < 200 || c.status >= 300) return true;  // an error body: parsed at the end
+  return drain_lines(c);
 }
 
 bool drain_lines(ApiClient::Call& c) {
@@ -84,29 +74,22 @@ bool drain_lines(ApiClient::Call& c) {
   return true;
 }
 
-int on_progress(void*, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
-  return interrupted() ? 1 : 0;  // non-zero aborts the transfer
-}
-
-Error transport_error(const Endpoint& ep, CURL* curl, CURLcode rc, const char* errbuf) {
-  if (rc == CURLE_ABORTED_BY_CALLBACK) return make_error(ErrorCode::internal, "interrupted");
-  long os_errno = 0;
-  curl_easy_getinfo(curl, CURLINFO_OS_ERRNO, &os_errno);
-  std::string why = os_errno != 0 ? std::strerror(static_cast<int>(os_errno))
-                                  : (*errbuf ? errbuf : curl_easy_strerror(rc));
+Error transport_error(const Endpoint& ep, const ExchangeFailure& f) {
+  using Kind = ExchangeFailure::Kind;
+  if (f.kind == Kind::interrupted) return make_error(ErrorCode::internal, "interrupted");
+  std::string why = f.os_errno != 0 ? std::strerror(f.os_errno) : f.detail;
   std::string where = ep.describe();
   // A socket the caller may not open is a permission problem, not an outage: retrying won't help.
-  if (!ep.socket_path.empty() && (os_errno == EACCES || os_errno == EPERM))
+  if (!ep.socket_path.empty() && (f.os_errno == EACCES || f.os_errno == EPERM))
     return make_error(ErrorCode::forbidden, socket_access_denied(ep.socket_path));
-  switch (rc) {
-    case CURLE_COULDNT_CONNECT:
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_RESOLVE_PROXY:
+  switch (f.kind) {
+    case Kind::connect:
+    case Kind::resolve:
       return make_error(ErrorCode::unavailable,
                         "cannot reach harnessd at " + where + ": " + why +
                             " — is it running? start it with `harnessd` or set " +
                             (ep.socket_path.empty() ? "--url" : "--socket"));
-    case CURLE_OPERATION_TIMEDOUT:
+    case Kind::timeout:
       return make_error(ErrorCode::unavailable,
                         "harnessd at " + where + " did not answer in time: " + why);
     default:
@@ -114,17 +97,35 @@ Error transport_error(const Endpoint& ep, CURL* curl, CURLcode rc, const char* e
                         "connection to harnessd at " + where + " failed: " + why);
   }
 }
+
+// The request's bytes. Header values come from the caller's flags: a line break in one would
+// smuggle another header, so it is refused.
+Result<std::string> request_bytes(const Endpoint& ep, const ExchangeTarget& target,
+                                  const ApiClient::Call& c) {
+  std::string host = target.socket_path.empty() ? target.host : "localhost";
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  if (target.socket_path.empty() && target.port != "80") host += ":" + target.port;
+  std::string r = std::string(c.method) + " " + c.path + " HTTP/1.1\r\nHost: " + host +
+                  "\r\nAccept: application/json, application/x-ndjson\r\nConnection: close\r\n";
+  if (!ep.token.empty() && ep.socket_path.empty())
+    r += "Authorization: Bearer " + ep.token + "\r\n";
+  for (const auto& [k, v] : c.headers) {
+    if ((k + v).find_first_of("\r\n") != std::string::npos)
+      return make_error(ErrorCode::invalid, "header " + k + " contains a line break");
+    r += k + ": " + v + "\r\n";
+  }
+  if (std::strcmp(c.method, "POST") == 0)
+    r += "Content-Type: application/json\r\nContent-Length: " + std::to_string(c.body.size()) +
+         "\r\n";
+  r += "\r\n";
+  r += c.body;
+  return r;
+}
 }  // namespace
 
-ApiClient::ApiClient(Endpoint endpoint) : m_endpoint(std::move(endpoint)) {
-  global_init();
-  m_curl = curl_easy_init();
-  HARNESS_ASSERT(m_curl != nullptr);
-}
+ApiClient::ApiClient(Endpoint endpoint) : m_endpoint(std::move(endpoint)) {}
 
-ApiClient::~ApiClient() {
-  curl_easy_cleanup(static_cast<CURL*>(m_curl));
-}
+ApiClient::~ApiClient() = default;
 
 Result<Json> ApiClient::get(const std::string& path, std::int64_t timeout_ms) {
   Call c;
@@ -159,50 +160,21 @@ Status ApiClient::stream(const std::string& path, const LineHandler& on_line) {
 }
 
 Result<Json> ApiClient::perform(Call& c) {
-  CURL* curl = static_cast<CURL*>(m_curl);
-  curl_easy_reset(curl);
-  c.curl = curl;
-  char errbuf[CURL_ERROR_SIZE] = {0};
-  std::string url =
-      (m_endpoint.socket_path.empty() ? m_endpoint.base_url : "http://localhost") + c.path;
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  if (!m_endpoint.socket_path.empty())
-    curl_easy_setopt(curl, CURLOPT_UNIX_SOCKET_PATH, m_endpoint.socket_path.c_str());
-  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, k_connect_timeout_ms);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(c.timeout_ms));
-  if (c.on_line != nullptr) {
-    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, k_stream_stall_s);
-  }
-  curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
-  curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_write);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &c);
-
-  curl_slist* hdrs = nullptr;
-  hdrs = curl_slist_append(hdrs, "Accept: application/json, application/x-ndjson");
-  hdrs = curl_slist_append(hdrs, "Expect:");  // no 100-continue round trip for big bodies
-  if (!m_endpoint.token.empty() && m_endpoint.socket_path.empty())
-    hdrs = curl_slist_append(hdrs, ("Authorization: Bearer " + m_endpoint.token).c_str());
-  for (const auto& [k, v] : c.headers) hdrs = curl_slist_append(hdrs, (k + ": " + v).c_str());
-  if (std::strcmp(c.method, "POST") == 0) {
-    hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
-    curl_easy_setopt(curl, CURLOPT_POST, 1L);
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, c.body.c_str());
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(c.body.size()));
-  }
-  // The handle is reused: a DELETE must not stick to the next request.
-  curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST,
-                   std::strcmp(c.method, "DELETE") == 0 ? "DELETE" : nullptr);
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdrs);
-  CURLcode rc = curl_easy_perform(curl);
-  curl_slist_free_all(hdrs);
-  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &c.status);
-
+  ExchangeTarget target{m_endpoint.socket_path, "", ""};
+  if (target.socket_path.empty() && !parse_http_url(m_endpoint.base_url, target))
+    return make_error(ErrorCode::invalid,
+                      "harnessd URL " + m_endpoint.base_url +
+                          ": harnessctl speaks plain HTTP to harnessd; give it as "
+                          "http://HOST[:PORT] (for TLS across hosts, use a tunnel)");
+  HARNESS_TRY_ASSIGN(std::string request, request_bytes(m_endpoint, target, c));
+  ExchangeLimits limits{k_connect_timeout_ms, c.timeout_ms,
+                        c.on_line != nullptr ? k_stream_stall_ms : 0};
+  ExchangeHandlers handlers{[&c](int status) { c.status = status; },
+                            [&c](std::string_view data) { return on_body(c, data); }};
+  ExchangeFailure failure{};
+  bool ok = http_exchange(target, request, limits, handlers, failure);
   if (c.stopped_by_handler) return Json(nullptr);
-  if (rc != CURLE_OK) return transport_error(m_endpoint, curl, rc, errbuf);
+  if (!ok) return transport_error(m_endpoint, failure);
   if (c.status < 200 || c.status >= 300) return api_error(c.status, c.received);
   if (c.on_line != nullptr) {
     c.received.push_back('\n');  // a last line without its newline still counts

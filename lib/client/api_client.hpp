@@ -1,5 +1,5 @@
 #pragma once
-// A small synchronous HTTP client for harnessd's API (docs/api.md), on libcurl's easy interface.
+// A small synchronous HTTP client for harnessd's API (docs/api.md), over http_exchange.hpp.
 // Single-threaded: one ApiClient per thread. Every call gives up when SIGINT arrives
 // (lib/client/interrupt.hpp); callers then check interrupted() and exit 130.
 
@@ -51,7 +51,6 @@ class ApiClient {
   Result<Json> perform(Call& call);
 
   Endpoint m_endpoint;
-  void* m_curl = nullptr;  // CURL*, reused so requests share the connection
 };
 
 // Percent-encodes `s` for a URL path segment or query value.

@@ -6,6 +6,7 @@
 
 #include "lib/client/api_client.hpp"
 #include "lib/client/exit_codes.hpp"
+#include "lib/client/http_exchange.hpp"
 #include "tests/unit/client/test_server.hpp"
 
 using namespace harness;
@@ -109,4 +110,33 @@ TEST_CASE("a daemon that is not there is unavailable, exit 10, with advice") {
 TEST_CASE("url_encode escapes everything but unreserved characters") {
   CHECK(url_encode("team=a b/c") == "team%3Da%20b%2Fc");
   CHECK(url_encode("lf_01AZ-x.~") == "lf_01AZ-x.~");
+}
+
+TEST_CASE("a base URL must be plain http://HOST[:PORT]") {
+  ExchangeTarget t;
+  REQUIRE(parse_http_url("http://127.0.0.1:7070", t));
+  CHECK(t.host == "127.0.0.1");
+  CHECK(t.port == "7070");
+  REQUIRE(parse_http_url("http://harness.internal/", t));
+  CHECK(t.host == "harness.internal");
+  CHECK(t.port == "80");
+  REQUIRE(parse_http_url("http://[::1]:7070", t));
+  CHECK(t.host == "::1");
+  for (const char* bad : {"https://h:7070", "http://", "http://h:x", "http://h:7070/v1", "h:7070"})
+    CHECK_FALSE(parse_http_url(bad, t));
+  ApiClient tls(Endpoint{"", "https://h.example:443", "tok"});
+  auto r = tls.get("/v1/version");
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == ErrorCode::invalid);
+  CHECK(r.error().message.find("plain HTTP") != std::string::npos);
+}
+
+TEST_CASE("a header value with a line break is refused, not sent") {
+  TestServer server([](const Request&, int fd) { send_json(fd, 201, R"({"id":"lf_1"})"); });
+  ApiClient client(Endpoint{server.socket_path(), "", ""});
+  auto r = client.post("/v1/leaves", Json{{"prompt", "hi"}},
+                       {{"Idempotency-Key", "k1\r\nX-Role: admin"}});
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == ErrorCode::invalid);
+  CHECK(server.requests().empty());
 }
