@@ -5,14 +5,13 @@ run (read-only or noexec /tmp) the leaf still succeeds on the POSIX sh protocol.
 
 import hashlib
 import os
-import uuid
 
 import pytest
 
 import harness_env as he
-from test_core import ANSWER, PROMPT, THREE_TURNS
+from test_core import ANSWER, PROMPT
 from test_kubectl import calls, cluster, kube_daemon  # noqa: F401 (fixture)
-from test_podman import ULIMITS, image, podman, podman_daemon  # noqa: F401 (fixture)
+from test_podman import image, podman, podman_daemon, start_sandbox0  # noqa: F401 (fixture)
 
 # The parent of a bash command's shell: harness-exec runs `sh -c COMMAND`, the sh protocol a
 # `setsid sh` of its own.
@@ -46,11 +45,7 @@ def copies(d):
 
 
 def start_container(image, *extra):
-    name = f"sandbox-hx-{uuid.uuid4().hex[:8]}"
-    r = podman("run", "-d", "--name", name, *ULIMITS, "--network", "none", *extra, image,
-               "sh", "-c", "trap 'exit 0' TERM; while :; do sleep 3600 & wait $!; done")
-    assert r.returncode == 0, r.stderr
-    return name
+    return start_sandbox0(image, *extra, prefix="sandbox-hx")
 
 
 @pytest.fixture

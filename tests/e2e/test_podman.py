@@ -54,8 +54,9 @@ def image(tmp_path_factory):
     return IMAGE
 
 
-def start_sandbox0(image, *extra):
-    name = f"sandbox-0-{uuid.uuid4().hex[:8]}"
+def start_sandbox0(image, *extra, prefix="sandbox-0"):
+    """A long-running container named PREFIX-<random> to exec into; returns its name."""
+    name = f"{prefix}-{uuid.uuid4().hex[:8]}"
     r = podman("run", "-d", "--name", name, *ULIMITS, "--network", "none", *extra, image,
                "sh", "-c", "trap 'exit 0' TERM; while :; do sleep 3600 & wait $!; done")
     assert r.returncode == 0, r.stderr

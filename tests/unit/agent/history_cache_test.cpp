@@ -4,6 +4,8 @@
 
 #include <doctest/doctest.h>
 
+#include "tests/unit/agent/event_log.hpp"
+
 using namespace harness;
 using namespace harness::model;
 using harness::agent::build_history;
@@ -14,17 +16,7 @@ using harness::agent::HistoryBuilder;
 using harness::agent::HistoryCache;
 
 namespace {
-struct Log {
-  std::vector<Event> events;
-  void add(const std::string& leaf, std::string_view type, Json data) {
-    Event e;
-    e.session = "ses_1";
-    e.seq = static_cast<std::int64_t>(events.size()) + 1;
-    e.leaf = leaf;
-    e.type = std::string(type);
-    e.data = std::move(data);
-    events.push_back(std::move(e));
-  }
+struct Log : harness::agent::testing::EventLog {
   void respond(const std::string& leaf, int turn, const std::string& text,
                std::vector<ToolCall> calls = {}) {
     ModelResponse r;

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include "tests/unit/agent/event_log.hpp"
+
 #include "lib/agent/history.hpp"
 
 using namespace harness;
@@ -8,17 +10,7 @@ using harness::agent::build_history;
 using harness::agent::CallStatus;
 
 namespace {
-struct Log {
-  std::vector<Event> events;
-  void add(const std::string& leaf, std::string_view type, Json data) {
-    Event e;
-    e.session = "ses_1";
-    e.seq = static_cast<std::int64_t>(events.size()) + 1;
-    e.leaf = leaf;
-    e.type = std::string(type);
-    e.data = std::move(data);
-    events.push_back(std::move(e));
-  }
+struct Log : harness::agent::testing::EventLog {
   void submit(const std::string& leaf, const std::string& prompt) {
     add(leaf, event::leaf_submitted, Json{{"prompt", prompt}});
   }
