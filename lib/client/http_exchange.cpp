@@ -49,18 +49,33 @@ bool wait_ready(int fd, short events, std::int64_t deadline, const char* what, E
   }
 }
 
-bool connect_unix(const std::string& path, UniqueFd& out, ExchangeFailure& f) {
+// Clears O_NONBLOCK: the exchange itself waits in poll() slices.
+void make_blocking(int fd) {
+  int flags = ::fcntl(fd, F_GETFL);
+  ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+}
+
+// A unix connect does not wait in the background: when the daemon's listen backlog is full it
+// fails with EAGAIN, so it is retried every 10 ms until `connect_ms` (a stopped daemon must not
+// hang the caller, nor make Ctrl-C useless).
+bool connect_unix(const std::string& path, std::int64_t connect_ms, UniqueFd& out,
+                  ExchangeFailure& f) {
   sockaddr_un addr{};
   if (path.size() >= sizeof addr.sun_path)
     return fail(f, ExchangeFailure::Kind::connect, ENAMETOOLONG, "socket path too long");
-  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
   if (!fd.valid()) return fail(f, ExchangeFailure::Kind::connect, errno, "socket");
   addr.sun_family = AF_UNIX;
   std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  std::int64_t deadline = now_ms() + connect_ms;
   while (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    if (errno == EINTR) continue;
-    return fail(f, ExchangeFailure::Kind::connect, errno, "connect");
+    if (errno != EAGAIN && errno != EINTR)
+      return fail(f, ExchangeFailure::Kind::connect, errno, "connect");
+    if (interrupted()) return fail(f, ExchangeFailure::Kind::interrupted, 0, "interrupted");
+    if (now_ms() >= deadline) return fail(f, ExchangeFailure::Kind::timeout, ETIMEDOUT, "connect");
+    ::poll(nullptr, 0, 10);
   }
+  make_blocking(fd.get());
   out = std::move(fd);
   return true;
 }
@@ -99,8 +114,7 @@ bool connect_tcp(const ExchangeTarget& t, std::int64_t connect_ms, UniqueFd& out
         continue;
       }
     }
-    int flags = ::fcntl(fd.get(), F_GETFL);
-    ::fcntl(fd.get(), F_SETFL, flags & ~O_NONBLOCK);
+    make_blocking(fd.get());
     ::freeaddrinfo(found);
     out = std::move(fd);
     return true;
@@ -174,8 +188,9 @@ bool http_exchange(const ExchangeTarget& target, const std::string& request,
   std::int64_t start = now_ms();
   std::int64_t deadline = limits.total_ms > 0 ? start + limits.total_ms : 0;
   UniqueFd fd;
-  bool connected = target.socket_path.empty() ? connect_tcp(target, limits.connect_ms, fd, f)
-                                              : connect_unix(target.socket_path, fd, f);
+  bool connected = target.socket_path.empty()
+                       ? connect_tcp(target, limits.connect_ms, fd, f)
+                       : connect_unix(target.socket_path, limits.connect_ms, fd, f);
   if (!connected) return false;
 
   for (size_t sent = 0; sent < request.size();) {

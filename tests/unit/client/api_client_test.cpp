@@ -4,9 +4,14 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <chrono>
+#include <thread>
+
 #include "lib/client/api_client.hpp"
 #include "lib/client/exit_codes.hpp"
 #include "lib/client/http_exchange.hpp"
+#include "lib/client/interrupt.hpp"
 #include "tests/unit/client/test_server.hpp"
 
 using namespace harness;
@@ -139,4 +144,43 @@ TEST_CASE("a header value with a line break is refused, not sent") {
   REQUIRE_FALSE(r);
   CHECK(r.error().code == ErrorCode::invalid);
   CHECK(server.requests().empty());
+}
+
+TEST_CASE("a daemon whose listen backlog is full does not hang harnessctl: Ctrl-C ends the wait") {
+  char tmpl[] = "/tmp/harnessctl-full-XXXXXX";
+  std::string dir = mkdtemp(tmpl);
+  std::string path = dir + "/harnessd.sock";
+  int listener = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
+  REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(::listen(listener, 0) == 0);  // never accepts: a stopped daemon
+  std::vector<int> queued;
+  for (int i = 0; i < 16; ++i) {
+    int c = ::socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    if (::connect(c, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+      REQUIRE(errno == EAGAIN);
+      ::close(c);
+      break;
+    }
+    queued.push_back(c);
+  }
+  ApiClient client(Endpoint{path, "", ""});
+  std::thread ctrl_c([] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    request_interrupt();
+  });
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = client.get("/v1/version");
+  auto waited = std::chrono::steady_clock::now() - t0;
+  ctrl_c.join();
+  reset_interrupt();
+  REQUIRE_FALSE(r);
+  CHECK(r.error().message == "interrupted");
+  CHECK(waited < std::chrono::seconds(2));
+  for (int c : queued) ::close(c);
+  ::close(listener);
+  ::unlink(path.c_str());
+  ::rmdir(dir.c_str());
 }
