@@ -27,6 +27,10 @@ cat >"$t" && chmod 0755 "$t" && mv -f "$t" "$1" || { rm -f "$t"; exit 1; }
 v=$("$1" --version 2>&1) && [ "$v" = "$2" ] || { rm -f "$1"; echo "it does not run there: $v" >&2; exit 1; }
 echo placed)SH";
 
+// $1 path.
+constexpr const char* k_write_check = R"SH(umask 077; set -C; t="$1.tmp.$$"
+: >"$t" && rm -f "$t")SH";
+
 std::optional<HelperIdentity> identify() {
   const std::string& path = exec_helper_path();
   if (path.empty()) return std::nullopt;
@@ -82,6 +86,10 @@ std::vector<std::string> probe_command(const HelperIdentity& id) {
 
 std::vector<std::string> install_command(const HelperIdentity& id) {
   return {"sh", "-c", k_install, "sh", id.in_container, id.version_line};
+}
+
+std::vector<std::string> write_check_command(const HelperIdentity& id) {
+  return {"sh", "-c", k_write_check, "sh", id.in_container};
 }
 
 ProbeReading read_probe(std::string_view out) {

@@ -58,6 +58,11 @@ std::vector<std::string> probe_command(const HelperIdentity& id);
 // `PATH --version` and prints "placed". Any failure removes what it wrote and exits non-zero
 // with the reason on stderr.
 std::vector<std::string> install_command(const HelperIdentity& id);
+// `sh -c WRITE_CHECK sh PATH`, after an exec prefix, without stdin: creates and removes a
+// temporary beside PATH, so a failure says on stderr why PATH cannot be written. An exec client
+// whose command fails while it still sends stdin may drop that command's stderr (podman exec -i
+// does, about one time in twenty), so a failed install that said nothing is asked again this way.
+std::vector<std::string> write_check_command(const HelperIdentity& id);
 
 enum class ProbeAnswer { present, absent, other_arch, unreadable };
 struct ProbeReading {

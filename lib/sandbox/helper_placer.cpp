@@ -98,12 +98,27 @@ void HelperPlacer::on_probe(harness::Result<ChildResult> r) {
 
 void HelperPlacer::on_install(harness::Result<ChildResult> r) {
   const auto& id = *helper_identity();
+  if (r && r->exit_code != 0 && r->err.empty() && r->out.empty()) {
+    // The reason may have been dropped by the exec client (write_check_command): ask again.
+    m_install_status = r->exit_code;
+    auto argv = m_prefix;
+    auto check = write_check_command(id);
+    argv.insert(argv.end(), check.begin(), check.end());
+    return run(std::move(argv), &HelperPlacer::on_write_check);
+  }
   std::string why = !r ? r.error().message : r->exit_code != 0 ? failure_text(*r) : "";
   if (r && r->exit_code == 0 && r->out != "placed\n") why = "unexpected answer";
   if (!why.empty())
     return settle(sh_because("cannot place harness-exec at " + id.in_container + ": " + why));
   spdlog::info("sandbox {}: copied harness-exec in at {}", m_what, id.in_container);
   settle({ChannelProtocol::exec, id.in_container, "harness-exec copied in at " + id.in_container});
+}
+
+void HelperPlacer::on_write_check(harness::Result<ChildResult> r) {
+  const auto& id = *helper_identity();
+  std::string why =
+      r && r->exit_code != 0 ? failure_text(*r) : "exit status " + std::to_string(m_install_status);
+  settle(sh_because("cannot place harness-exec at " + id.in_container + ": " + why));
 }
 
 void HelperPlacer::settle(HelperDecision d) {

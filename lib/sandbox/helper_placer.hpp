@@ -38,6 +38,7 @@ class HelperPlacer {
   void attempt();
   void on_probe(harness::Result<ChildResult> r);
   void on_install(harness::Result<ChildResult> r);
+  void on_write_check(harness::Result<ChildResult> r);
   void settle(HelperDecision d);
   void run(std::vector<std::string> argv, void (HelperPlacer::*next)(harness::Result<ChildResult>));
 
@@ -50,6 +51,7 @@ class HelperPlacer {
   bool m_owner = false;  // this placer holds the key (begin) and must settle or abandon
   std::uint64_t m_wait_id = 0;
   std::unique_ptr<ChildRun> m_child;
+  int m_install_status = 0;  // of a failed install that gave no reason (on_write_check)
   std::shared_ptr<int> m_token = std::make_shared<int>(0);  // expires with the placer
 };
 

@@ -45,6 +45,7 @@ TEST_CASE("the build's helper is identified by size, hash and the --version it p
   CHECK(probe[4] == id->in_container);
   CHECK(probe[5] == std::to_string(id->size));
   CHECK(install_command(*id).back() == id->version_line);
+  CHECK(write_check_command(*id).back() == id->in_container);
 }
 
 TEST_CASE("probe answers are read strictly") {
